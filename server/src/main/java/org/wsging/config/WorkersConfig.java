@@ -1,0 +1,31 @@
+package org.wsging.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How worker processes are started and supervised. Built once from the command line.
+ *
+ * @param app             "module:attribute" of the application
+ * @param appDir          directory put first on the worker's sys.path and used as its cwd
+ * @param python          the CPython interpreter that runs workers
+ * @param packagePath     directory that contains the {@code wsging} package (added to PYTHONPATH,
+ *                        so the user's interpreter needs nothing installed)
+ * @param count           number of worker processes
+ * @param threads         thread-pool size for sync applications in each worker
+ * @param timeout         a worker that leaves a link PING unanswered this long is killed (hung)
+ * @param queueTimeout    how long a request may wait for a free worker before 503
+ * @param gracefulTimeout how long shutdown waits for in-flight requests
+ * @param debug           tracebacks in 500 responses (never by default)
+ */
+public record WorkersConfig(
+        String app,
+        Path appDir,
+        Path python,
+        Path packagePath,
+        int count,
+        int threads,
+        Duration timeout,
+        Duration queueTimeout,
+        Duration gracefulTimeout,
+        boolean debug) {}

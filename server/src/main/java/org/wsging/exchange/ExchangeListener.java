@@ -1,0 +1,34 @@
+package org.wsging.exchange;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+
+/**
+ * What the worker side tells a front end about one stream. Every method is called on the
+ * executor the front end passed to {@link WorkerDispatcher#open}, in the order the frames arrived,
+ * so a front end needs no locking. Exactly one terminal event ends the stream: the response's end
+ * (endStream on {@link #onResponse} / {@link #onData}, or {@link #onTrailers}), {@link #onReset}
+ * or {@link #onFailure}; nothing is delivered after it.
+ */
+public interface ExchangeListener {
+    /** The worker granted {@code increment} more bytes of request body (spec A.5). The first grant
+     * of a stream without Expect: 100-continue is the worker's initial window. */
+    void onRequestWindow(int increment);
+
+    /** A 1xx response other than 101 (for example 103 Early Hints). */
+    void onInformational(int status, List<Header> headers);
+
+    void onResponse(int status, List<Header> headers, boolean endStream);
+
+    /** A chunk of response body; the listener owns {@code data} and must release or write it. */
+    void onData(ByteBuf data, boolean endStream);
+
+    /** Response trailers; they end the response. */
+    void onTrailers(List<Header> trailers);
+
+    /** The worker reset the stream (for example INTERNAL_ERROR after the head was sent). */
+    void onReset(ResetCode code);
+
+    /** The stream failed on the worker side without a reset from the application. */
+    void onFailure(StreamFailure failure);
+}

@@ -1,0 +1,31 @@
+package org.wsging.exchange;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * A request head as every protocol front end (HTTP/1.1 now, HTTP/2 and HTTP/3 later) hands it to
+ * the worker link. Protocol-neutral: it is exactly the REQUEST frame of spec A.2.
+ *
+ * @param rawPath       the target's path bytes as received, before '?' (ISO-8859-1 chars)
+ * @param rawQuery      the bytes after the first '?', empty when absent
+ * @param client        remote address, or null when unknown
+ * @param server        local address, or null when unknown
+ * @param contentLength body length when known in advance, -1 otherwise
+ * @param capabilities  {@link Capabilities} bits for this request
+ * @param hasBody       false when the request has no body at all (REQUEST carries END_STREAM)
+ * @param expectContinue the client sent {@code Expect: 100-continue}
+ */
+public record RequestHead(
+        HttpVersion version,
+        String scheme,
+        String method,
+        String rawPath,
+        String rawQuery,
+        InetSocketAddress client,
+        InetSocketAddress server,
+        long contentLength,
+        int capabilities,
+        List<Header> headers,
+        boolean hasBody,
+        boolean expectContinue) {}
