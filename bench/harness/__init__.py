@@ -1,0 +1,1 @@
+"""The wsging benchmark harness: starts servers, drives load generators, reads /proc, writes tables."""

@@ -1,0 +1,240 @@
+"""bench/run: measures wsging against its peers and prints (or writes) the results table.
+
+Order of work: for each worker count, for each round, for each server in a fixed order (so the
+servers alternate A B A B across rounds and drift hits all alike): start the server, for each
+of its rows check one answer, warm up, then measure while reading its process tree's CPU time
+and RSS, and stop the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import List, NoReturn, Sequence
+
+from harness import machine, procstats, report
+from harness.load import ClientSettings, LoadError, LoadResult, client_cpu, run_h2load, run_wrk, \
+    run_wsclient
+from harness.report import Measurement
+from harness.rows import QUICK_ROWS, QUICK_SERVERS, ROWS, WS_MESSAGE_BYTES, Row, WrongAnswer, \
+    check_answer
+from harness.servers import BENCH_DIR, REPO_DIR, SPECS, RunningServer, ServerError, stop_all
+
+DOC = REPO_DIR / "docs" / "benchmarks.md"
+RESULTS_DIR = BENCH_DIR / "results" / "raw"
+SERVER_ORDER = ("wsging", "wsging-ceiling", "granian-rsgi", "granian-asgi", "granian-wsgi",
+                "uvicorn", "hypercorn", "gunicorn")
+FILE_BYTES = 50 * 1024
+
+
+@dataclass(frozen=True)
+class Plan:
+    worker_counts: Sequence[int]
+    rounds: int
+    duration_s: int
+    warmup_s: int
+    rows: Sequence[Row]
+    servers: Sequence[str]
+    client: ClientSettings
+    start_timeout_s: float
+
+
+def _csv(text: str) -> List[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="1 worker, 1 round, short runs, a few rows and servers (< 1 minute)")
+    parser.add_argument("--workers", help="worker counts, comma separated (default 1,2)")
+    parser.add_argument("--rounds", type=int, help="rounds of A B A B alternation (default 2)")
+    # whole seconds: wrk takes no fractions
+    parser.add_argument("--duration", type=int, help="measured seconds per run (default 5)")
+    parser.add_argument("--warmup", type=int, help="warm-up seconds before each run (default 1)")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="concurrent connections (HTTP/1.1, WebSocket) or streams (HTTP/2)")
+    parser.add_argument("--rows", help="only these rows: " + ",".join(row.key for row in ROWS))
+    parser.add_argument("--servers", help="only these servers: " + ",".join(SERVER_ORDER))
+    parser.add_argument("--write-doc", dest="write_doc", action="store_true", default=None,
+                        help="write the table into docs/benchmarks.md (default for a full run)")
+    parser.add_argument("--no-write-doc", dest="write_doc", action="store_false")
+    return parser.parse_args(argv)
+
+
+def _all_defaults(args: argparse.Namespace) -> bool:
+    chosen = (args.workers, args.rounds, args.duration, args.warmup, args.rows, args.servers)
+    return all(value is None for value in chosen) and args.connections == 64
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    quick = args.quick
+    rows = [row for row in ROWS if not quick or row.key in QUICK_ROWS]
+    if args.rows:
+        wanted = set(_csv(args.rows))
+        unknown = wanted - {row.key for row in ROWS}
+        if unknown:
+            raise SystemExit(f"bench/run: unknown rows: {', '.join(sorted(unknown))}")
+        rows = [row for row in ROWS if row.key in wanted]
+    servers = [key for key in SERVER_ORDER if not quick or key in QUICK_SERVERS]
+    if args.servers:
+        wanted = set(_csv(args.servers))
+        unknown = wanted - set(SERVER_ORDER)
+        if unknown:
+            raise SystemExit(f"bench/run: unknown servers: {', '.join(sorted(unknown))}")
+        servers = [key for key in SERVER_ORDER if key in wanted]
+    workers = [int(count) for count in _csv(args.workers)] if args.workers else \
+        ([1] if quick else [1, 2])
+    return Plan(
+        worker_counts=workers,
+        rounds=args.rounds or (1 if quick else 2),
+        duration_s=args.duration or (2 if quick else 5),
+        warmup_s=args.warmup if args.warmup is not None else 1,
+        rows=rows,
+        servers=servers,
+        client=ClientSettings(connections=args.connections, cpu=client_cpu()),
+        start_timeout_s=180.0,
+    )
+
+
+def _load(row: Row, server: RunningServer, plan: Plan, seconds: float, run_dir: Path,
+          log: Path) -> LoadResult:
+    if row.tool == "wrk":
+        return run_wrk(server.url(row.path), plan.client, seconds, method=row.method,
+                       body_bytes=row.body_bytes, depth=row.depth, log=log)
+    if row.tool == "h2load":
+        return run_h2load(server.url(row.path), plan.client, seconds,
+                          run_dir / "h2load-requests.tsv", log=log)
+    if row.tool == "ws":
+        return run_wsclient(server.url(row.path, "ws"), plan.client, seconds, WS_MESSAGE_BYTES,
+                            log=log)
+    raise ValueError(f"unknown tool {row.tool!r}")
+
+
+def measure(row: Row, server: RunningServer, plan: Plan, round_no: int, run_dir: Path,
+            bench_file: Path) -> Measurement:
+    log = run_dir / f"clients-{server.spec.key}-w{server.workers}.log"
+    try:
+        check_answer(row, server.port, bench_file)
+        if plan.warmup_s > 0:
+            _load(row, server, plan, plan.warmup_s, run_dir, log)
+        with procstats.TreeUsage(server.pid) as usage:
+            result = _load(row, server, plan, plan.duration_s, run_dir, log)
+    except (LoadError, WrongAnswer, OSError) as exc:
+        return Measurement(server.workers, round_no, row.key, server.spec.key, None,
+                           failure=str(exc).splitlines()[0][:200])
+    return Measurement(server.workers, round_no, row.key, server.spec.key, result,
+                       cpu_s=usage.cpu_seconds, peak_rss_bytes=usage.peak_rss_bytes)
+
+
+def _progress(measurement: Measurement) -> str:
+    head = (f"[{measurement.workers}w r{measurement.round}] {measurement.row:<17} "
+            f"{measurement.server:<15}")
+    result = measurement.result
+    if result is None:
+        return f"{head} FAILED: {measurement.failure}"
+    latency = "" if result.p50_ms is None else \
+        f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+    cpu = measurement.cpu_s / result.requests * 1e6 if result.requests else 0.0
+    errors = f"  ERRORS {result.errors} ({result.error_detail})" if result.errors else ""
+    return (f"{head} {result.requests_per_s:>10,.0f} req/s{latency}  "
+            f"RSS {measurement.peak_rss_bytes / 2**20:6.1f} MiB  CPU {cpu:6.1f} µs/req{errors}")
+
+
+def _rows_of(server_key: str, plan: Plan) -> List[Row]:
+    return [row for row in plan.rows if server_key in row.servers
+            and not (server_key == "wsging" and row.wsging_not_built)]
+
+
+def run(plan: Plan, run_dir: Path, bench_file: Path) -> List[Measurement]:
+    measurements: List[Measurement] = []
+    env = {"BENCH_FILE": str(bench_file)}
+    for workers in plan.worker_counts:
+        for round_no in range(1, plan.rounds + 1):
+            for key in plan.servers:
+                rows = _rows_of(key, plan)
+                if not rows:
+                    continue
+                server = RunningServer(SPECS[key], workers, run_dir / f"server-{key}-w{workers}.log",
+                                       env)
+                try:
+                    took = server.wait_ready(plan.start_timeout_s)
+                    print(f"[{workers}w r{round_no}] {key} ready in {took:.1f}s", flush=True)
+                    for row in rows:
+                        measurement = measure(row, server, plan, round_no, run_dir, bench_file)
+                        measurements.append(measurement)
+                        print(_progress(measurement), flush=True)
+                except ServerError as exc:
+                    print(f"[{workers}w r{round_no}] {key} FAILED to start: {exc}", flush=True)
+                    failure = str(exc).splitlines()[0][:200]
+                    measurements += [Measurement(workers, round_no, row.key, key, None,
+                                                 failure=failure) for row in rows]
+                finally:
+                    server.stop()
+    return measurements
+
+
+def _on_sigterm(signum: int, _frame: object) -> NoReturn:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop servers
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    plan = make_plan(args)
+    write_doc = args.write_doc if args.write_doc is not None else not args.quick
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = RESULTS_DIR / stamp
+    run_dir.mkdir(parents=True, exist_ok=True)
+    bench_file = run_dir / "file-50k.bin"
+    bench_file.write_bytes(random.Random(FILE_BYTES).randbytes(FILE_BYTES))  # same bytes every run
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    started = time.monotonic()
+    pin = f"core {plan.client.cpu}" if plan.client.cpu is not None else "not pinned (one core)"
+    settings = {
+        "mode": "quick" if args.quick else ("full" if _all_defaults(args) else "custom: " +
+                                            " ".join(argv)),
+        "client": f"one thread (wrk -t1, h2load -t1, one asyncio process), pinned to {pin} with "
+                  "taskset; servers are not pinned and share all cores with it",
+        "load": f"{plan.client.connections} connections (HTTP/2: "
+                f"{max(1, plan.client.connections // plan.client.h2_streams)} connections x "
+                f"{plan.client.h2_streams} streams); {plan.warmup_s:g} s warm-up + "
+                f"{plan.duration_s:g} s measured per run; {plan.rounds} round(s), servers "
+                "alternated A B A B",
+    }
+    details = machine.describe(settings)
+    print("\n".join(f"{name}: {value}" for name, value in details.items()), flush=True)
+    try:
+        measurements = run(plan, run_dir, bench_file)
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        return 130
+    finally:
+        stop_all()
+    elapsed = time.monotonic() - started
+    details["harness time"] = f"{elapsed:.0f} s"
+    (run_dir / "results.json").write_text(json.dumps(
+        {"machine": details, "measurements": [asdict(m) for m in measurements]}, indent=1))
+    cells = report.cells_for(measurements, plan.rows, plan.worker_counts, plan.servers)
+    versions = machine.peer_versions()
+    text = report.render(cells, plan.rows, SPECS, plan.worker_counts, details, versions)
+    print("\n" + text)
+    if write_doc:
+        DOC.write_text(report.replace_generated(DOC.read_text(), text))
+        print(f"wrote {DOC.relative_to(REPO_DIR)}")
+    print(f"raw results and logs: {run_dir.relative_to(REPO_DIR)}; took {elapsed:.0f} s")
+    # Timings are never judged; a server that did not start or answered wrongly is a fault.
+    failed = sorted({f"{m.server} ({m.row}): {m.failure}" for m in measurements if m.failure})
+    for line in failed:
+        print(f"bench/run: failed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

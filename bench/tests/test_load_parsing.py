@@ -1,0 +1,94 @@
+"""Parsing of load-generator output, on outputs captured from real runs (tests/samples/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.load import LoadError, parse_h2load, parse_h2load_log, parse_wrk, parse_wsclient, \
+    percentile
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_text()
+
+
+def test_wrk_result_line_gives_requests_rate_and_microsecond_percentiles() -> None:
+    result = parse_wrk(sample("wrk-echo-1k.txt"))
+    assert result.requests == 68801
+    assert result.duration_s == pytest.approx(2.002446)
+    assert result.requests_per_s == pytest.approx(68801 / 2.002446)
+    assert result.p50_ms == pytest.approx(1.746)
+    assert result.p99_ms == pytest.approx(3.085)
+    assert result.errors == 0 and result.error_detail == ""
+
+
+def test_wrk_counts_non_2xx_answers_as_errors() -> None:
+    result = parse_wrk(sample("wrk-404.txt"))
+    assert result.errors == 42566
+    assert result.error_detail == "42566 non-2xx/3xx"
+
+
+def test_wrk_pipelined_run_reports_no_latency() -> None:
+    # wrk times a pipelined batch once and records zeros for the rest of it (p50 is 0 here).
+    result = parse_wrk(sample("wrk-pipelined-16.txt"), pipelined=True)
+    assert result.requests == 127414
+    assert result.p50_ms is None and result.p99_ms is None
+
+
+def test_wrk_output_without_result_line_is_an_error() -> None:
+    text = sample("wrk-echo-1k.txt").replace("WRK_RESULT", "something else")
+    with pytest.raises(LoadError, match="no result line"):
+        parse_wrk(text)
+
+
+def test_h2load_log_gives_sorted_request_times() -> None:
+    times = parse_h2load_log(sample("h2load-plaintext-log.tsv"))
+    assert len(times) == 200
+    assert times == sorted(times)
+    assert times[0] > 0
+
+
+def test_h2load_summary_and_log_give_rate_over_measured_seconds() -> None:
+    log_text = sample("h2load-plaintext-log.tsv")
+    result = parse_h2load(sample("h2load-plaintext.txt"), log_text, duration_s=2.0)
+    assert result.requests == 105282
+    assert result.requests_per_s == pytest.approx(52641.0)
+    times = parse_h2load_log(log_text)
+    assert result.p50_ms == pytest.approx(percentile(times, 50) / 1000)
+    assert result.p99_ms == pytest.approx(percentile(times, 99) / 1000)
+    assert result.errors == 0
+
+
+def test_h2load_failures_and_non_2xx_are_errors() -> None:
+    text = sample("h2load-plaintext.txt")
+    text = text.replace("105282 succeeded, 0 failed, 0 errored",
+                        "105200 succeeded, 80 failed, 2 errored")
+    text = text.replace("105282 2xx, 0 3xx, 0 4xx, 0 5xx", "105190 2xx, 0 3xx, 0 4xx, 10 5xx")
+    result = parse_h2load(text, "", duration_s=2.0)
+    assert result.requests == 105190
+    assert result.errors == 92
+    assert result.p50_ms is None
+
+
+def test_wsclient_result_line() -> None:
+    result = parse_wsclient(sample("wsclient-echo.txt"))
+    assert result.requests == 21517
+    assert result.requests_per_s == pytest.approx(21517.0)
+    assert (result.p50_ms, result.p99_ms) == (pytest.approx(0.353), pytest.approx(0.679))
+    assert result.errors == 0
+
+
+@pytest.mark.parametrize("values, pct, expected", [
+    ([], 50, 0),
+    ([7], 99, 7),
+    ([1, 2, 3, 4], 50, 2),
+    ([1, 2, 3, 4], 75, 3),
+    (list(range(1, 101)), 99, 99),
+    (list(range(1, 101)), 100, 100),
+])
+def test_nearest_rank_percentile(values: list, pct: float, expected: int) -> None:
+    assert percentile(values, pct) == expected

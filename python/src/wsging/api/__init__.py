@@ -1,0 +1,22 @@
+"""The WSGI-NG application API: Request in, Response out."""
+
+from .body import Body
+from .capabilities import Capabilities
+from .errors import ClientDisconnected, InvalidHeader, InvalidStatus, WSGINGError
+from .headers import Headers, MutableHeaders
+from .request import Request
+from .response import FileResponse, Response
+
+__all__ = [
+    "Body",
+    "Capabilities",
+    "ClientDisconnected",
+    "FileResponse",
+    "Headers",
+    "InvalidHeader",
+    "InvalidStatus",
+    "MutableHeaders",
+    "Request",
+    "Response",
+    "WSGINGError",
+]

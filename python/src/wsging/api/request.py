@@ -1,0 +1,217 @@
+"""The request an application receives (built by the worker from a REQUEST frame)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, Iterable, Optional, Protocol, Tuple, Union
+from urllib.parse import unquote_to_bytes
+
+from .body import Body
+from .capabilities import Capabilities
+from .errors import InvalidStatus
+from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
+
+__all__ = ["Request", "RequestChannel"]
+
+Address = Tuple[str, int]
+
+
+class RequestChannel(Protocol):
+    """What a server provides behind a request: disconnect news and 1xx responses."""
+
+    @property
+    def disconnected(self) -> bool: ...
+
+    async def wait_disconnected(self) -> None: ...
+
+    def send_informational(self, status: int, headers: RawHeaders) -> bool: ...
+
+    async def asend_informational(self, status: int, headers: RawHeaders) -> bool: ...
+
+
+class _DetachedChannel:
+    """The channel of a request built by hand: never disconnects, cannot send 1xx."""
+
+    @property
+    def disconnected(self) -> bool:
+        return False
+
+    async def wait_disconnected(self) -> None:
+        await asyncio.get_running_loop().create_future()
+
+    def send_informational(self, status: int, headers: RawHeaders) -> bool:
+        return False
+
+    async def asend_informational(self, status: int, headers: RawHeaders) -> bool:
+        return False
+
+
+_DETACHED = _DetachedChannel()
+_NO_CAPABILITIES = Capabilities.from_bits(0)
+
+
+def _informational(status: int, headers: Optional[HeadersInput]) -> RawHeaders:
+    # 100 belongs to the server (spec A.5, Expect: 100-continue); 101 to protocol upgrades.
+    if type(status) is not int or not 102 <= status <= 199:
+        raise InvalidStatus(f"informational status must be an int in 102..199, got {status!r}")
+    return list(MutableHeaders(headers).raw)
+
+
+class Request:
+    """One HTTP request. Attributes are read-only; `replace()` makes a changed copy (W10)."""
+
+    __slots__ = (
+        "_method",
+        "_raw_path",
+        "_path",
+        "_query_string",
+        "_scheme",
+        "_http_version",
+        "_client",
+        "_server",
+        "_headers",
+        "_content_length",
+        "_capabilities",
+        "_body",
+        "_channel",
+    )
+
+    def __init__(
+        self,
+        method: str = "GET",
+        raw_path: bytes = b"/",
+        *,
+        query_string: bytes = b"",
+        scheme: str = "http",
+        http_version: str = "1.1",
+        client: Optional[Address] = None,
+        server: Optional[Address] = None,
+        headers: Union[Headers, Iterable[Tuple[bytes, bytes]], None] = None,
+        content_length: Optional[int] = None,
+        capabilities: Optional[Capabilities] = None,
+        body: Union[Body, bytes] = b"",
+        channel: Optional[RequestChannel] = None,
+    ) -> None:
+        self._method = method
+        self._raw_path = raw_path
+        self._path: Optional[str] = None
+        self._query_string = query_string
+        self._scheme = scheme
+        self._http_version = http_version
+        self._client = client
+        self._server = server
+        self._headers = headers if isinstance(headers, Headers) else Headers(headers or [])
+        self._content_length = content_length
+        self._capabilities = capabilities if capabilities is not None else _NO_CAPABILITIES
+        self._body = body if isinstance(body, Body) else Body(body)
+        self._channel: RequestChannel = channel if channel is not None else _DETACHED
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @property
+    def path(self) -> str:
+        """The path, percent-decoded as UTF-8 (undecodable bytes kept as surrogates)."""
+        path = self._path
+        if path is None:
+            raw = self._raw_path
+            if b"%" in raw:
+                raw = unquote_to_bytes(raw)
+            path = self._path = raw.decode("utf-8", "surrogateescape")
+        return path
+
+    @property
+    def raw_path(self) -> bytes:
+        return self._raw_path
+
+    @property
+    def query_string(self) -> bytes:
+        return self._query_string
+
+    @property
+    def scheme(self) -> str:
+        return self._scheme
+
+    @property
+    def http_version(self) -> str:
+        return self._http_version
+
+    @property
+    def client(self) -> Optional[Address]:
+        return self._client
+
+    @property
+    def server(self) -> Optional[Address]:
+        return self._server
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def content_length(self) -> Optional[int]:
+        return self._content_length
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    @property
+    def body(self) -> Body:
+        return self._body
+
+    @property
+    def disconnected(self) -> bool:
+        """True once the client is gone; no need to read the body to learn it."""
+        return self._channel.disconnected
+
+    async def wait_disconnected(self) -> None:
+        """Return when the client goes away (or, at the latest, when the response is complete,
+        so a task watching for disconnects never outlives its request)."""
+        await self._channel.wait_disconnected()
+
+    def send_informational(self, status: int, headers: Optional[HeadersInput] = None) -> bool:
+        """Send a 1xx response (103 Early Hints...) before the final one; False when the
+        connection cannot carry it (capabilities.early_hints is False) or the stream is over."""
+        raw = _informational(status, headers)
+        if not self._capabilities.early_hints:
+            return False
+        return self._channel.send_informational(status, raw)
+
+    async def asend_informational(
+        self, status: int, headers: Optional[HeadersInput] = None
+    ) -> bool:
+        """Async `send_informational`."""
+        raw = _informational(status, headers)
+        if not self._capabilities.early_hints:
+            return False
+        return await self._channel.asend_informational(status, raw)
+
+    def replace(self, **changes: Any) -> "Request":
+        """A copy with some constructor arguments changed (cheap: nothing is re-parsed)."""
+        fields: Dict[str, Any] = {
+            "method": self._method,
+            "raw_path": self._raw_path,
+            "query_string": self._query_string,
+            "scheme": self._scheme,
+            "http_version": self._http_version,
+            "client": self._client,
+            "server": self._server,
+            "headers": self._headers,
+            "content_length": self._content_length,
+            "capabilities": self._capabilities,
+            "body": self._body,
+            "channel": self._channel,
+        }
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"Request.replace() got unknown fields: {', '.join(sorted(unknown))}")
+        fields.update(changes)
+        copy = Request(**fields)
+        if "raw_path" not in changes:
+            copy._path = self._path
+        return copy
+
+    def __repr__(self) -> str:
+        return f"<Request {self._method} {self._raw_path!r}>"

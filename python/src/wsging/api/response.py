@@ -1,0 +1,169 @@
+"""The response an application returns. Everything is validated here, at construction, so a
+bad header is reported by the line that made it (W12)."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from typing import Any, AsyncIterable, Callable, Iterable, Optional, Union
+
+from .errors import InvalidStatus
+from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
+
+__all__ = ["Response", "FileResponse", "ResponseBody", "TrailersInput"]
+
+ResponseBody = Union[
+    bytes,
+    bytearray,
+    memoryview,
+    str,
+    Iterable[Union[bytes, str]],
+    AsyncIterable[Union[bytes, str]],
+    Any,  # a binary file object: anything with .read()
+]
+TrailersInput = Union[HeadersInput, Callable[[], HeadersInput]]
+
+# How the worker sends a body (read by wsging.worker; not public).
+KIND_BYTES = 0  # one bytes object, length known
+KIND_CHUNKS = 1  # a list or tuple: inert, iterated on the event loop
+KIND_ITER = 2  # any other iterable: may block, iterated in a worker thread
+KIND_AITER = 3  # an async iterable: iterated on the event loop
+KIND_FILE = 4  # a binary file: read in chunks in a worker thread
+
+_TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+# RFC 9110 section 8.6: no Content-Length in 204 responses; a 304's would describe the
+# selected representation, which only the application knows.
+_NO_AUTO_LENGTH = (204, 304)
+
+
+def _check_status(status: int) -> None:
+    if type(status) is not int or not 200 <= status <= 599:
+        raise InvalidStatus(f"status must be an int in 200..599, got {status!r}")
+
+
+class Response:
+    """A final response: status, headers, body, optional trailers."""
+
+    __slots__ = ("_status", "_headers", "_body", "_trailers", "_kind", "_data")
+
+    def __init__(
+        self,
+        body: ResponseBody = b"",
+        status: int = 200,
+        headers: Optional[HeadersInput] = None,
+        *,
+        content_type: Optional[str] = None,
+        trailers: Optional[TrailersInput] = None,
+    ) -> None:
+        _check_status(status)
+        self._status = status
+        self._headers = headers if type(headers) is MutableHeaders else MutableHeaders(headers)
+        self._body = body
+        self._data = b""
+        text = False
+        if isinstance(body, str):
+            self._data = body.encode("utf-8")
+            self._kind = KIND_BYTES
+            text = True
+        elif isinstance(body, bytes):
+            self._data = body
+            self._kind = KIND_BYTES
+        elif isinstance(body, (bytearray, memoryview)):
+            self._data = bytes(body)
+            self._kind = KIND_BYTES
+        elif hasattr(body, "__aiter__"):
+            self._kind = KIND_AITER
+        elif hasattr(body, "read"):
+            self._kind = KIND_FILE
+        elif isinstance(body, (list, tuple)):
+            self._kind = KIND_CHUNKS
+        elif hasattr(body, "__iter__"):
+            self._kind = KIND_ITER
+        else:
+            raise TypeError(
+                "response body must be bytes, str, an iterable, an async iterable or a binary "
+                f"file, not {type(body).__name__}"
+            )
+        self._trailers: Union[MutableHeaders, Callable[[], HeadersInput], None]
+        if trailers is None or callable(trailers):
+            self._trailers = trailers
+        else:
+            self._trailers = MutableHeaders(trailers)
+
+        headers = self._headers
+        if content_type is not None:
+            headers.set("content-type", content_type)
+        elif text and (not headers._raw or "content-type" not in headers):
+            headers._append_valid(*_TEXT_PLAIN)
+        # A known length lets HTTP/1.1 skip chunked coding; with trailers it must stay chunked.
+        if (
+            self._kind == KIND_BYTES
+            and self._trailers is None
+            and status not in _NO_AUTO_LENGTH
+            and (not headers._raw or "content-length" not in headers)
+        ):
+            headers._append_valid(b"content-length", str(len(self._data)).encode("ascii"))
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> MutableHeaders:
+        return self._headers
+
+    @property
+    def body(self) -> ResponseBody:
+        return self._body
+
+    @property
+    def trailers(self) -> Union[MutableHeaders, Callable[[], HeadersInput], None]:
+        return self._trailers
+
+    def resolve_trailers(self) -> Optional[RawHeaders]:
+        """The trailers as validated raw pairs, calling the callable form (after the body)."""
+        trailers = self._trailers
+        if trailers is None:
+            return None
+        if isinstance(trailers, Headers):
+            return list(trailers.raw)
+        return list(MutableHeaders(trailers()).raw)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._status}>"
+
+
+class FileResponse(Response):
+    """A file sent in chunks; Content-Length from stat, Content-Type guessed from the name.
+    The file is opened here, so a missing file raises in the application's own code."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        status: int = 200,
+        headers: Optional[HeadersInput] = None,
+        *,
+        content_type: Optional[str] = None,
+    ) -> None:
+        _check_status(status)
+        file = open(path, "rb")
+        try:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise IsADirectoryError(f"not a regular file: {os.fspath(path)!r}")
+            if content_type is None:
+                content_type = mimetypes.guess_type(os.fspath(path))[0]
+            super().__init__(
+                file,
+                status,
+                headers,
+                content_type=content_type or "application/octet-stream",
+            )
+            if "content-length" not in self._headers:
+                self._headers._append_valid(b"content-length", str(info.st_size).encode("ascii"))
+        except BaseException:
+            file.close()
+            raise

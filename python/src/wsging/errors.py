@@ -1,0 +1,5 @@
+"""Errors an application can see (re-exported from wsging.api.errors)."""
+
+from .api.errors import ClientDisconnected, InvalidHeader, InvalidStatus, WSGINGError
+
+__all__ = ["WSGINGError", "InvalidStatus", "InvalidHeader", "ClientDisconnected"]

@@ -1,0 +1,5 @@
+"""Testing applications in-process, through the real worker path (see TestClient)."""
+
+from .client import TestClient, TestResponse, TestStream
+
+__all__ = ["TestClient", "TestResponse", "TestStream"]

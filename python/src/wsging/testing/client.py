@@ -1,0 +1,459 @@
+"""TestClient: drive an application through the real worker machinery, in-process.
+
+The client plays the front end of spec/worker-link.md: it encodes REQUEST/DATA frames with the
+worker's own codec, feeds the bytes to a real WorkerSession (same dispatch, thread pool,
+flow control and error handling as `python -m wsging.worker`) over an in-memory transport, and
+decodes what comes back. Only the Unix socket is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+    cast,
+)
+from urllib.parse import quote, urlencode
+
+from ..api.capabilities import EARLY_HINTS, RESPONSE_TRAILERS
+from ..api.headers import Headers, HeadersInput, MutableHeaders
+from ..worker import link
+from ..worker.dispatch import Dispatcher, ThreadPool
+from ..worker.loading import Lifespan, is_async_app
+from ..worker.runtime import new_event_loop
+from ..worker.session import WorkerSession
+from .memory_link import MemoryTransport
+
+__all__ = ["TestClient", "TestResponse", "TestStream"]
+
+QueryInput = Union[str, bytes, Mapping[str, Any], Iterable[Tuple[str, Any]], None]
+BodyInput = Union[bytes, str, Iterable[bytes]]
+
+_PATH_SAFE = "/%!$&'()*+,;=:@~-._"
+
+
+class TestResponse:
+    """What the application answered, as the front end received it."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers = Headers()
+        self.body = b""
+        self.trailers: Optional[Headers] = None
+        self.informational: List[Tuple[int, Headers]] = []
+        self.reset: Optional[int] = None  # RESET code when the worker reset the stream
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status} {len(self.body)} bytes>"
+
+
+class TestStream:
+    """One request in flight: send its body piece by piece, cancel it, read the response."""
+
+    __test__ = False
+
+    def __init__(self, client: "TestClient", stream_id: int, *, expect_continue: bool) -> None:
+        self._client = client
+        self.id = stream_id
+        self._frames: "queue.SimpleQueue[Optional[link.Frame]]" = queue.SimpleQueue()
+        self._credit = 0 if expect_continue else client._worker_window
+        self._expect_continue = expect_continue
+        self._parts: List[bytes] = []
+        self._response = TestResponse()
+        self.head_received = False
+        self.complete = False
+
+    # -- front end -> worker -----------------------------------------------------------------
+
+    def send(self, data: bytes, *, end: bool = False) -> None:
+        """Send request body bytes within the worker's window (waits for WINDOW frames);
+        stops quietly when the response is already complete."""
+        view = memoryview(data)
+        while view and not self.complete:
+            while self._credit <= 0 and not self.complete:
+                self._process(self._next_frame())
+            if self.complete:
+                return
+            size = min(len(view), self._credit, self._client._worker_max_frame)
+            last = end and size == len(view)
+            self._client._send(
+                link.encode_data(self.id, bytes(view[:size]), link.END_STREAM if last else 0)
+            )
+            self._credit -= size
+            view = view[size:]
+        if end and not data and not self.complete:
+            self._client._send(link.encode_data(self.id, b"", link.END_STREAM))
+
+    def send_trailers(self, trailers: HeadersInput) -> None:
+        """End the request body with trailers."""
+        if not self.complete:
+            raw = MutableHeaders(trailers).raw
+            self._client._send(link.encode_trailers(self.id, raw))
+
+    def cancel(self) -> None:
+        """The client goes away: RESET CANCEL, as a front end sends on a closed connection."""
+        if not self.complete:
+            self._client._send(link.encode_reset(self.id, link.CANCEL))
+            self._finish()
+
+    # -- worker -> front end -----------------------------------------------------------------
+
+    def head(self) -> TestResponse:
+        """Wait for the response head (status and headers; body still to come)."""
+        while not self.head_received and not self.complete:
+            self._process(self._next_frame())
+        return self._response
+
+    def response(self) -> TestResponse:
+        """Wait for the complete response."""
+        while not self.complete:
+            self._process(self._next_frame())
+        return self._response
+
+    def _next_frame(self) -> link.Frame:
+        try:
+            frame = self._frames.get(timeout=self._client.timeout)
+        except queue.Empty:
+            raise TimeoutError(
+                f"stream {self.id}: no frame from the worker within {self._client.timeout}s"
+            ) from None
+        if frame is None:
+            raise ConnectionError("the worker link closed")
+        return frame
+
+    def _process(self, frame: link.Frame) -> None:
+        response = self._response
+        if isinstance(frame, link.WindowFrame):
+            if self._expect_continue:
+                # A.5: the first WINDOW of an Expect: 100-continue stream is the go-ahead.
+                self._expect_continue = False
+                response.informational.append((100, Headers()))
+            self._credit += frame.increment
+        elif isinstance(frame, link.InformationalFrame):
+            response.informational.append((frame.status, Headers(frame.headers)))
+        elif isinstance(frame, link.ResponseFrame):
+            response.status = frame.status
+            response.headers = Headers(frame.headers)
+            self.head_received = True
+            if frame.flags & link.END_STREAM:
+                self._finish()
+        elif isinstance(frame, link.DataFrame):
+            if frame.data:
+                self._parts.append(frame.data)
+            if frame.flags & link.END_STREAM:
+                self._finish()
+            elif frame.data:
+                # Everything is "written to the client" at once: give the credit back.
+                self._client._send(link.encode_window(self.id, len(frame.data)))
+        elif isinstance(frame, link.TrailersFrame):
+            response.trailers = Headers(frame.headers)
+            self._finish()
+        elif isinstance(frame, link.ResetFrame):
+            response.reset = frame.code
+            self._finish()
+
+    def _finish(self) -> None:
+        self.complete = True
+        self._response.body = b"".join(self._parts)
+        self._client._forget(self.id)
+
+
+class TestClient:
+    """Call an application as the server would. Use it as a context manager to run the app's
+    lifespan: `with TestClient(app) as client: client.get("/")`."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        capabilities: int = RESPONSE_TRAILERS | EARLY_HINTS,
+        debug: bool = False,
+        threads: int = 8,
+        client: Optional[Tuple[str, int]] = ("testclient", 50000),
+        server: Tuple[str, int] = ("testserver", 80),
+        scheme: str = "http",
+        http_version: str = "1.1",
+        timeout: float = 30.0,
+        response_window: int = link.DEFAULT_INITIAL_WINDOW,
+        response_max_frame: int = link.DEFAULT_MAX_FRAME,
+    ) -> None:
+        self.app = app
+        self.capabilities = capabilities
+        self.debug = debug
+        self.threads = threads
+        self.client = client
+        self.server = server
+        self.scheme = scheme
+        self.http_version = http_version
+        self.timeout = timeout
+        self._response_window = response_window
+        self._response_max_frame = response_max_frame
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._session: Optional[WorkerSession] = None
+        self._dispatcher: Optional[Dispatcher] = None
+        self._pool: Optional[ThreadPool] = None
+        self._lifespan: Optional[Lifespan] = None
+        self._decoder = link.FrameDecoder()
+        self._link_frames: "queue.SimpleQueue[Optional[link.Frame]]" = queue.SimpleQueue()
+        self._streams: Dict[int, TestStream] = {}
+        self._next_id = 1
+        self._lock = threading.Lock()
+        self._worker_window = link.DEFAULT_INITIAL_WINDOW
+        self._worker_max_frame = link.DEFAULT_MAX_FRAME
+        self.worker_settings: Dict[int, int] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> "TestClient":
+        self._start(with_lifespan=True)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _run(self, coro: Any) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self.timeout)
+
+    def _start(self, with_lifespan: bool) -> None:
+        if self._loop is not None:
+            return
+        loop = self._loop = new_event_loop()
+        self._thread = threading.Thread(target=self._loop_main, name="wsging-testclient", daemon=True)
+        self._thread.start()
+        try:
+            if with_lifespan:
+                self._lifespan = Lifespan(self.app)
+                self._run(self._lifespan.startup())
+            self._run(self._connect())
+            hello = self._link_frames.get(timeout=self.timeout)
+            if not isinstance(hello, link.HelloFrame):
+                raise ConnectionError(f"worker sent {hello!r} before HELLO")
+            self.worker_settings = dict(hello.settings)
+            self._worker_window = self.worker_settings.get(
+                link.SETTING_INITIAL_WINDOW, link.DEFAULT_INITIAL_WINDOW
+            )
+            self._worker_max_frame = self.worker_settings.get(
+                link.SETTING_MAX_FRAME, link.DEFAULT_MAX_FRAME
+            )
+            self._send(
+                link.encode_hello(
+                    (
+                        (link.SETTING_INITIAL_WINDOW, self._response_window),
+                        (link.SETTING_MAX_FRAME, self._response_max_frame),
+                    )
+                )
+            )
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    def _loop_main(self) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._pool = ThreadPool(self.threads, name="wsging-testclient-app")
+        self._dispatcher = Dispatcher(
+            self.app, is_async=is_async_app(self.app), pool=self._pool, loop=loop, debug=self.debug
+        )
+        session = self._session = WorkerSession(
+            self._dispatcher, loop=loop, worker_id=0, max_streams=self.threads * 2
+        )
+        session.connection_made(MemoryTransport(loop, session, self._deliver))
+
+    def close(self) -> None:
+        """Shut down like a front end does: GOAWAY, close the link, then the lifespan ends."""
+        if self._loop is None or self._session is None:
+            self._stop_loop()
+            return
+        self._send(link.encode_goaway(link.GOAWAY_NO_ERROR, "test client closing"))
+        session = self._session
+
+        async def shutdown() -> None:
+            session.close()
+            await session.closed
+            if self._dispatcher is not None:
+                await self._dispatcher.cancel_all()
+            if self._lifespan is not None:
+                await self._lifespan.shutdown()
+
+        try:
+            self._run(shutdown())
+        finally:
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        loop, self._loop = self._loop, None
+        if self._pool is not None:
+            self._pool.shutdown()
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(self.timeout)
+        loop.close()
+        self._session = None
+
+    # -- link plumbing -----------------------------------------------------------------------
+
+    def _send(self, data: bytes) -> None:
+        loop, session = self._loop, self._session
+        if loop is None or session is None:
+            raise RuntimeError("the test client is closed")
+        loop.call_soon_threadsafe(session.data_received, data)
+
+    def _deliver(self, data: bytes) -> None:
+        """On the loop thread: bytes the worker wrote."""
+        for frame in self._decoder.feed(data):
+            if frame.stream == 0:
+                self._link_frames.put(frame)
+            else:
+                stream = self._streams.get(frame.stream)
+                if stream is not None:
+                    stream._frames.put(frame)
+
+    def _forget(self, stream_id: int) -> None:
+        self._streams.pop(stream_id, None)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Optional[HeadersInput] = None,
+        query: QueryInput = None,
+        content_length: Optional[int] = None,
+        end: bool = False,
+    ) -> TestStream:
+        """Start a request and return its stream; the body is sent with `TestStream.send`
+        (`end=True`: the request has no body)."""
+        self._start(with_lifespan=False)
+        raw_headers = MutableHeaders(headers)
+        if "host" not in raw_headers:
+            # Host first, as clients send it.
+            raw_headers = MutableHeaders([("host", self.server[0])] + list(raw_headers.raw))
+        if content_length is not None and "content-length" not in raw_headers:
+            raw_headers.add("content-length", str(content_length))
+        expect = raw_headers.get("expect", "").lower() == "100-continue"
+        raw_path, _, path_query = path.partition("?")
+        query_bytes = _query(path_query, query)
+        with self._lock:
+            stream_id = self._next_id
+            self._next_id += 1
+            stream = TestStream(self, stream_id, expect_continue=expect and not end)
+            self._streams[stream_id] = stream
+        flags = (link.END_STREAM if end else 0) | (
+            link.EXPECT_CONTINUE if expect and not end else 0
+        )
+        client_host, client_port = self.client if self.client is not None else ("", 0)
+        frame = link.RequestFrame(
+            stream_id,
+            flags,
+            self.http_version,
+            self.scheme.encode("ascii"),
+            method.encode("ascii"),
+            quote(raw_path or "/", safe=_PATH_SAFE).encode("ascii"),
+            query_bytes,
+            client_host.encode("latin-1"),
+            client_port,
+            self.server[0].encode("latin-1"),
+            self.server[1],
+            -1 if content_length is None else content_length,
+            self.capabilities,
+            list(raw_headers.raw),
+        )
+        self._send(link.encode_request(frame))
+        return stream
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Optional[HeadersInput] = None,
+        body: BodyInput = b"",
+        query: QueryInput = None,
+    ) -> TestResponse:
+        """Send a whole request and wait for the whole response. `body` may be bytes, str
+        (UTF-8) or an iterable of bytes (sent as it is produced, length unknown)."""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            data = bytes(body)
+            stream = self.stream(
+                method,
+                path,
+                headers=headers,
+                query=query,
+                content_length=len(data) if data or method in ("POST", "PUT", "PATCH") else None,
+                end=not data,
+            )
+            if data:
+                stream.send(data, end=True)
+        else:
+            stream = self.stream(method, path, headers=headers, query=query)
+            for chunk in body:
+                stream.send(chunk)
+            stream.send(b"", end=True)
+        return stream.response()
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("HEAD", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("DELETE", path, **kwargs)
+
+    def ping(self, data: bytes = b"testping") -> bytes:
+        """Send a link PING and return the ACKed bytes (the loop must stay responsive)."""
+        self._start(with_lifespan=False)
+        self._send(link.encode_ping(data))
+        while True:
+            try:
+                frame = self._link_frames.get(timeout=self.timeout)
+            except queue.Empty:
+                raise TimeoutError(f"no PING ACK within {self.timeout}s") from None
+            if isinstance(frame, link.PingFrame) and frame.flags & link.ACK:
+                return frame.data
+
+
+def _query(from_path: str, query: QueryInput) -> bytes:
+    parts = [from_path.encode("latin-1")] if from_path else []
+    if isinstance(query, bytes):
+        parts.append(query)
+    elif isinstance(query, str):
+        parts.append(query.encode("latin-1"))
+    elif query is not None:
+        parts.append(urlencode(cast(Any, query), doseq=True).encode("ascii"))
+    return b"&".join(p for p in parts if p)

@@ -1,0 +1,332 @@
+"""Calling the application: sync apps in a thread pool, async apps as tasks on the loop, and
+pulling response bodies only as fast as the front end's window lets them go (spec A.5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import queue
+import sys
+import threading
+import traceback
+import types
+from typing import Any, Callable, Generator, Iterator, Optional, Set, Tuple
+
+from ..api.errors import ClientDisconnected
+from ..api.request import Request
+from ..api.response import KIND_AITER, KIND_FILE, KIND_ITER, Response
+from . import link
+from .exchange import Exchange, as_bytes
+
+__all__ = ["Dispatcher", "ThreadPool"]
+
+logger = logging.getLogger("wsging.worker")
+
+App = Callable[[Request], Any]
+_Job = Optional[Tuple[Callable[..., None], Tuple[Any, ...]]]
+
+# Run an async app's first step at once, without a Task: most handlers that answer from memory
+# finish there, saving a Task and a loop turn per request. The step runs in its own context,
+# handed to the Task that continues it, which needs create_task(context=...) (Python 3.11+).
+EAGER_START = sys.version_info >= (3, 11)
+
+
+@types.coroutine
+def _resume(coro: Any, value: Any) -> Generator[Any, Any, Any]:
+    """Continue a coroutine whose first step already ran and yielded `value` (what `yield
+    from` would do, written out because that step happened outside any Task)."""
+    while True:
+        try:
+            sent = yield value
+        except BaseException as exc:  # cancellation and the like go to the application
+            try:
+                value = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                value = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+
+class ThreadPool:
+    """Threads for sync applications. Unlike concurrent.futures it makes no Future per call,
+    and its threads are daemons: a stuck application cannot keep a finished worker alive."""
+
+    def __init__(self, max_threads: int, name: str = "wsging-app") -> None:
+        self._max_threads = max(1, max_threads)
+        self._name = name
+        self._jobs: "queue.SimpleQueue[_Job]" = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._threads = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        self._jobs.put((fn, args))
+        if self._idle.acquire(blocking=False):
+            return
+        with self._lock:
+            if self._threads < self._max_threads:
+                self._threads += 1
+                thread = threading.Thread(
+                    target=self._run, name=f"{self._name}-{self._threads}", daemon=True
+                )
+                thread.start()
+
+    def _run(self) -> None:
+        jobs = self._jobs
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                fn(*args)
+            except BaseException:  # pragma: no cover - jobs handle their own errors
+                logger.exception("unexpected error in a worker thread")
+            del job, fn, args
+            self._idle.release()
+
+    def shutdown(self) -> None:
+        """Let idle threads end (busy ones end after their job)."""
+        with self._lock:
+            for _ in range(self._threads):
+                self._jobs.put(None)
+            self._threads = 0
+
+
+class Dispatcher:
+    """Runs the application for each exchange and streams its response back."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        is_async: bool,
+        pool: ThreadPool,
+        loop: asyncio.AbstractEventLoop,
+        debug: bool = False,
+    ) -> None:
+        self._app = app
+        self._is_async = is_async
+        self._pool = pool
+        self._loop = loop
+        self._debug = debug
+        self._tasks: Set["asyncio.Task[None]"] = set()
+        self.file_chunk_size = link.DEFAULT_MAX_FRAME
+
+    def start(self, exchange: Exchange, request: Request) -> None:
+        """On the loop: begin serving `request`."""
+        if self._is_async:
+            self._start_async(exchange, request)
+        else:
+            self._pool.submit(self._run_sync, exchange, request)
+
+    async def cancel_all(self) -> None:
+        """Cancel the application tasks still running (the link is gone)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any, context: Optional[contextvars.Context] = None) -> None:
+        # The loop keeps only weak references to tasks: hold them until they finish.
+        if context is not None:
+            task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
+        else:
+            task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- calling the app ---------------------------------------------------------------------
+
+    def _start_async(self, exchange: Exchange, request: Request) -> None:
+        try:
+            awaitable = self._app(request)
+        except Exception as exc:
+            self._failed_before_head(exchange, request, exc)
+            return
+        if not EAGER_START or not isinstance(awaitable, types.CoroutineType):
+            self._spawn(self._run_async(exchange, request, awaitable))
+            return
+        context = contextvars.copy_context()
+        try:
+            first = context.run(awaitable.send, None)
+        except StopIteration as stop:
+            self._respond(exchange, request, stop.value, False)
+            return
+        except Exception as exc:
+            self._failed_before_head(exchange, request, exc)
+            return
+        self._spawn(self._run_async(exchange, request, _resume(awaitable, first)), context)
+
+    async def _run_async(self, exchange: Exchange, request: Request, awaitable: Any) -> None:
+        try:
+            response = await awaitable
+        except Exception as exc:
+            self._failed_before_head(exchange, request, exc)
+            return
+        self._respond(exchange, request, response, in_thread=False)
+
+    def _run_sync(self, exchange: Exchange, request: Request) -> None:
+        call_soon = self._loop.call_soon_threadsafe
+        try:
+            response = self._app(request)
+        except Exception as exc:
+            call_soon(self._failed_before_head, exchange, request, exc)
+            return
+        if isinstance(response, Response) and (
+            response._kind == KIND_ITER or response._kind == KIND_FILE
+        ):
+            # This thread goes on pulling the body once the loop has sent the head (the
+            # loop runs callbacks in order, so every chunk follows the head).
+            call_soon(self._respond, exchange, request, response, True)
+            self._produce_sync(exchange, request, response)
+        else:
+            call_soon(self._respond, exchange, request, response, True)
+
+    def _respond(
+        self, exchange: Exchange, request: Request, response: Any, in_thread: bool
+    ) -> None:
+        """On the loop: send the head (and an in-memory body); start an async producer."""
+        if not isinstance(response, Response):
+            logger.error(
+                "application returned %s instead of a wsging.Response for %s %s",
+                "None" if response is None else type(response).__name__,
+                request.method,
+                request.path,
+            )
+            self._send_500(exchange, None)
+            return
+        kind = response._kind
+        # A sync producer thread already owns the body and closes it when it stops.
+        owned_by_thread = in_thread and (kind == KIND_ITER or kind == KIND_FILE)
+        if exchange.stopped:
+            if not owned_by_thread:
+                _close_body(response)
+            return
+        try:
+            exchange.start(response)
+        except Exception as exc:
+            if not owned_by_thread:
+                _close_body(response)
+            self._failed_before_head(exchange, request, exc)
+            return
+        if kind == KIND_AITER:
+            self._spawn(self._produce_async(exchange, request, response))
+        elif (kind == KIND_ITER or kind == KIND_FILE) and not in_thread:
+            self._pool.submit(self._produce_sync, exchange, request, response)
+
+    # -- producing bodies --------------------------------------------------------------------
+
+    def _produce_sync(self, exchange: Exchange, request: Request, response: Response) -> None:
+        """In a pool thread: pull chunks one at a time, each only after the previous one was
+        sent, so a slow client holds back the producer instead of filling memory."""
+        call_soon = self._loop.call_soon_threadsafe
+        body: Any = response._body
+        chunks: Iterator[Any]
+        if response._kind == KIND_FILE:
+            chunks = _file_chunks(body, self.file_chunk_size)
+        else:
+            chunks = iter(body)
+        closed = False
+        try:
+            while not exchange.stopped:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    trailers = (
+                        response.resolve_trailers() if exchange.wants_trailers(response) else None
+                    )
+                    # Release the body's resources before the response is seen as complete.
+                    closed = True
+                    _close_body(response, chunks)
+                    call_soon(exchange.finish, trailers)
+                    break
+                data = as_bytes(chunk)
+                if data and not exchange.send_sync(data):
+                    break
+        except Exception as exc:
+            call_soon(self._failed_after_head, exchange, request, exc)
+        finally:
+            if not closed:
+                _close_body(response, chunks)
+
+    async def _produce_async(
+        self, exchange: Exchange, request: Request, response: Response
+    ) -> None:
+        chunks: Any = response._body.__aiter__()  # type: ignore[union-attr]
+        try:
+            while not exchange.stopped:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    exchange.finish(
+                        response.resolve_trailers() if exchange.wants_trailers(response) else None
+                    )
+                    break
+                data = as_bytes(chunk)
+                if data and not await exchange.send_async(data):
+                    break
+        except Exception as exc:
+            self._failed_after_head(exchange, request, exc)
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:
+                    logger.exception("error closing the response body")
+
+    # -- failures ----------------------------------------------------------------------------
+
+    def _failed_before_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
+        if isinstance(exc, ClientDisconnected) and exchange.stopped:
+            return  # the client left; nobody is there to answer
+        logger.error(
+            "error in application for %s %s", request.method, request.path, exc_info=exc
+        )
+        self._send_500(exchange, exc)
+
+    def _send_500(self, exchange: Exchange, exc: Optional[BaseException]) -> None:
+        if exchange.stopped:
+            return
+        text = "Internal Server Error"
+        if self._debug and exc is not None:
+            text += "\n\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        exchange.start(Response(text, 500))
+
+    def _failed_after_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
+        if exchange.stopped:
+            return  # already reset or complete: nothing to tell the front end
+        logger.error(
+            "error in application after the response head for %s %s",
+            request.method,
+            request.path,
+            exc_info=exc,
+        )
+        exchange.reset(link.INTERNAL_ERROR)
+
+
+def _file_chunks(file: Any, size: int) -> Iterator[Any]:
+    """A file's content in chunks; any empty read (b"" or, from a text file, "") ends it."""
+    read = file.read
+    while True:
+        chunk = read(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) -> None:
+    """Release the body's resources (PEP 3333 habit: close() when the iterable has one)."""
+    close = getattr(response._body, "close", None) or getattr(iterator, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            logger.exception("error closing the response body")

@@ -1,0 +1,417 @@
+"""One request inside the worker: its stream state, request-body buffer and response writer.
+
+The event loop thread owns everything here. Application threads touch an exchange only through
+the methods documented as thread-safe: they block on a lock-protected condition for body
+chunks, and hand response chunks to the loop, waiting until the loop has sent them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Deque, List, Optional, Protocol
+
+from ..api.errors import ClientDisconnected
+from ..api.headers import Headers, RawHeaders
+from ..api.response import KIND_BYTES, KIND_CHUNKS, Response
+from . import link
+from .streams import IN_OPEN, OUT_BODY, Stream
+
+if TYPE_CHECKING:
+    from typing import Union
+
+    Buffer = Union[bytes, memoryview]
+
+__all__ = ["Exchange", "SessionPort"]
+
+
+class SessionPort(Protocol):
+    """What an exchange needs from the link session it belongs to."""
+
+    loop: asyncio.AbstractEventLoop
+    loop_thread: int
+    peer_max_frame: int
+    initial_window: int
+    writing_paused: bool
+
+    def write(self, data: "Buffer") -> None: ...
+
+    def resume_later(self, exchange: "Exchange") -> None: ...
+
+    def stream_completed(self, exchange: "Exchange") -> None: ...
+
+
+class Exchange:
+    """Implements the request's BodySource and RequestChannel, and writes the response."""
+
+    __slots__ = (
+        "session",
+        "stream",
+        "capabilities",
+        "_lock",
+        "_chunks",
+        "_body_ended",
+        "_body_error",
+        "_body_cond",
+        "_body_waiter",
+        "_credit",
+        "_credit_threshold",
+        "_grant_scheduled",
+        "_first_grant",
+        "_trailers",
+        "_disconnected",
+        "_disconnect_waiters",
+        "_pending",
+        "_end_marked",
+        "_end_trailers",
+        "_drained_event",
+        "_drain_waiter",
+        "stopped",
+    )
+
+    def __init__(
+        self, session: SessionPort, stream: Stream, *, expect_continue: bool, capabilities: int
+    ) -> None:
+        self.session = session
+        self.stream = stream
+        self.capabilities = capabilities
+        # request body
+        self._lock = threading.Lock()
+        self._chunks: Deque[bytes] = deque()
+        self._body_ended = stream.inbound is not IN_OPEN
+        self._body_error: Optional[str] = None
+        self._body_cond: Optional[threading.Condition] = None
+        self._body_waiter: Optional["asyncio.Future[None]"] = None
+        self._credit = 0  # bytes consumed by the app, not yet granted back
+        # Grant in batches of a quarter window: fewer WINDOW frames, and the front end never
+        # runs dry because a grant is also flushed whenever the reader has to wait.
+        self._credit_threshold = max(1, session.initial_window // 4)
+        self._grant_scheduled = False
+        self._first_grant = expect_continue  # A.5: the window starts at 0 until the first read
+        self._trailers: Optional[Headers] = None
+        # disconnect news
+        self._disconnected = False
+        self._disconnect_waiters: List["asyncio.Future[None]"] = []
+        # response body
+        self._pending: Deque[memoryview] = deque()
+        self._end_marked = False
+        self._end_trailers: Optional[RawHeaders] = None
+        self._drained_event: Optional[threading.Event] = None
+        self._drain_waiter: Optional["asyncio.Future[None]"] = None
+        self.stopped = False  # the response must not advance any more (reset or complete)
+
+    # == request body: loop side ===========================================================
+
+    def on_data(self, data: bytes, end: bool) -> None:
+        self.stream.receive_data(len(data), end)
+        with self._lock:
+            if data:
+                self._chunks.append(data)
+            if end:
+                self._body_ended = True
+            self._wake_readers_locked()
+
+    def on_trailers(self, headers: RawHeaders) -> None:
+        self.stream.receive_trailers()
+        with self._lock:
+            self._trailers = Headers(headers)
+            self._body_ended = True
+            self._wake_readers_locked()
+
+    def _wake_readers_locked(self) -> None:
+        if self._body_cond is not None:
+            self._body_cond.notify_all()
+        waiter = self._body_waiter
+        if waiter is not None:
+            self._body_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _fail_body(self, reason: str) -> None:
+        with self._lock:
+            if not self._body_ended and self._body_error is None:
+                self._body_error = reason
+            self._wake_readers_locked()
+
+    def _grant(self) -> None:
+        with self._lock:
+            self._grant_scheduled = False
+            increment, self._credit = self._credit, 0
+            if self._first_grant:
+                self._first_grant = False
+                increment += self.session.initial_window
+            if self._body_ended or self._body_error is not None:
+                return
+        if increment and not self.stream.complete:
+            self.stream.grant(increment)
+            self.session.write(link.encode_window(self.stream.id, increment))
+
+    # == request body: consumer side (BodySource) ===========================================
+
+    def _consumed_locked(self, size: int, on_loop: bool) -> None:
+        if self._body_ended:  # everything is here already: no credit needed
+            return
+        self._credit += size
+        if self._credit >= self._credit_threshold:
+            self._schedule_grant_locked(on_loop)
+
+    def _before_wait_locked(self, on_loop: bool) -> None:
+        if self._credit or self._first_grant:
+            self._schedule_grant_locked(on_loop)
+
+    def _schedule_grant_locked(self, on_loop: bool) -> None:
+        if not self._grant_scheduled:
+            self._grant_scheduled = True
+            if on_loop:
+                self.session.loop.call_soon(self._grant)
+            else:
+                self.session.loop.call_soon_threadsafe(self._grant)
+
+    def take(self) -> Optional[bytes]:
+        """Thread-safe: the next body chunk, None at the end; blocks the calling thread."""
+        if threading.get_ident() == self.session.loop_thread:
+            raise RuntimeError(
+                "request.body's sync methods would block the event loop; in an async "
+                "application use await request.body.aread() or async for"
+            )
+        with self._lock:
+            while True:
+                if self._chunks:
+                    chunk = self._chunks.popleft()
+                    self._consumed_locked(len(chunk), False)
+                    return chunk
+                if self._body_error is not None:
+                    raise ClientDisconnected(self._body_error)
+                if self._body_ended:
+                    return None
+                self._before_wait_locked(False)
+                if self._body_cond is None:
+                    self._body_cond = threading.Condition(self._lock)
+                self._body_cond.wait()
+
+    async def atake(self) -> Optional[bytes]:
+        """The next body chunk, None at the end; awaits on the event loop."""
+        while True:
+            with self._lock:
+                if self._chunks:
+                    chunk = self._chunks.popleft()
+                    self._consumed_locked(len(chunk), True)
+                    return chunk
+                if self._body_error is not None:
+                    raise ClientDisconnected(self._body_error)
+                if self._body_ended:
+                    return None
+                self._before_wait_locked(True)
+                waiter = self._body_waiter = self.session.loop.create_future()
+            await waiter
+
+    @property
+    def trailers(self) -> Optional[Headers]:
+        return self._trailers
+
+    # == RequestChannel =====================================================================
+
+    @property
+    def disconnected(self) -> bool:
+        return self._disconnected
+
+    async def wait_disconnected(self) -> None:
+        # Also returns once the stream is complete, so a watcher task never outlives its request.
+        if not self._disconnected and not self.stream.complete:
+            waiter: "asyncio.Future[None]" = self.session.loop.create_future()
+            self._disconnect_waiters.append(waiter)
+            await waiter
+
+    def send_informational(self, status: int, headers: RawHeaders) -> bool:
+        if threading.get_ident() == self.session.loop_thread:
+            return self._informational(status, headers)
+        if self._disconnected or self.stream.head_sent:
+            return False
+        # FIFO with the response head the same thread submits later.
+        self.session.loop.call_soon_threadsafe(self._informational, status, headers)
+        return True
+
+    async def asend_informational(self, status: int, headers: RawHeaders) -> bool:
+        return self._informational(status, headers)
+
+    def _informational(self, status: int, headers: RawHeaders) -> bool:
+        if self.stream.head_sent:
+            return False
+        frame = link.encode_informational(self.stream.id, status, headers)
+        self.stream.send_informational()
+        self.session.write(frame)
+        return True
+
+    # == response: loop side ================================================================
+
+    def wants_trailers(self, response: Response) -> bool:
+        return response._trailers is not None and bool(self.capabilities & 0x01)
+
+    def start(self, response: Response) -> None:
+        """Send the head; for in-memory bodies (bytes, list) send the whole body too.
+        Raises before anything is sent when the head or that body is invalid."""
+        stream = self.stream
+        kind = response._kind
+        wants_trailers = self.wants_trailers(response)
+        in_memory = kind == KIND_BYTES or kind == KIND_CHUNKS
+        if kind == KIND_BYTES:
+            views = [memoryview(response._data)] if response._data else []
+        elif kind == KIND_CHUNKS:
+            views = [memoryview(as_bytes(chunk)) for chunk in response._body]  # type: ignore[union-attr]
+        else:
+            views = []
+        # A body known to be in memory is complete already, so its trailers can be computed now.
+        trailers = response.resolve_trailers() if in_memory and wants_trailers else None
+        end = in_memory and not views and trailers is None
+        head = link.encode_response(
+            stream.id, response._status, response._headers._raw, link.END_STREAM if end else 0
+        )
+        stream.send_head(end)
+        self.session.write(head)
+        if end:
+            self._completed()
+        elif in_memory:
+            self._pending.extend(views)
+            self.finish(trailers)
+
+    def push(self, chunk: bytes) -> None:
+        """Queue a body chunk and send what the window allows."""
+        if self.stopped or self.stream.outbound is not OUT_BODY:
+            self.stopped = True
+            self._signal_drained()
+            return
+        self._pending.append(memoryview(chunk))
+        self._pump()
+
+    def finish(self, trailers: Optional[RawHeaders]) -> None:
+        """End the body after the queued chunks, with TRAILERS when given."""
+        if self.stopped or self.stream.outbound is not OUT_BODY:
+            return
+        self._end_marked = True
+        self._end_trailers = trailers
+        self._pump()
+
+    def on_window(self, increment: int) -> None:
+        self.stream.receive_window(increment)
+        if self._pending or self._end_marked:
+            self._pump()
+
+    def resume(self) -> None:
+        """The link's transport accepts writes again."""
+        self._pump()
+
+    def _pump(self) -> None:
+        stream = self.stream
+        if stream.complete:
+            return
+        session = self.session
+        pending = self._pending
+        write = session.write
+        max_frame = session.peer_max_frame
+        while pending:
+            window = stream.send_window
+            if window <= 0:
+                return  # the front end's next WINDOW pumps again
+            if session.writing_paused:
+                session.resume_later(self)
+                return
+            view = pending[0]
+            size = len(view)
+            if size > window or size > max_frame:
+                size = min(window, max_frame)
+                piece = view[:size]
+                pending[0] = view[size:]
+            else:
+                piece = view
+                pending.popleft()
+            end = self._end_marked and not pending and piece is view and self._end_trailers is None
+            stream.send_data(size, end)
+            write(link.frame_header(size, link.DATA, link.END_STREAM if end else 0, stream.id))
+            write(piece)
+            if end:
+                self._completed()
+                return
+        self._signal_drained()
+        if self._end_marked:
+            trailers = self._end_trailers
+            if trailers is not None:
+                frame = link.encode_trailers(stream.id, trailers)
+                stream.send_trailers()
+            else:
+                frame = link.encode_data(stream.id, b"", link.END_STREAM)
+                stream.send_data(0, True)
+            write(frame)
+            self._completed()
+
+    def _signal_drained(self) -> None:
+        event = self._drained_event
+        if event is not None:
+            event.set()
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _completed(self) -> None:
+        self.stopped = True
+        self._pending.clear()
+        self._signal_drained()
+        waiters, self._disconnect_waiters = self._disconnect_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        # Whoever still reads the body learns it is gone instead of waiting forever (A.4: late
+        # DATA for a complete stream is dropped).
+        self._fail_body("the response is complete; the rest of the request body was dropped")
+        self.session.stream_completed(self)
+
+    def reset(self, code: int) -> None:
+        """Abandon the stream from this side (RESET `code`)."""
+        if self.stream.complete:
+            return
+        self.session.write(link.encode_reset(self.stream.id, code))
+        self._abandon("the request was reset")
+
+    def on_reset(self, code: int) -> None:
+        """The front end reset the stream: the client left or the request was abandoned."""
+        self._abandon("the client disconnected")
+
+    def _abandon(self, reason: str) -> None:
+        self.stream.reset()
+        self._disconnected = True
+        self._fail_body(reason)
+        self._completed()
+
+    # == response: producer side ============================================================
+
+    def send_sync(self, chunk: bytes) -> bool:
+        """Thread-safe: hand `chunk` to the loop and block until it was sent (the front end's
+        window admitted it). False when the stream stopped: the producer must stop too."""
+        event = self._drained_event
+        if event is None:
+            event = self._drained_event = threading.Event()
+        event.clear()
+        self.session.loop.call_soon_threadsafe(self.push, chunk)
+        event.wait()
+        return not self.stopped
+
+    async def send_async(self, chunk: bytes) -> bool:
+        """On the loop: queue `chunk` and wait until it was sent. False when stopped."""
+        self.push(chunk)
+        if self._pending and not self.stopped:
+            waiter = self._drain_waiter = self.session.loop.create_future()
+            await waiter
+        return not self.stopped
+
+
+def as_bytes(chunk: object) -> bytes:
+    """A body chunk as bytes (str is UTF-8); anything else is the application's error."""
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"response body chunks must be bytes or str, not {type(chunk).__name__}")

@@ -1,0 +1,500 @@
+"""Sans-IO codec of the worker link (spec/worker-link.md, section A.2).
+
+`FrameDecoder.feed(bytes)` returns the frames completed so far; the `encode_*` functions return
+the bytes of one frame. Nothing here touches a socket, a clock or a thread, so the codec is
+tested alone against spec/link-vectors.json, the vectors the Java codec is held to as well.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
+
+from .errors import LOCAL, LinkError
+
+__all__ = [
+    "FrameDecoder",
+    "Frame",
+    "HelloFrame",
+    "RequestFrame",
+    "DataFrame",
+    "ResponseFrame",
+    "InformationalFrame",
+    "TrailersFrame",
+    "ResetFrame",
+    "WindowFrame",
+    "PingFrame",
+    "GoawayFrame",
+    "encode",
+]
+
+VERSION = 1
+HEADER_SIZE = 10
+MAX_LENGTH = 1 << 24  # A.2: a larger length is a link error
+
+# Frame types (A.2)
+HELLO = 0x00
+REQUEST = 0x01
+DATA = 0x02
+RESPONSE = 0x03
+INFORMATIONAL = 0x04
+TRAILERS = 0x05
+RESET = 0x06
+WINDOW = 0x07
+PING = 0x08
+GOAWAY = 0x09
+
+# Flags
+END_STREAM = 0x01
+EXPECT_CONTINUE = 0x02
+ACK = 0x01
+
+# Settings (A.2, HELLO)
+SETTING_WORKER_ID = 1
+SETTING_PID = 2
+SETTING_INITIAL_WINDOW = 3
+SETTING_MAX_STREAMS = 4
+SETTING_MAX_FRAME = 5
+DEFAULT_INITIAL_WINDOW = 65536
+DEFAULT_MAX_STREAMS = 100
+DEFAULT_MAX_FRAME = 65536
+
+# RESET codes (A.4)
+NO_ERROR = 0
+CANCEL = 1
+INTERNAL_ERROR = 2
+PROTOCOL_ERROR = 3
+REFUSED = 4
+TIMEOUT = 5
+
+# GOAWAY codes (A.7)
+GOAWAY_NO_ERROR = 0
+GOAWAY_PROTOCOL_ERROR = 1
+GOAWAY_INTERNAL_ERROR = 2
+
+_HTTP_VERSIONS = {0x10: "1.0", 0x11: "1.1", 0x20: "2", 0x30: "3"}
+_HTTP_VERSION_BYTES = {v: k for k, v in _HTTP_VERSIONS.items()}
+
+_FRAME_HEADER = struct.Struct(">IBBI")
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_U16U16 = struct.Struct(">HH")
+_SETTING = struct.Struct(">HI")
+_REQUEST_FIXED = struct.Struct(">BB")
+_CONTENT_CAPS = struct.Struct(">qI")
+
+Fields = List[Tuple[bytes, bytes]]
+
+
+class HelloFrame(NamedTuple):
+    settings: Tuple[Tuple[int, int], ...]
+    version: int = VERSION
+    flags: int = 0
+    stream: int = 0
+
+
+class RequestFrame(NamedTuple):
+    stream: int
+    flags: int
+    http_version: str  # "1.0", "1.1", "2", "3"
+    scheme: bytes
+    method: bytes
+    path: bytes  # raw, before any '?'
+    query: bytes  # raw, after the first '?'
+    client_host: bytes
+    client_port: int
+    server_host: bytes
+    server_port: int
+    content_length: int  # -1: unknown
+    capabilities: int
+    headers: Fields
+
+
+class DataFrame(NamedTuple):
+    stream: int
+    data: bytes
+    flags: int = 0
+
+
+class ResponseFrame(NamedTuple):
+    stream: int
+    status: int
+    headers: Fields
+    flags: int = 0
+
+
+class InformationalFrame(NamedTuple):
+    stream: int
+    status: int
+    headers: Fields
+    flags: int = 0
+
+
+class TrailersFrame(NamedTuple):
+    stream: int
+    headers: Fields
+    flags: int = 0
+
+
+class ResetFrame(NamedTuple):
+    stream: int
+    code: int
+    flags: int = 0
+
+
+class WindowFrame(NamedTuple):
+    stream: int
+    increment: int
+    flags: int = 0
+
+
+class PingFrame(NamedTuple):
+    data: bytes
+    flags: int = 0
+    stream: int = 0
+
+
+class GoawayFrame(NamedTuple):
+    code: int
+    reason: str = ""
+    flags: int = 0
+    stream: int = 0
+
+
+Frame = Union[
+    HelloFrame,
+    RequestFrame,
+    DataFrame,
+    ResponseFrame,
+    InformationalFrame,
+    TrailersFrame,
+    ResetFrame,
+    WindowFrame,
+    PingFrame,
+    GoawayFrame,
+]
+
+
+def _error(message: str) -> LinkError:
+    return LinkError(message, code=GOAWAY_PROTOCOL_ERROR)
+
+
+# -- decoding -----------------------------------------------------------------------------
+
+
+def _read_fields(p: bytes, o: int) -> Tuple[Fields, int]:
+    (count,) = _U16.unpack_from(p, o)
+    o += 2
+    fields: Fields = []
+    append = fields.append
+    unpack = _U16.unpack_from
+    for _ in range(count):
+        (size,) = unpack(p, o)
+        name = p[o + 2 : o + 2 + size]
+        o += 2 + size
+        (size,) = unpack(p, o)
+        append((name, p[o + 2 : o + 2 + size]))
+        o += 2 + size
+    return fields, o
+
+
+def _read_str8(p: bytes, o: int) -> Tuple[bytes, int]:
+    size = p[o]
+    return p[o + 1 : o + 1 + size], o + 1 + size
+
+
+def _read_str16(p: bytes, o: int) -> Tuple[bytes, int]:
+    (size,) = _U16.unpack_from(p, o)
+    return p[o + 2 : o + 2 + size], o + 2 + size
+
+
+def _decode_hello(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    version, count = _U16U16.unpack_from(p, 0)
+    settings = tuple(_SETTING.unpack_from(p, 4 + 6 * i) for i in range(count))
+    return HelloFrame(settings, version, flags, stream), 4 + 6 * count
+
+
+def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    version = _HTTP_VERSIONS.get(p[0])
+    if version is None:
+        raise _error(f"REQUEST with unknown HTTP version byte 0x{p[0]:02x}")
+    scheme, o = _read_str8(p, 1)
+    method, o = _read_str8(p, o)
+    path, o = _read_str16(p, o)
+    query, o = _read_str16(p, o)
+    client_host, o = _read_str8(p, o)
+    (client_port,) = _U16.unpack_from(p, o)
+    server_host, o = _read_str8(p, o + 2)
+    (server_port,) = _U16.unpack_from(p, o)
+    content_length, capabilities = _CONTENT_CAPS.unpack_from(p, o + 2)
+    headers, o = _read_fields(p, o + 14)
+    frame = RequestFrame(
+        stream,
+        flags,
+        version,
+        scheme,
+        method,
+        path,
+        query,
+        client_host,
+        client_port,
+        server_host,
+        server_port,
+        content_length,
+        capabilities,
+        headers,
+    )
+    return frame, o
+
+
+def _decode_data(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    return DataFrame(stream, p, flags), len(p)
+
+
+def _decode_response(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (status,) = _U16.unpack_from(p, 0)
+    if not 200 <= status <= 599:
+        raise _error(f"RESPONSE status {status} outside 200..599")
+    headers, o = _read_fields(p, 2)
+    return ResponseFrame(stream, status, headers, flags), o
+
+
+def _decode_informational(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (status,) = _U16.unpack_from(p, 0)
+    if not 100 <= status <= 199 or status == 101:
+        raise _error(f"INFORMATIONAL status {status} outside 100..199 (or 101)")
+    headers, o = _read_fields(p, 2)
+    return InformationalFrame(stream, status, headers, flags), o
+
+
+def _decode_trailers(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    headers, o = _read_fields(p, 0)
+    return TrailersFrame(stream, headers, flags), o
+
+
+def _decode_reset(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    return ResetFrame(stream, _U32.unpack_from(p, 0)[0], flags), 4
+
+
+def _decode_window(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (increment,) = _U32.unpack_from(p, 0)
+    if increment == 0:
+        raise _error(f"WINDOW of 0 on stream {stream}")
+    return WindowFrame(stream, increment, flags), 4
+
+
+def _decode_ping(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if len(p) < 8:
+        raise _error("PING payload shorter than 8 bytes")
+    return PingFrame(p[:8], flags, stream), 8
+
+
+def _decode_goaway(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (code,) = _U32.unpack_from(p, 0)
+    return GoawayFrame(code, p[4:].decode("utf-8", "replace"), flags, stream), len(p)
+
+
+_LINK_TYPES = frozenset((HELLO, PING, GOAWAY))
+_DECODERS = {
+    HELLO: _decode_hello,
+    REQUEST: _decode_request,
+    DATA: _decode_data,
+    RESPONSE: _decode_response,
+    INFORMATIONAL: _decode_informational,
+    TRAILERS: _decode_trailers,
+    RESET: _decode_reset,
+    WINDOW: _decode_window,
+    PING: _decode_ping,
+    GOAWAY: _decode_goaway,
+}
+_NAMES = {
+    HELLO: "HELLO",
+    REQUEST: "REQUEST",
+    DATA: "DATA",
+    RESPONSE: "RESPONSE",
+    INFORMATIONAL: "INFORMATIONAL",
+    TRAILERS: "TRAILERS",
+    RESET: "RESET",
+    WINDOW: "WINDOW",
+    PING: "PING",
+    GOAWAY: "GOAWAY",
+}
+
+
+def decode_payload(ftype: int, flags: int, stream: int, payload: bytes) -> Optional[Frame]:
+    """One frame from its header fields and complete payload; None for an unknown type (A.8)."""
+    decoder = _DECODERS.get(ftype)
+    if decoder is None:
+        return None
+    if (stream == 0) != (ftype in _LINK_TYPES):
+        raise _error(f"{_NAMES[ftype]} frame on stream {stream}")
+    try:
+        frame, used = decoder(stream, flags, payload)
+    except (struct.error, IndexError):
+        used = len(payload) + 1
+    if used != len(payload):
+        raise _error(
+            f"{_NAMES[ftype]} payload of {len(payload)} bytes is "
+            f"{'truncated' if used > len(payload) else 'too long'}"
+        )
+    return frame
+
+
+class FrameDecoder:
+    """Bytes in, frames out. Keeps an incomplete frame until the rest arrives."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    @property
+    def pending(self) -> int:
+        """Bytes received that do not yet form a complete frame."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> List[Frame]:
+        """The frames completed by `data` (raises LinkError on a malformed one)."""
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            source: Union[bytes, bytearray] = buffer
+        else:
+            source = data
+        frames: List[Frame] = []
+        size = len(source)
+        pos = 0
+        with memoryview(source) as view:
+            while size - pos >= HEADER_SIZE:
+                length, ftype, flags, stream = _FRAME_HEADER.unpack_from(view, pos)
+                if length > MAX_LENGTH:
+                    raise _error(f"frame length {length} exceeds {MAX_LENGTH}")
+                end = pos + HEADER_SIZE + length
+                if end > size:
+                    break
+                frame = decode_payload(ftype, flags, stream, bytes(view[pos + HEADER_SIZE : end]))
+                pos = end
+                if frame is not None:
+                    frames.append(frame)
+        if buffer:
+            del buffer[:pos]
+        elif pos < size:
+            buffer += data[pos:]
+        return frames
+
+
+# -- encoding -----------------------------------------------------------------------------
+
+
+def frame_header(length: int, ftype: int, flags: int, stream: int) -> bytes:
+    return _FRAME_HEADER.pack(length, ftype, flags, stream)
+
+
+def _encode_fields(fields: Sequence[Tuple[bytes, bytes]]) -> List[bytes]:
+    parts = [_U16.pack(len(fields))]
+    pack = _U16.pack
+    try:
+        for name, value in fields:
+            parts += (pack(len(name)), name, pack(len(value)), value)
+    except struct.error:
+        raise LinkError(
+            "a header name or value is longer than 65535 bytes", code=0, side=LOCAL
+        ) from None
+    return parts
+
+
+def _frame(ftype: int, flags: int, stream: int, parts: List[bytes]) -> bytes:
+    payload = b"".join(parts)
+    return _FRAME_HEADER.pack(len(payload), ftype, flags, stream) + payload
+
+
+def encode_hello(
+    settings: Sequence[Tuple[int, int]], version: int = VERSION, flags: int = 0
+) -> bytes:
+    parts = [_U16U16.pack(version, len(settings))]
+    parts += [_SETTING.pack(key, value) for key, value in settings]
+    return _frame(HELLO, flags, 0, parts)
+
+
+def encode_request(frame: RequestFrame) -> bytes:
+    f = frame
+    parts = [
+        bytes((_HTTP_VERSION_BYTES[f.http_version], len(f.scheme))),
+        f.scheme,
+        bytes((len(f.method),)),
+        f.method,
+        _U16.pack(len(f.path)),
+        f.path,
+        _U16.pack(len(f.query)),
+        f.query,
+        bytes((len(f.client_host),)),
+        f.client_host,
+        _U16.pack(f.client_port),
+        bytes((len(f.server_host),)),
+        f.server_host,
+        _U16.pack(f.server_port),
+        _CONTENT_CAPS.pack(f.content_length, f.capabilities),
+    ]
+    parts += _encode_fields(f.headers)
+    return _frame(REQUEST, f.flags, f.stream, parts)
+
+
+def encode_data(stream: int, data: bytes, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(len(data), DATA, flags, stream) + data
+
+
+def encode_response(
+    stream: int, status: int, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0
+) -> bytes:
+    return _frame(RESPONSE, flags, stream, [_U16.pack(status)] + _encode_fields(headers))
+
+
+def encode_informational(
+    stream: int, status: int, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0
+) -> bytes:
+    return _frame(INFORMATIONAL, flags, stream, [_U16.pack(status)] + _encode_fields(headers))
+
+
+def encode_trailers(stream: int, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0) -> bytes:
+    return _frame(TRAILERS, flags, stream, _encode_fields(headers))
+
+
+def encode_reset(stream: int, code: int, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(4, RESET, flags, stream) + _U32.pack(code)
+
+
+def encode_window(stream: int, increment: int, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(4, WINDOW, flags, stream) + _U32.pack(increment)
+
+
+def encode_ping(data: bytes, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(8, PING, flags, 0) + data
+
+
+def encode_goaway(code: int, reason: str = "", flags: int = 0) -> bytes:
+    return _frame(GOAWAY, flags, 0, [_U32.pack(code), reason.encode("utf-8")])
+
+
+def encode(frame: Frame) -> bytes:
+    """The bytes of any frame (the hot path calls the specific encoders directly)."""
+    if isinstance(frame, HelloFrame):
+        return encode_hello(frame.settings, frame.version, frame.flags)
+    if isinstance(frame, RequestFrame):
+        return encode_request(frame)
+    if isinstance(frame, DataFrame):
+        return encode_data(frame.stream, frame.data, frame.flags)
+    if isinstance(frame, ResponseFrame):
+        return encode_response(frame.stream, frame.status, frame.headers, frame.flags)
+    if isinstance(frame, InformationalFrame):
+        return encode_informational(frame.stream, frame.status, frame.headers, frame.flags)
+    if isinstance(frame, TrailersFrame):
+        return encode_trailers(frame.stream, frame.headers, frame.flags)
+    if isinstance(frame, ResetFrame):
+        return encode_reset(frame.stream, frame.code, frame.flags)
+    if isinstance(frame, WindowFrame):
+        return encode_window(frame.stream, frame.increment, frame.flags)
+    if isinstance(frame, PingFrame):
+        return encode_ping(frame.data, frame.flags)
+    if isinstance(frame, GoawayFrame):
+        return encode_goaway(frame.code, frame.reason, frame.flags)
+    raise TypeError(f"not a link frame: {frame!r}")

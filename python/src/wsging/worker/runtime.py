@@ -1,0 +1,157 @@
+"""The worker process: load the app, enter its lifespan, connect the link, serve, exit.
+
+Exit status: 0 after a graceful shutdown (GOAWAY, then the front end closed the link), 1 when
+the link failed, 2 for a bad environment, 3 when the application cannot be loaded (spec A.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from .dispatch import Dispatcher, ThreadPool
+from .loading import Lifespan, LoadError, is_async_app, load_app
+from .session import WorkerSession
+
+__all__ = ["WorkerConfig", "main", "new_event_loop", "serve"]
+
+logger = logging.getLogger("wsging.worker")
+
+EXIT_OK = 0
+EXIT_LINK_FAILED = 1
+EXIT_BAD_ENVIRONMENT = 2
+EXIT_CANNOT_LOAD = 3
+ASYNC_MAX_STREAMS = 1024
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything the front end tells a worker, read once from the environment."""
+
+    link: str
+    worker_id: int
+    app: str
+    app_dir: str
+    threads: int = 32
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
+        """Raises ValueError naming the variable that is missing or wrong."""
+
+        def number(name: str, default: Optional[int]) -> int:
+            text = env.get(name)
+            if text is None or text == "":
+                if default is None:
+                    raise ValueError(f"{name} is not set")
+                return default
+            try:
+                value = int(text)
+            except ValueError:
+                raise ValueError(f"{name} must be an integer, not {text!r}") from None
+            if value < 0 or (name == "WSGING_THREADS" and value < 1):
+                raise ValueError(f"{name} is out of range: {value}")
+            return value
+
+        link = env.get("WSGING_LINK")
+        if not link:
+            raise ValueError("WSGING_LINK is not set")
+        app = env.get("WSGING_APP")
+        if not app:
+            raise ValueError("WSGING_APP is not set")
+        return cls(
+            link=link,
+            worker_id=number("WSGING_WORKER_ID", 0),
+            app=app,
+            app_dir=env.get("WSGING_APP_DIR") or os.getcwd(),
+            threads=number("WSGING_THREADS", 32),
+            debug=env.get("WSGING_DEBUG", "") == "1",
+        )
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when it is installed (faster), the standard loop otherwise."""
+    try:
+        import uvloop  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+def _configure_logging(worker_id: int) -> None:
+    log = logging.getLogger("wsging")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s wsging worker {worker_id} %(levelname)s %(message)s")
+        )
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+async def serve(app: Any, config: WorkerConfig) -> int:
+    """Run the lifespan and one link until it closes; returns the exit status."""
+    loop = asyncio.get_running_loop()
+    lifespan = Lifespan(app, config.app)
+    try:
+        await lifespan.startup()
+    except LoadError as exc:
+        print(f"wsging: {exc}", file=sys.stderr, flush=True)
+        return EXIT_CANNOT_LOAD
+    is_async = is_async_app(app)
+    pool = ThreadPool(config.threads)
+    dispatcher = Dispatcher(app, is_async=is_async, pool=pool, loop=loop, debug=config.debug)
+    max_streams = ASYNC_MAX_STREAMS if is_async else config.threads * 2
+    status = EXIT_LINK_FAILED
+    try:
+        _, session = await loop.create_unix_connection(
+            lambda: WorkerSession(
+                dispatcher, loop=loop, worker_id=config.worker_id, max_streams=max_streams
+            ),
+            config.link,
+        )
+    except OSError as exc:
+        logger.error("cannot connect to the link %s: %s", config.link, exc)
+    else:
+        if await session.closed:
+            status = EXIT_OK
+        else:
+            logger.error("the link closed unexpectedly; exiting")
+    await dispatcher.cancel_all()
+    pool.shutdown()
+    try:
+        await lifespan.shutdown()
+    except Exception:
+        logger.exception("lifespan shutdown failed")
+    return status
+
+
+def main(env: Optional[Mapping[str, str]] = None) -> int:
+    env = os.environ if env is None else env
+    try:
+        config = WorkerConfig.from_env(env)
+    except ValueError as exc:
+        print(f"wsging: bad worker environment: {exc}", file=sys.stderr, flush=True)
+        return EXIT_BAD_ENVIRONMENT
+    # Ctrl-C in a terminal reaches the whole process group; the front end owns shutdown and
+    # tells this worker through GOAWAY, so the worker itself ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        app = load_app(config.app, config.app_dir)
+    except LoadError as exc:
+        print(f"wsging: {exc}", file=sys.stderr, flush=True)
+        return EXIT_CANNOT_LOAD
+    _configure_logging(config.worker_id)
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(serve(app, config))
+    finally:
+        loop.close()

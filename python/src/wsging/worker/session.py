@@ -1,0 +1,306 @@
+"""The worker's side of one link (spec A.3): handshake, frame routing, batched writes.
+
+An asyncio Protocol around the sans-IO codec. It does not know where its bytes go: the runtime
+plugs it into a Unix socket, the test client into an in-memory transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+
+from ..api.body import Body
+from ..api.capabilities import Capabilities
+from ..api.headers import Headers
+from ..api.request import Request
+from . import link
+from .dispatch import Dispatcher
+from .errors import LinkError, StreamError
+from .exchange import Exchange
+from .streams import Stream
+
+__all__ = ["WorkerSession", "LINK_MOVES"]
+
+logger = logging.getLogger("wsging.worker")
+
+# Link states
+AWAIT_HELLO = "awaiting HELLO"  # our HELLO is sent; the front end's is due first (A.3 step 3)
+OPEN = "open"
+DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one (A.3 step 5)
+CLOSED = "closed"
+
+_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW)
+
+# Every frame type the front end may send in each state, and the state it leads to. A frame
+# not listed is a link error (A.7).
+LINK_MOVES: Dict[Tuple[str, int], str] = {
+    (AWAIT_HELLO, link.HELLO): OPEN,
+    (AWAIT_HELLO, link.GOAWAY): DRAINING,
+    (OPEN, link.PING): OPEN,
+    (OPEN, link.GOAWAY): DRAINING,
+    (DRAINING, link.PING): DRAINING,
+    (DRAINING, link.GOAWAY): DRAINING,
+    **{(OPEN, t): OPEN for t in _STREAM_FRAMES},
+    **{(DRAINING, t): DRAINING for t in _STREAM_FRAMES},
+}
+
+_FRAME_TYPES = {
+    link.HelloFrame: link.HELLO,
+    link.RequestFrame: link.REQUEST,
+    link.DataFrame: link.DATA,
+    link.ResponseFrame: link.RESPONSE,
+    link.InformationalFrame: link.INFORMATIONAL,
+    link.TrailersFrame: link.TRAILERS,
+    link.ResetFrame: link.RESET,
+    link.WindowFrame: link.WINDOW,
+    link.PingFrame: link.PING,
+    link.GoawayFrame: link.GOAWAY,
+}
+
+DEFAULT_INITIAL_WINDOW = 256 * 1024
+
+
+class WorkerSession(asyncio.Protocol):
+    """One link to a front end. `closed` resolves to True after a graceful shutdown (GOAWAY
+    then close), False when the link died or broke the protocol."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        worker_id: int,
+        max_streams: int,
+        initial_window: int = DEFAULT_INITIAL_WINDOW,
+        max_frame: int = link.DEFAULT_MAX_FRAME,
+    ) -> None:
+        self.loop = loop
+        self.loop_thread = threading.get_ident()
+        self.initial_window = initial_window
+        self.max_frame = max_frame
+        self.peer_initial_window = link.DEFAULT_INITIAL_WINDOW
+        self.peer_max_frame = link.DEFAULT_MAX_FRAME
+        self.writing_paused = False
+        self.state = AWAIT_HELLO
+        self.closed: "asyncio.Future[bool]" = loop.create_future()
+        self._dispatcher = dispatcher
+        self._worker_id = worker_id
+        self._max_streams = max_streams
+        self._decoder = link.FrameDecoder()
+        self._transport: Optional[asyncio.BaseTransport] = None
+        self._out: List[Union[bytes, memoryview]] = []
+        self._flush_scheduled = False
+        self._streams: Dict[int, Exchange] = {}
+        self._paused: Set[Exchange] = set()
+        self._handlers: Dict[type, Callable[[Any], None]] = {
+            link.HelloFrame: self._on_hello,
+            link.RequestFrame: self._on_request,
+            link.DataFrame: self._on_data,
+            link.TrailersFrame: self._on_trailers,
+            link.ResetFrame: self._on_reset,
+            link.WindowFrame: self._on_window,
+            link.PingFrame: self._on_ping,
+            link.GoawayFrame: self._on_goaway,
+        }
+
+    @property
+    def open_streams(self) -> int:
+        return len(self._streams)
+
+    # -- asyncio.Protocol --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self.loop_thread = threading.get_ident()
+        settings = (
+            (link.SETTING_WORKER_ID, self._worker_id),
+            (link.SETTING_PID, os.getpid()),
+            (link.SETTING_INITIAL_WINDOW, self.initial_window),
+            (link.SETTING_MAX_STREAMS, self._max_streams),
+            (link.SETTING_MAX_FRAME, self.max_frame),
+        )
+        self.write(link.encode_hello(settings))
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._decoder.feed(data)
+            handlers = self._handlers
+            for frame in frames:
+                if self.state is CLOSED:
+                    return
+                move = LINK_MOVES.get((self.state, _FRAME_TYPES[type(frame)]))
+                if move is None:
+                    raise LinkError(
+                        f"{type(frame).__name__} not allowed while the link is {self.state}",
+                        code=link.GOAWAY_PROTOCOL_ERROR,
+                    )
+                handlers[type(frame)](frame)
+                if self.state is not CLOSED:
+                    self.state = move
+        except LinkError as exc:
+            self._link_error(exc)
+
+    def eof_received(self) -> Optional[bool]:
+        return False  # close our side too
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        graceful = self.state is DRAINING and exc is None
+        self.state = CLOSED
+        self._out.clear()
+        for exchange in list(self._streams.values()):
+            exchange.on_reset(link.CANCEL)
+        self._streams.clear()
+        if not self.closed.done():
+            self.closed.set_result(graceful)
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        paused, self._paused = self._paused, set()
+        for exchange in paused:
+            exchange.resume()
+
+    # -- output: one transport write per loop turn -------------------------------------------
+
+    def write(self, data: Union[bytes, memoryview]) -> None:
+        self._out.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        out = self._out
+        if not out:
+            return
+        self._out = []
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(out[0] if len(out) == 1 else b"".join(out))  # type: ignore[attr-defined]
+
+    def resume_later(self, exchange: Exchange) -> None:
+        self._paused.add(exchange)
+
+    def stream_completed(self, exchange: Exchange) -> None:
+        self._streams.pop(exchange.stream.id, None)
+        self._paused.discard(exchange)
+
+    def close(self) -> None:
+        """Close the link from this side (used at the end of tests and on link errors)."""
+        self._flush()
+        if self._transport is not None:
+            self._transport.close()
+
+    def _link_error(self, exc: LinkError) -> None:
+        logger.error("link error (%s side): %s", exc.side, exc)
+        self.write(link.encode_goaway(exc.code, str(exc)[:200]))
+        self.state = CLOSED
+        self.close()
+
+    # -- frames ------------------------------------------------------------------------------
+
+    def _on_hello(self, frame: link.HelloFrame) -> None:
+        if frame.version != link.VERSION:
+            raise LinkError(
+                f"front end speaks link version {frame.version}, this worker {link.VERSION}",
+                code=link.GOAWAY_PROTOCOL_ERROR,
+            )
+        for key, value in frame.settings:  # unknown settings are ignored (A.8)
+            if key == link.SETTING_INITIAL_WINDOW:
+                self.peer_initial_window = value
+            elif key == link.SETTING_MAX_FRAME and value > 0:
+                self.peer_max_frame = value
+
+    def _on_request(self, frame: link.RequestFrame) -> None:
+        stream_id = frame.stream
+        if self.state is DRAINING:
+            # A.4 REFUSED: the application was not started, the front end may retry elsewhere.
+            self.write(link.encode_reset(stream_id, link.REFUSED))
+            return
+        if stream_id in self._streams:
+            raise LinkError(f"REQUEST for open stream {stream_id}", code=link.GOAWAY_PROTOCOL_ERROR)
+        expect_continue = bool(frame.flags & link.EXPECT_CONTINUE)
+        stream = Stream(
+            stream_id,
+            send_window=self.peer_initial_window,
+            recv_window=0 if expect_continue else self.initial_window,
+            body_ended=bool(frame.flags & link.END_STREAM),
+        )
+        exchange = Exchange(
+            self, stream, expect_continue=expect_continue, capabilities=frame.capabilities
+        )
+        self._streams[stream_id] = exchange
+        request = Request(
+            frame.method.decode("latin-1"),
+            frame.path,
+            query_string=frame.query,
+            scheme=frame.scheme.decode("latin-1"),
+            http_version=frame.http_version,
+            client=(frame.client_host.decode("latin-1"), frame.client_port)
+            if frame.client_host
+            else None,
+            server=(frame.server_host.decode("latin-1"), frame.server_port)
+            if frame.server_host
+            else None,
+            headers=Headers(frame.headers),
+            content_length=frame.content_length if frame.content_length >= 0 else None,
+            capabilities=Capabilities.from_bits(frame.capabilities),
+            body=Body(exchange),
+            channel=exchange,
+        )
+        self._dispatcher.start(exchange, request)
+
+    def _stream_error(self, exchange: Exchange, exc: StreamError) -> None:
+        logger.warning("stream error (%s side): %s", exc.side, exc)
+        exchange.reset(exc.code)
+
+    def _on_data(self, frame: link.DataFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is None:
+            return  # a late frame of a completed stream (A.4)
+        try:
+            if len(frame.data) > self.max_frame:
+                raise StreamError(
+                    f"DATA of {len(frame.data)} bytes exceeds MAX_FRAME {self.max_frame}",
+                    stream_id=frame.stream,
+                    code=link.PROTOCOL_ERROR,
+                )
+            exchange.on_data(frame.data, bool(frame.flags & link.END_STREAM))
+        except StreamError as exc:
+            self._stream_error(exchange, exc)
+
+    def _on_trailers(self, frame: link.TrailersFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None:
+            try:
+                exchange.on_trailers(frame.headers)
+            except StreamError as exc:
+                self._stream_error(exchange, exc)
+
+    def _on_reset(self, frame: link.ResetFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None:
+            exchange.on_reset(frame.code)
+
+    def _on_window(self, frame: link.WindowFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None:
+            try:
+                exchange.on_window(frame.increment)
+            except StreamError as exc:
+                self._stream_error(exchange, exc)
+
+    def _on_ping(self, frame: link.PingFrame) -> None:
+        if not frame.flags & link.ACK:
+            self.write(link.encode_ping(frame.data, link.ACK))
+
+    def _on_goaway(self, frame: link.GoawayFrame) -> None:
+        if frame.code != link.GOAWAY_NO_ERROR:
+            logger.warning("front end sent GOAWAY code %d: %s", frame.code, frame.reason)

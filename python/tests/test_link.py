@@ -1,0 +1,155 @@
+"""The codec against the shared vectors (spec/link-vectors.json) and a few extra edge cases."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wsging.worker import link
+from wsging.worker.errors import LinkError
+
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[2] / "spec" / "link-vectors.json").read_text("utf-8")
+)
+
+
+def _b(text):
+    return text.encode("latin-1")
+
+
+def frame_from_json(d):
+    kind, flags, stream = d["type"], d["flags"], d["stream"]
+    if kind == "HELLO":
+        return link.HelloFrame(tuple(tuple(s) for s in d["settings"]), d["version"], flags, stream)
+    if kind == "REQUEST":
+        return link.RequestFrame(
+            stream,
+            flags,
+            d["http_version"],
+            _b(d["scheme"]),
+            _b(d["method"]),
+            _b(d["path"]),
+            _b(d["query"]),
+            _b(d["client"][0]),
+            d["client"][1],
+            _b(d["server"][0]),
+            d["server"][1],
+            d["content_length"],
+            d["capabilities"],
+            [(_b(n), _b(v)) for n, v in d["headers"]],
+        )
+    headers = [(_b(n), _b(v)) for n, v in d.get("headers", [])]
+    if kind == "DATA":
+        return link.DataFrame(stream, _b(d["data"]), flags)
+    if kind == "RESPONSE":
+        return link.ResponseFrame(stream, d["status"], headers, flags)
+    if kind == "INFORMATIONAL":
+        return link.InformationalFrame(stream, d["status"], headers, flags)
+    if kind == "TRAILERS":
+        return link.TrailersFrame(stream, headers, flags)
+    if kind == "RESET":
+        return link.ResetFrame(stream, d["code"], flags)
+    if kind == "WINDOW":
+        return link.WindowFrame(stream, d["increment"], flags)
+    if kind == "PING":
+        return link.PingFrame(_b(d["data"]), flags, stream)
+    if kind == "GOAWAY":
+        return link.GoawayFrame(d["code"], d["reason"], flags, stream)
+    raise AssertionError(f"unknown vector type {kind}")
+
+
+VALID = [pytest.param(v, id=v["name"]) for v in VECTORS["valid"]]
+INVALID = [pytest.param(v, id=v["name"]) for v in VECTORS["invalid"]]
+
+
+@pytest.mark.parametrize("vector", VALID)
+def test_valid_vector_decodes(vector):
+    decoder = link.FrameDecoder()
+    frames = decoder.feed(bytes.fromhex(vector["hex"]))
+    assert frames == [frame_from_json(vector["frame"])]
+    assert type(frames[0]) is type(frame_from_json(vector["frame"]))
+    assert decoder.pending == 0
+
+
+@pytest.mark.parametrize("vector", VALID)
+def test_valid_vector_reencodes_byte_exact(vector):
+    assert link.encode(frame_from_json(vector["frame"])).hex() == vector["hex"]
+
+
+@pytest.mark.parametrize("vector", VALID)
+def test_valid_vector_decodes_one_byte_at_a_time(vector):
+    decoder = link.FrameDecoder()
+    data = bytes.fromhex(vector["hex"])
+    frames = []
+    for i in range(len(data)):
+        frames += decoder.feed(data[i : i + 1])
+    assert frames == [frame_from_json(vector["frame"])]
+
+
+def test_all_vectors_in_one_feed_keep_order():
+    data = b"".join(bytes.fromhex(v["hex"]) for v in VECTORS["valid"])
+    expected = [frame_from_json(v["frame"]) for v in VECTORS["valid"]]
+    decoder = link.FrameDecoder()
+    # Split at an odd place so a frame straddles two feeds.
+    assert decoder.feed(data[:101]) + decoder.feed(data[101:]) == expected
+
+
+@pytest.mark.parametrize("vector", INVALID)
+def test_invalid_vector_rejected(vector):
+    decoder = link.FrameDecoder()
+    data = bytes.fromhex(vector["hex"])
+    if vector["error"] == "incomplete":
+        assert decoder.feed(data) == []
+        assert decoder.pending == len(data)
+    else:
+        assert vector["error"] == "link"
+        with pytest.raises(LinkError) as info:
+            decoder.feed(data)
+        assert info.value.code == link.GOAWAY_PROTOCOL_ERROR
+        assert info.value.scope == "link"
+
+
+def test_unknown_frame_type_is_skipped():
+    unknown = link.frame_header(3, 0x7F, 0, 5) + b"xyz"
+    ping = link.encode_ping(b"12345678")
+    assert link.FrameDecoder().feed(unknown + ping) == [link.PingFrame(b"12345678")]
+
+
+def test_unknown_flags_are_kept_not_rejected():
+    frame = link.FrameDecoder().feed(link.encode_data(3, b"x", 0x80 | link.END_STREAM))[0]
+    assert frame.flags & link.END_STREAM
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(link.frame_header(4, link.WINDOW, 0, 0) + b"\0\0\0\1", id="window-on-stream-0"),
+        pytest.param(link.frame_header(8, link.PING, 0, 3) + b"12345678", id="ping-on-stream-3"),
+        pytest.param(link.frame_header(5, link.RESET, 0, 1) + b"\0\0\0\1\0", id="reset-too-long"),
+        pytest.param(link.frame_header(4, link.PING, 0, 0) + b"1234", id="ping-too-short"),
+        pytest.param(
+            link.encode_response(1, 200, [])[:4] + b"\x03\x00\x00\x00\x00\x01\x00\x64\x00\x00",
+            id="response-status-100",
+        ),
+        pytest.param(
+            link.frame_header(1, link.REQUEST, 0, 1) + b"\x99", id="request-unknown-http-version"
+        ),
+    ],
+)
+def test_malformed_frames_are_link_errors(data):
+    with pytest.raises(LinkError):
+        link.FrameDecoder().feed(data)
+
+
+def test_request_round_trip_with_large_fields():
+    frame = link.RequestFrame(
+        9, link.EXPECT_CONTINUE, "2", b"https", b"PATCH", b"/" + b"p" * 5000, b"q=" + b"v" * 3000,
+        b"2001:db8::1", 65535, b"", 0, 2**40, 0x1F, [(b"x-big", b"v" * 60000)] * 3,
+    )
+    assert link.FrameDecoder().feed(link.encode(frame)) == [frame]
+
+
+def test_header_value_longer_than_u16_cannot_be_encoded():
+    with pytest.raises(LinkError) as info:
+        link.encode_response(1, 200, [(b"x", b"v" * 70000)])
+    assert info.value.side == "local"

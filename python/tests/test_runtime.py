@@ -1,0 +1,39 @@
+"""WorkerConfig from the environment the front end sets."""
+
+import pytest
+
+from wsging.worker.runtime import WorkerConfig, main
+
+BASE = {"WSGING_LINK": "/tmp/x.sock", "WSGING_APP": "hello:app"}
+
+
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = WorkerConfig.from_env(BASE)
+    assert config == WorkerConfig("/tmp/x.sock", 0, "hello:app", str(tmp_path), 32, False)
+
+
+def test_all_variables():
+    env = dict(BASE, WSGING_WORKER_ID="3", WSGING_APP_DIR="/srv", WSGING_THREADS="5",
+               WSGING_DEBUG="1")
+    assert WorkerConfig.from_env(env) == WorkerConfig("/tmp/x.sock", 3, "hello:app", "/srv", 5, True)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"WSGING_LINK": ""}, "WSGING_LINK is not set"),
+        ({"WSGING_APP": ""}, "WSGING_APP is not set"),
+        ({"WSGING_THREADS": "many"}, "WSGING_THREADS must be an integer"),
+        ({"WSGING_THREADS": "0"}, "WSGING_THREADS is out of range"),
+        ({"WSGING_WORKER_ID": "-1"}, "WSGING_WORKER_ID is out of range"),
+    ],
+)
+def test_bad_environment(change, message):
+    with pytest.raises(ValueError, match=message):
+        WorkerConfig.from_env(dict(BASE, **change))
+
+
+def test_main_reports_a_bad_environment_with_status_2(capsys):
+    assert main({"WSGING_APP": "x:y"}) == 2
+    assert capsys.readouterr().err == "wsging: bad worker environment: WSGING_LINK is not set\n"

@@ -1,0 +1,559 @@
+"""Round trips through TestClient: the real session, dispatch and codec over an in-memory link."""
+
+import asyncio
+import contextlib
+import threading
+
+import pytest
+
+from wsging import ClientDisconnected, FileResponse, Response
+from wsging.testing import TestClient
+from wsging.worker import link
+
+WAIT = 10  # seconds: generous bound for events that should happen at once
+
+
+def test_sync_hello():
+    def app(request):
+        return Response("Hello, world!")
+
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert response.status == 200
+    assert response.text == "Hello, world!"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["content-length"] == "13"
+
+
+def test_async_hello_and_request_attributes():
+    seen = {}
+
+    async def app(request):
+        seen.update(
+            method=request.method, path=request.path, raw_path=request.raw_path,
+            query=request.query_string, client=request.client, server=request.server,
+            scheme=request.scheme, version=request.http_version, host=request.headers["host"],
+            x=request.headers.get_all("x-a"), thread=threading.current_thread().name,
+        )
+        return Response(b"ok", 201, {"x-b": "2"})
+
+    with TestClient(app) as client:
+        response = client.get("/caf\u00e9 x?y=1", query={"z": "2"}, headers=[("X-A", "1"), ("x-a", "2")])
+    assert (response.status, response.body, response.headers["x-b"]) == (201, b"ok", "2")
+    assert seen["path"] == "/caf\u00e9 x"
+    assert seen["raw_path"] == b"/caf%C3%A9%20x"
+    assert seen["query"] == b"y=1&z=2"
+    assert seen["client"] == ("testclient", 50000)
+    assert seen["server"] == ("testserver", 80)
+    assert (seen["scheme"], seen["version"], seen["host"]) == ("http", "1.1", "testserver")
+    assert seen["x"] == ["1", "2"]
+    assert seen["thread"] == "wsging-testclient"  # async apps run on the loop, no thread hop
+
+
+def test_worker_hello_settings():
+    with TestClient(lambda request: Response(b""), threads=3) as client:
+        settings = client.worker_settings
+    assert settings[link.SETTING_INITIAL_WINDOW] == 256 * 1024
+    assert settings[link.SETTING_MAX_STREAMS] == 6
+    assert settings[link.SETTING_MAX_FRAME] == 65536
+
+
+def test_empty_body_and_204():
+    with TestClient(lambda request: Response(b"", 204)) as client:
+        response = client.delete("/x")
+    assert response.status == 204 and response.body == b"" and "content-length" not in response.headers
+
+
+def test_large_bytes_body_is_split_to_max_frame():
+    payload = bytes(range(256)) * 4000
+    with TestClient(lambda request: Response(payload), response_max_frame=1000,
+                    response_window=5000) as client:
+        response = client.get("/")
+    assert response.body == payload
+
+
+@pytest.mark.parametrize("kind", ["generator", "list", "async"])
+def test_streamed_bodies(kind):
+    chunks = [b"a" * 70000, "b\u00e9", b"", b"c"]
+
+    def gen():
+        yield from chunks
+
+    async def agen():
+        for chunk in chunks:
+            yield chunk
+
+    def app(request):
+        body = {"generator": gen(), "list": chunks, "async": agen()}[kind]
+        return Response(body, content_type="text/plain")
+
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert response.body == b"a" * 70000 + "b\u00e9".encode() + b"c"
+    assert "content-length" not in response.headers
+
+
+def test_generator_is_closed_after_streaming():
+    closed = threading.Event()
+
+    def gen():
+        try:
+            yield b"x"
+        finally:
+            closed.set()
+
+    with TestClient(lambda request: Response(gen())) as client:
+        assert client.get("/").body == b"x"
+    assert closed.wait(WAIT)
+
+
+def test_file_response(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"z" * 200000)
+    with TestClient(lambda request: FileResponse(path)) as client:
+        response = client.get("/")
+    assert response.body == b"z" * 200000
+    assert response.headers["content-length"] == "200000"
+    assert response.headers["content-type"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize("mode", ["read", "read-sized", "readline", "iterate"])
+def test_sync_request_body_reads(mode):
+    def app(request):
+        body = request.body
+        if mode == "read":
+            data = body.read()
+        elif mode == "read-sized":
+            data = b"".join(iter(lambda: body.read(7777), b""))
+        elif mode == "readline":
+            data = b"".join(iter(body.readline, b""))
+        else:
+            data = b"".join(body)
+        return Response(data)
+
+    payload = b"line\n" * 200000  # 1 MB: several windows' worth
+    with TestClient(app) as client:
+        assert client.post("/", body=payload).body == payload
+        # Unknown length (chunked on HTTP/1.1): reading to the end still works (W3).
+        assert client.post("/", body=iter([payload[:3], payload[3:]])).body == payload
+
+
+@pytest.mark.parametrize("mode", ["aread", "aread-sized", "areadline", "aiterate"])
+def test_async_request_body_reads(mode):
+    async def app(request):
+        body = request.body
+        if mode == "aread":
+            data = await body.aread()
+        elif mode == "aread-sized":
+            parts = []
+            while True:
+                part = await body.aread(5000)
+                if not part:
+                    break
+                parts.append(part)
+            data = b"".join(parts)
+        elif mode == "areadline":
+            parts = []
+            while True:
+                line = await body.areadline()
+                if not line:
+                    break
+                parts.append(line)
+            data = b"".join(parts)
+        else:
+            data = b"".join([chunk async for chunk in body])
+        return Response(data)
+
+    payload = b"0123456789\n" * 100000
+    with TestClient(app) as client:
+        assert client.post("/", body=payload).body == payload
+
+
+def test_streaming_echo_with_sync_generator():
+    def app(request):
+        def echo():
+            for chunk in request.body:
+                yield chunk
+
+        return Response(echo())
+
+    payload = bytes(range(256)) * 20000  # 5 MB, far more than the windows
+    with TestClient(app) as client:
+        assert client.post("/echo", body=payload).body == payload
+
+
+def test_expect_continue_only_when_the_app_reads():
+    def app(request):
+        if request.path == "/read":
+            return Response(request.body.read())
+        return Response(b"rejected", 413)
+
+    headers = {"expect": "100-continue"}
+    with TestClient(app) as client:
+        read = client.post("/read", body=b"x" * 300000, headers=headers)
+        rejected = client.post("/reject", body=b"x" * 10, headers=headers)
+    assert read.body == b"x" * 300000
+    assert [status for status, _ in read.informational] == [100]
+    assert rejected.status == 413 and rejected.informational == []
+
+
+def test_request_trailers_are_exposed_after_the_body():
+    def app(request):
+        data = request.body.read()
+        return Response(data + b"|" + request.body.trailers["x-sum"].encode())
+
+    with TestClient(app, capabilities=0x10) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"abc")
+        stream.send_trailers({"x-sum": "6"})
+        assert stream.response().body == b"abc|6"
+
+
+@pytest.mark.parametrize("capabilities, expected", [(0x01, "0"), (0x00, None)])
+@pytest.mark.parametrize("body", [b"data", [b"da", b"ta"], "gen"])
+def test_trailers_sent_only_with_the_capability(capabilities, expected, body):
+    def app(request):
+        chunks = (c for c in [b"da", b"ta"]) if body == "gen" else body
+        return Response(chunks, trailers=lambda: {"grpc-status": "0"})
+
+    with TestClient(app, capabilities=capabilities) as client:
+        response = client.get("/")
+    assert response.body == b"data"
+    got = response.trailers.get("grpc-status") if response.trailers is not None else None
+    assert got == expected
+
+
+def test_early_hints():
+    def app(request):
+        sent = request.send_informational(103, [("link", "</s.css>; rel=preload")])
+        return Response(str(sent))
+
+    async def async_app(request):
+        sent = await request.asend_informational(103, {"link": "</a.js>"})
+        return Response(str(sent))
+
+    with TestClient(app) as client:
+        response = client.get("/")
+        assert response.text == "True"
+        assert [(s, h["link"]) for s, h in response.informational] == [(103, "</s.css>; rel=preload")]
+    with TestClient(app, capabilities=0) as client:
+        response = client.get("/")
+        assert response.text == "False" and response.informational == []
+    with TestClient(async_app) as client:
+        assert client.get("/").informational[0][1]["link"] == "</a.js>"
+
+
+def test_lifespan_sync_and_async():
+    events = []
+
+    @contextlib.contextmanager
+    def sync_lifespan():
+        events.append("sync start")
+        yield
+        events.append("sync stop")
+
+    @contextlib.asynccontextmanager
+    async def async_lifespan():
+        events.append("async start")
+        yield
+        events.append("async stop")
+
+    def app(request):
+        return Response(",".join(events))
+
+    app.lifespan = sync_lifespan
+    with TestClient(app) as client:
+        assert client.get("/").text == "sync start"
+    assert events == ["sync start", "sync stop"]
+
+    events.clear()
+    app.lifespan = async_lifespan
+    with TestClient(app) as client:
+        assert client.get("/").text == "async start"
+    assert events == ["async start", "async stop"]
+
+
+def test_lifespan_failure_raises_load_error():
+    from wsging.worker.loading import LoadError
+
+    def app(request):
+        return Response(b"")
+
+    def lifespan():
+        raise RuntimeError("database down")
+
+    app.lifespan = lifespan
+    with pytest.raises(LoadError, match="lifespan startup failed: RuntimeError: database down"):
+        with TestClient(app):
+            pass
+
+
+def failing_app(request):
+    raise ValueError("secret detail")
+
+
+async def failing_async_app(request):
+    raise ValueError("secret detail")
+
+
+@pytest.mark.parametrize("app", [failing_app, failing_async_app])
+def test_500_without_traceback(app, caplog):
+    with TestClient(app) as client:
+        response = client.get("/boom")
+    assert response.status == 500
+    assert response.text == "Internal Server Error"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert any("secret detail" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+@pytest.mark.parametrize("app", [failing_app, failing_async_app])
+def test_500_with_traceback_in_debug(app):
+    with TestClient(app, debug=True) as client:
+        response = client.get("/boom")
+    assert response.status == 500
+    assert response.text.startswith("Internal Server Error\n\nTraceback")
+    assert "ValueError: secret detail" in response.text
+
+
+@pytest.mark.parametrize("result", [None, "text", b"bytes", 200])
+def test_returning_a_non_response_is_a_500(result, caplog):
+    with TestClient(lambda request: result) as client:
+        response = client.get("/")
+    assert response.status == 500 and response.text == "Internal Server Error"
+    assert any("instead of a wsging.Response" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_error_after_the_head_resets_the_stream(asynchronous):
+    def gen():
+        yield b"part"
+        raise RuntimeError("mid-body")
+
+    async def agen():
+        yield b"part"
+        raise RuntimeError("mid-body")
+
+    with TestClient(lambda request: Response(agen() if asynchronous else gen())) as client:
+        stream = client.stream("GET", "/", end=True)
+        response = stream.response()
+    assert response.status == 200
+    assert response.reset == link.INTERNAL_ERROR
+
+
+def test_invalid_trailers_after_the_body_reset_the_stream():
+    app = lambda request: Response(iter([b"x"]), trailers=lambda: {"bad name": "1"})  # noqa: E731
+    with TestClient(app) as client:
+        assert client.get("/").reset == link.INTERNAL_ERROR
+
+
+def test_bad_chunk_type_in_list_is_a_500():
+    with TestClient(lambda request: Response([b"ok", 5])) as client:
+        assert client.get("/").status == 500
+
+
+def test_sync_body_methods_raise_on_the_event_loop():
+    async def app(request):
+        try:
+            request.body.read()
+        except RuntimeError as exc:
+            return Response(str(exc))
+        return Response("no error")
+
+    with TestClient(app) as client:
+        assert "would block the event loop" in client.post("/", body=b"x").text
+
+
+def test_disconnect_while_a_sync_app_reads_the_body():
+    started, finished = threading.Event(), threading.Event()
+    outcome = {}
+
+    def app(request):
+        if request.method == "GET":
+            return Response(b"still serving")
+        started.set()
+        try:
+            request.body.read()
+            outcome["result"] = "read"
+        except ClientDisconnected:
+            outcome["result"] = "disconnected"
+        outcome["flag"] = request.disconnected
+        finished.set()
+        return Response(b"too late")
+
+    with TestClient(app) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"partial")
+        assert started.wait(WAIT)
+        stream.cancel()
+        assert finished.wait(WAIT)
+        assert client.get("/").status == 200  # the link is still fine
+    assert outcome == {"result": "disconnected", "flag": True}
+
+
+def test_async_wait_disconnected_and_pending_read():
+    results = []
+
+    async def app(request):
+        if request.path == "/wait":
+            await request.wait_disconnected()
+            results.append(("wait", request.disconnected))
+        else:
+            try:
+                await request.body.aread()
+            except ClientDisconnected:
+                results.append(("read", request.disconnected))
+        return Response(b"")
+
+    with TestClient(app) as client:
+        waiting = client.stream("GET", "/wait", end=True)
+        reader = client.stream("POST", "/read")
+        assert client.ping() == b"testping"  # both apps are running by now
+        waiting.cancel()
+        reader.cancel()
+        client.ping()  # the loop has processed the RESETs
+        client.ping()  # and the woken tasks have run
+    assert sorted(results) == [("read", True), ("wait", True)]
+
+
+def test_cancel_stops_and_closes_the_producer():
+    produced = []
+    closed = threading.Event()
+
+    def gen():
+        try:
+            for i in range(10**9):
+                produced.append(i)
+                yield b"x" * 10000
+        finally:
+            closed.set()
+
+    with TestClient(lambda request: Response(gen())) as client:
+        stream = client.stream("GET", "/", end=True)
+        assert stream.head().status == 200
+        stream.cancel()
+        assert closed.wait(WAIT)
+    assert len(produced) < 10**9
+
+
+def test_ping_answered_while_sync_apps_block():
+    release = threading.Event()
+    running = threading.Event()
+
+    def app(request):
+        running.set()
+        release.wait(WAIT)
+        return Response(b"done")
+
+    with TestClient(app) as client:
+        stream = client.stream("GET", "/", end=True)
+        assert running.wait(WAIT)
+        assert client.ping(b"12345678") == b"12345678"
+        release.set()
+        assert stream.response().body == b"done"
+
+
+def test_many_concurrent_requests():
+    def app(request):
+        return Response(request.path)
+
+    with TestClient(app, threads=4) as client:
+        streams = [client.stream("GET", f"/{i}", end=True) for i in range(50)]
+        assert [s.response().text for s in streams] == [f"/{i}" for i in range(50)]
+
+
+def test_client_without_context_manager_skips_lifespan():
+    def app(request):
+        return Response(b"x")
+
+    def lifespan():
+        raise AssertionError("not expected")
+
+    app.lifespan = lifespan
+    client = TestClient(app)
+    try:
+        assert client.get("/").body == b"x"
+    finally:
+        client.close()
+
+
+def test_context_variables_survive_the_first_await():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="unset")
+
+    async def app(request):
+        var.set(request.path)
+        await asyncio.sleep(0)
+        await request.body.aread()
+        return Response(var.get())
+
+    with TestClient(app) as client:
+        assert client.post("/a", body=b"x").text == "/a"
+        assert client.get("/b").text == "/b"
+
+
+def test_cancelled_async_app_sees_cancellation_at_shutdown():
+    cancelled = threading.Event()
+    started = threading.Event()
+
+    async def app(request):
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return Response(b"")
+
+    with TestClient(app) as client:
+        client.stream("GET", "/", end=True)
+        assert started.wait(WAIT)
+        client.ping()
+    assert cancelled.is_set()
+
+
+def test_wait_disconnected_returns_when_the_response_completes():
+    watcher_done = threading.Event()
+
+    async def app(request):
+        async def watch():
+            await request.wait_disconnected()
+            watcher_done.set()
+
+        asyncio.get_running_loop().create_task(watch())
+        await asyncio.sleep(0)
+        return Response(b"done")
+
+    with TestClient(app) as client:
+        assert client.get("/").body == b"done"
+        client.ping()
+        assert watcher_done.wait(WAIT)
+
+
+def test_file_like_bodies_are_read_in_chunks_and_closed():
+    import io
+
+    class Tracked(io.BytesIO):
+        reads = 0
+
+        def read(self, size=-1):
+            Tracked.reads += 1
+            assert 0 < size <= 65536  # never the whole file at once
+            return super().read(size)
+
+    body = Tracked(b"q" * 300000)
+    with TestClient(lambda request: Response(body)) as client:
+        assert client.get("/").body == b"q" * 300000
+    assert Tracked.reads >= 5
+    assert body.closed
+
+
+def test_text_file_body_is_utf8_encoded(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("h\u00e9", encoding="utf-8")
+
+    def app(request):
+        return Response(open(path, encoding="utf-8"))
+
+    with TestClient(app) as client:
+        assert client.get("/").body == "h\u00e9".encode()

@@ -1,0 +1,58 @@
+package org.wsging;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.util.function.Consumer;
+import org.wsging.config.Http1Config;
+import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.http1.AccessLogHandler;
+import org.wsging.http1.Http1ExchangeHandler;
+import org.wsging.http1.Http1Guards;
+import org.wsging.http1.Http1ServerCodec;
+import org.wsging.http1.Http1TimeoutHandler;
+import org.wsging.http1.ResponseHeadersHandler;
+
+/**
+ * The pipeline of one HTTP/1.x client connection, in the order bytes travel inwards. Each handler
+ * has one concern; responses travel back up the same list.
+ */
+public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final Http1Config http1;
+    private final WorkerDispatcher dispatcher;
+    private final Consumer<String> accessLog;
+    private final ChannelGroup connections;
+
+    /**
+     * @param accessLog   where access-log lines go, or null for none
+     * @param connections every accepted connection is added to it (for graceful shutdown)
+     */
+    public ServerInitializer(Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog,
+                             ChannelGroup connections) {
+        this.http1 = http1;
+        this.dispatcher = dispatcher;
+        this.accessLog = accessLog;
+        this.connections = connections;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        connections.add(channel);
+        configure(channel.pipeline(), http1, dispatcher, accessLog);
+    }
+
+    /** Also used by tests on an EmbeddedChannel. */
+    public static void configure(
+            ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
+        p.addLast("timeouts", new Http1TimeoutHandler(http1.timeouts()));  // head, keep-alive, body clocks
+        Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect
+        p.addLast("response-headers", ResponseHeadersHandler.INSTANCE);    // Date, Server
+        if (accessLog != null) {
+            p.addLast("access-log", new AccessLogHandler(accessLog));      // one line per request
+        }
+        p.addLast("exchange", new Http1ExchangeHandler(dispatcher));      // requests <-> worker streams
+    }
+}

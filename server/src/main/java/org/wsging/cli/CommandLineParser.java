@@ -1,0 +1,255 @@
+package org.wsging.cli;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.wsging.config.BindAddress;
+import org.wsging.config.Http1Config;
+import org.wsging.config.LoggingConfig;
+import org.wsging.config.ServerConfig;
+import org.wsging.config.WorkersConfig;
+
+/**
+ * Turns {@code serve MODULE:ATTR [options]} into one immutable {@link ServerConfig}. Options are
+ * a table (name, whether it takes a value, what it sets), so the parser and the usage text list
+ * the same things. Both {@code --opt value} and {@code --opt=value} are accepted.
+ */
+public final class CommandLineParser {
+
+    /** A dotted Python name: identifiers separated by dots (PEP 3131 letters allowed). */
+    private static final Pattern DOTTED_NAME =
+            Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_]*(\\.[\\p{L}_][\\p{L}\\p{N}_]*)*");
+
+    private final Map<String, String> env;
+    private final Path workingDirectory;
+
+    /**
+     * @param env              the process environment (WSGING_HOME)
+     * @param workingDirectory the default {@code --app-dir}
+     */
+    public CommandLineParser(Map<String, String> env, Path workingDirectory) {
+        this.env = Map.copyOf(env);
+        this.workingDirectory = workingDirectory;
+    }
+
+    public Command parse(String... args) throws CommandLineException {
+        List<String> list = Arrays.asList(args);
+        if (list.contains("--help") || list.contains("-h")) {
+            return new Command.Help(Usage.TEXT);
+        }
+        if (args.length == 0) {
+            throw new CommandLineException("missing command; usage: wsging serve MODULE:ATTR [options] (see --help)");
+        }
+        if (!args[0].equals("serve")) {
+            throw new CommandLineException("unknown command '" + args[0] + "'; the command is: serve");
+        }
+        Builder b = new Builder();
+        Map<String, Option> options = optionTable();
+        List<String> positional = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                positional.add(arg);
+                continue;
+            }
+            String name = arg;
+            String inlineValue = null;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                name = arg.substring(0, eq);
+                inlineValue = arg.substring(eq + 1);
+            }
+            Option option = options.get(name);
+            if (option == null) {
+                throw new CommandLineException("unknown option '" + name + "' (see --help)");
+            }
+            String value;
+            if (!option.takesValue) {
+                if (inlineValue != null) {
+                    throw new CommandLineException("option " + name + " takes no value");
+                }
+                value = null;
+            } else if (inlineValue != null) {
+                value = inlineValue;
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new CommandLineException("option " + name + " needs a value");
+            }
+            option.apply.accept(b, new Arg(name, value));
+        }
+        if (positional.isEmpty()) {
+            throw new CommandLineException("missing MODULE:ATTR (for example app:app)");
+        }
+        if (positional.size() > 1) {
+            throw new CommandLineException("unexpected argument '" + positional.get(1) + "'");
+        }
+        String app = checkApp(positional.get(0));
+        return new Command.Serve(b.build(app));
+    }
+
+    /** MODULE:ATTR where both sides are dotted Python names; the worker reports import errors. */
+    static String checkApp(String app) throws CommandLineException {
+        int colon = app.indexOf(':');
+        if (colon < 0 || app.indexOf(':', colon + 1) >= 0) {
+            throw new CommandLineException("application must be MODULE:ATTR, got '" + app + "'");
+        }
+        String module = app.substring(0, colon);
+        String attr = app.substring(colon + 1);
+        if (!DOTTED_NAME.matcher(module).matches()) {
+            throw new CommandLineException("invalid module name '" + module + "' in '" + app + "'");
+        }
+        if (!DOTTED_NAME.matcher(attr).matches()) {
+            throw new CommandLineException("invalid attribute name '" + attr + "' in '" + app + "'");
+        }
+        return app;
+    }
+
+    private record Arg(String name, String value) {}
+
+    private interface Setter {
+        void accept(Builder b, Arg a) throws CommandLineException;
+    }
+
+    private record Option(boolean takesValue, Setter apply) {}
+
+    private static Map<String, Option> optionTable() {
+        Map<String, Option> t = new LinkedHashMap<>();
+        t.put("--bind", new Option(true, (b, a) -> b.binds.add(bind(a))));
+        t.put("--workers", new Option(true, (b, a) -> b.workers = positiveInt(a)));
+        t.put("--threads", new Option(true, (b, a) -> b.threads = positiveInt(a)));
+        t.put("--app-dir", new Option(true, (b, a) -> b.appDir = path(a)));
+        t.put("--python", new Option(true, (b, a) -> b.python = path(a)));
+        t.put("--debug", new Option(false, (b, a) -> b.debug = true));
+        t.put("--access-log", new Option(false, (b, a) -> b.accessLog = true));
+        t.put("--max-request-line", new Option(true, (b, a) -> b.maxRequestLine = positiveInt(a)));
+        t.put("--max-header-size", new Option(true, (b, a) -> b.maxHeaderSize = positiveInt(a)));
+        t.put("--max-headers", new Option(true, (b, a) -> b.maxHeaders = positiveInt(a)));
+        t.put("--max-body-size", new Option(true, (b, a) -> b.maxBodySize = nonNegativeLong(a)));
+        t.put("--header-timeout", new Option(true, (b, a) -> b.headerTimeout = seconds(a)));
+        t.put("--keepalive-timeout", new Option(true, (b, a) -> b.keepAliveTimeout = seconds(a)));
+        t.put("--body-timeout", new Option(true, (b, a) -> b.bodyTimeout = seconds(a)));
+        t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
+        t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
+        t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
+        t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
+        return t;
+    }
+
+    private static BindAddress bind(Arg a) throws CommandLineException {
+        try {
+            return BindAddress.parse(a.value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLineException(a.name + ": " + e.getMessage());
+        }
+    }
+
+    private static int positiveInt(Arg a) throws CommandLineException {
+        long v;
+        try {
+            v = Long.parseLong(a.value);
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v < 1 || v > Integer.MAX_VALUE) {
+            throw new CommandLineException(a.name + ": expected a whole number from 1 to "
+                    + Integer.MAX_VALUE + ", got '" + a.value + "'");
+        }
+        return (int) v;
+    }
+
+    private static long nonNegativeLong(Arg a) throws CommandLineException {
+        try {
+            long v = Long.parseLong(a.value);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLineException(a.name + ": expected a non-negative whole number, got '" + a.value + "'");
+    }
+
+    /** Seconds, fractions allowed (0.5); zero or less is refused: a zero timeout would reject everything. */
+    private static Duration seconds(Arg a) throws CommandLineException {
+        try {
+            BigDecimal s = new BigDecimal(a.value);
+            if (s.signum() > 0 && s.compareTo(BigDecimal.valueOf(365L * 24 * 3600)) <= 0) {
+                return Duration.ofNanos(s.movePointRight(9).longValue());
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw new CommandLineException(a.name + ": expected a positive number of seconds, got '" + a.value + "'");
+    }
+
+    private static Path path(Arg a) throws CommandLineException {
+        try {
+            if (a.value.isEmpty()) {
+                throw new InvalidPathException(a.value, "empty");
+            }
+            return Path.of(a.value);
+        } catch (InvalidPathException e) {
+            throw new CommandLineException(a.name + ": invalid path '" + a.value + "'");
+        }
+    }
+
+    /** Collects option values; {@link #build} checks the file system and makes the records. */
+    private final class Builder {
+        final List<BindAddress> binds = new ArrayList<>();
+        int workers = 1;
+        int threads = 32;
+        Path appDir;
+        Path python;
+        boolean debug;
+        boolean accessLog;
+        int maxRequestLine = Http1Config.Limits.DEFAULT.maxRequestLine();
+        int maxHeaderSize = Http1Config.Limits.DEFAULT.maxHeaderSize();
+        int maxHeaders = Http1Config.Limits.DEFAULT.maxHeaders();
+        long maxBodySize = Http1Config.Limits.DEFAULT.maxBodySize();
+        Duration headerTimeout = Http1Config.Timeouts.DEFAULT.header();
+        Duration keepAliveTimeout = Http1Config.Timeouts.DEFAULT.keepAlive();
+        Duration bodyTimeout = Http1Config.Timeouts.DEFAULT.body();
+        Duration workerTimeout = Duration.ofSeconds(30);
+        Duration queueTimeout = Duration.ofSeconds(30);
+        Duration gracefulTimeout = Duration.ofSeconds(30);
+        boolean ceiling;
+
+        ServerConfig build(String app) throws CommandLineException {
+            Path dir = (appDir == null ? workingDirectory : workingDirectory.resolve(appDir))
+                    .toAbsolutePath().normalize();
+            if (!Files.isDirectory(dir)) {
+                throw new CommandLineException("app directory " + dir + " does not exist");
+            }
+            Path home = WsgingHome.locate(env);
+            Path interpreter = python != null
+                    ? workingDirectory.resolve(python).toAbsolutePath()
+                    : home.resolve(".venv/bin/python");
+            // --ceiling answers from Java alone, so it needs no interpreter.
+            if (!ceiling) {
+                if (!Files.exists(interpreter)) {
+                    throw new CommandLineException("no Python at " + interpreter
+                            + (python == null ? " (create the virtualenv or pass --python)" : ""));
+                }
+                if (Files.isDirectory(interpreter) || !Files.isExecutable(interpreter)) {
+                    throw new CommandLineException("Python at " + interpreter + " is not executable");
+                }
+            }
+            List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
+            var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
+                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug);
+            var http1 = new Http1Config(
+                    new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
+                    new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));
+            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.wsging.cli;
+
+/** The text {@code --help} prints. Every option the parser accepts is documented here. */
+final class Usage {
+    private Usage() {}
+
+    static final String TEXT = """
+            usage: wsging serve MODULE:ATTR [options]
+
+            Serve the WSGI-NG application ATTR of Python module MODULE (for example app:app).
+
+            options:
+              --bind HOST:PORT        address to listen on; repeatable (default 127.0.0.1:8000;
+                                      IPv6 as [::1]:8000)
+              --workers N             worker processes (default 1)
+              --threads N             threads for sync applications in each worker (default 32)
+              --app-dir DIR           directory where MODULE is found (default: current directory)
+              --python PATH           interpreter that runs the workers
+                                      (default $WSGING_HOME/.venv/bin/python)
+              --debug                 show tracebacks in 500 responses (off by default)
+              --access-log            one line per request on standard output
+              --max-request-line N    longest request line in bytes, else 414 (default 8192)
+              --max-header-size N     largest header section in bytes, else 431 (default 16384)
+              --max-headers N         most header fields in a request, else 431 (default 100)
+              --max-body-size N       largest request body in bytes, else 413 (default 1073741824)
+              --header-timeout S      seconds to receive a full request head, else 408 (default 10)
+              --keepalive-timeout S   idle seconds between requests before closing (default 5)
+              --body-timeout S        seconds without request-body progress, else 408 (default 30)
+              --worker-timeout S      a worker silent this long is killed and replaced (default 30)
+              --queue-timeout S       seconds a request may wait for a free worker, else 503
+                                      (default 30)
+              --graceful-timeout S    on SIGTERM/SIGINT, seconds for in-flight requests (default 30)
+              --ceiling               benchmark aid: answer every request "Hello, world!" from Java,
+                                      without starting Python
+              --help                  show this text
+            """;
+}

@@ -1,0 +1,85 @@
+package org.wsging.http1;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * One line per answered request: {@code CLIENT "METHOD TARGET VERSION" STATUS BYTES DURATIONms}.
+ * Requests are matched with responses in order, which HTTP/1.1 guarantees (RFC 9112 §9.3.2).
+ */
+public final class AccessLogHandler extends ChannelDuplexHandler {
+
+    private record Entry(String method, String target, String version, long started) {}
+
+    private final Consumer<String> sink;
+    private final ArrayDeque<Entry> waiting = new ArrayDeque<>();
+    private Entry responding;
+    private int status;
+    private long bytes;
+    private String client = "-";
+
+    public AccessLogHandler(Consumer<String> sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress inet) {
+            client = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof HttpRequest r) {
+            waiting.add(new Entry(r.method().name(), r.uri(), r.protocolVersion().text(), System.nanoTime()));
+        } else if (msg instanceof RequestRejected r) {
+            waiting.add(new Entry(r.method(), r.target(), r.version(), System.nanoTime()));
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+            Entry next = waiting.poll();
+            responding = next != null ? next : new Entry("-", "-", "-", System.nanoTime());
+            status = response.status().code();
+            bytes = 0;
+        }
+        if (responding != null && msg instanceof HttpContent content) {
+            bytes += content.content().readableBytes();
+            if (msg instanceof LastHttpContent) {
+                log(responding);
+                responding = null;
+            }
+        }
+        super.write(ctx, msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (responding != null) {
+            log(responding); // aborted mid-response: logged with what was sent
+            responding = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void log(Entry e) {
+        double millis = (System.nanoTime() - e.started) / 1e6;
+        sink.accept(String.format(Locale.ROOT, "%s \"%s %s %s\" %d %d %.2fms",
+                client, e.method, e.target, e.version, status, bytes, millis));
+    }
+}

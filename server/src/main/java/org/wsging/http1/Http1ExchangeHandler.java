@@ -1,0 +1,787 @@
+package org.wsging.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.wsging.exchange.Capabilities;
+import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.GracefulShutdown;
+import org.wsging.exchange.Header;
+import org.wsging.exchange.HttpVersion;
+import org.wsging.exchange.RequestHead;
+import org.wsging.exchange.RequestTarget;
+import org.wsging.exchange.ResetCode;
+import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.exchange.WorkerStream;
+
+/**
+ * Connects HTTP/1.x requests to worker streams: the last handler of the pipeline.
+ *
+ * <p>Requests are served one at a time, in arrival order, so responses leave in request order
+ * (RFC 9112 §9.3.2). A request received while another is being served waits in {@link #backlog}
+ * and the connection stops reading until it is served, which bounds read-ahead to one socket read.
+ *
+ * <p>Flow control: request body goes to the worker only within the credit it granted
+ * ({@link ExchangeListener#onRequestWindow}); while out of credit the channel stops reading, so a
+ * slow application slows the client's upload. Response body credit is returned to the worker
+ * ({@link WorkerStream#grantResponseWindow}) only when a write reached the socket, so a
+ * slow-reading client slows the application.
+ */
+public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
+
+    /** Unread request body discarded after a response to keep the connection (else it closes). */
+    static final int DRAIN_LIMIT = 64 * 1024;
+    /** After a final answer on a connection to close, how long input is still read and dropped,
+     * so that the kernel does not answer late client bytes with a reset that destroys the answer. */
+    static final long LINGER_MILLIS = 2000;
+
+    private static final AsciiString TRAILERS = AsciiString.cached("trailers");
+
+    private final WorkerDispatcher dispatcher;
+    private final String scheme;
+    private ChannelHandlerContext ctx;
+    /** Requests (and their body pieces) and rejections waiting for their turn. */
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private Exchange current;
+    /** The latest request on the wire still has body to come. */
+    private boolean inboundOpen;
+    /** Discarding the rest of a finished exchange's request body. */
+    private boolean draining;
+    private long drainBudget;
+    /** A final answer is written; nothing more is served on this connection. */
+    private boolean closing;
+    private boolean shuttingDown;
+    private boolean flushScheduled;
+    private boolean autoRead = true;
+
+    public Http1ExchangeHandler(WorkerDispatcher dispatcher) {
+        this(dispatcher, "http");
+    }
+
+    public Http1ExchangeHandler(WorkerDispatcher dispatcher, String scheme) {
+        this.dispatcher = dispatcher;
+        this.scheme = scheme;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.autoRead = ctx.channel().config().isAutoRead();
+    }
+
+    // ---- inbound: requests from the client ------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof RequestRejected rejection) {
+            rejected(rejection);
+        } else if (msg instanceof HttpRequest request) {
+            if (msg instanceof HttpContent) {
+                // A whole request in one object (not what the codec emits): split head and body.
+                var full = (io.netty.handler.codec.http.FullHttpRequest) msg;
+                backlog.add(new io.netty.handler.codec.http.DefaultHttpRequest(
+                        full.protocolVersion(), full.method(), full.uri(), full.headers()));
+                backlog.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+                inboundOpen = false;
+            } else {
+                backlog.add(request);
+                inboundOpen = true;
+            }
+        } else if (msg instanceof HttpContent content) {
+            if (msg instanceof LastHttpContent) {
+                inboundOpen = false;
+            }
+            if (backlog.isEmpty()) {
+                route(content);
+            } else {
+                backlog.add(content);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+        serveBacklog();
+        updateAutoRead();
+    }
+
+    /** A guard refused a request, or a timeout expired: answer it in its turn and close. */
+    private void rejected(RequestRejected rejection) {
+        if (inboundOpen) {
+            inboundOpen = false;
+            if (!backlog.isEmpty()) {
+                // It concerns the request still being received, which waits in the backlog.
+                while (!backlog.isEmpty()) {
+                    Object last = backlog.pollLast();
+                    ReferenceCountUtil.release(last);
+                    if (last instanceof HttpRequest) {
+                        break;
+                    }
+                }
+            } else if (current != null && !current.requestComplete) {
+                current.abort(rejection);
+                return;
+            } else if (draining) {
+                // The request was answered already; its unread rest is bad: just close.
+                draining = false;
+                closeGracefully(ctx.newSucceededFuture());
+                return;
+            }
+        }
+        backlog.add(rejection);
+    }
+
+    /** Body piece of the request being served, of a finished one being drained, or stray. */
+    private void route(HttpContent content) {
+        if (draining) {
+            drain(content);
+        } else if (current != null && !current.requestComplete) {
+            current.requestContent(content);
+        } else {
+            content.release();
+        }
+    }
+
+    private void drain(HttpContent content) {
+        drainBudget -= content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        content.release();
+        if (last) {
+            draining = false;
+        } else if (drainBudget < 0) {
+            draining = false;
+            closeGracefully(ctx.newSucceededFuture());
+        }
+    }
+
+    private void serveBacklog() {
+        while (!closing && !backlog.isEmpty()) {
+            Object next = backlog.peek();
+            if (next instanceof HttpContent content && !(next instanceof HttpRequest)) {
+                backlog.poll();
+                route(content);
+                continue;
+            }
+            if (current != null || draining) {
+                return;
+            }
+            backlog.poll();
+            if (next instanceof RequestRejected rejection) {
+                answerRejection(rejection);
+                return;
+            }
+            start((HttpRequest) next);
+        }
+        if (!closing && shuttingDown && current == null && !draining) {
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    private void answerRejection(RequestRejected rejection) {
+        closing = true;
+        ChannelFuture written = ctx.writeAndFlush(
+                ErrorResponses.of(ctx.alloc(), rejection.status(), rejection.detail(), true));
+        closeGracefully(written);
+    }
+
+    private void start(HttpRequest request) {
+        Exchange exchange = new Exchange(request);
+        current = exchange;
+        exchange.open();
+    }
+
+    // ---- connection-level events ----------------------------------------------------------------
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == GracefulShutdown.INSTANCE) {
+            shuttingDown = true;
+            if (!closing && current == null && !draining) {
+                // Idle (or only unserved pipelined requests): nothing in flight to wait for.
+                closing = true;
+                releaseBacklog();
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closing = true;
+        if (current != null) {
+            current.clientGone();
+            current = null;
+        }
+        releaseBacklog();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            System.err.println("wsging: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+        }
+        ctx.close();
+    }
+
+    private void releaseBacklog() {
+        Object o;
+        while ((o = backlog.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    /** Reads only while the request being served wants body or nothing waits its turn. */
+    private void updateAutoRead() {
+        boolean want;
+        if (closing) {
+            want = true; // input is read and dropped until the close
+        } else if (!backlog.isEmpty()) {
+            want = false;
+        } else if (draining) {
+            want = true;
+        } else if (current != null && !current.requestComplete && !current.requestEndSent) {
+            want = current.wantsBody();
+        } else {
+            want = true;
+        }
+        if (want != autoRead) {
+            autoRead = want;
+            ctx.channel().config().setAutoRead(want);
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                ctx.flush();
+            });
+        }
+    }
+
+    /** Closes after {@code last} is written: half-close, then read and drop input for a while. */
+    private void closeGracefully(ChannelFuture last) {
+        closing = true;
+        releaseBacklog();
+        updateAutoRead();
+        last.addListener(f -> {
+            if (ctx.channel() instanceof DuplexChannel duplex && duplex.isActive() && f.isSuccess()) {
+                duplex.shutdownOutput().addListener(s -> ctx.executor().schedule(
+                        () -> { ctx.close(); }, LINGER_MILLIS, TimeUnit.MILLISECONDS));
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    /** Ends the connection mid-response so the client sees a truncated response. */
+    private void abortConnection(boolean closeDelimited) {
+        closing = true;
+        releaseBacklog();
+        if (closeDelimited && ctx.channel().isActive()) {
+            // A close would look like the end of a close-delimited body: reset instead.
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        ctx.flush();
+        ctx.close();
+    }
+
+    // ---- one request/response exchange ----------------------------------------------------------
+
+    /** One request and its response; the listener of its worker stream. */
+    private final class Exchange implements ExchangeListener {
+        private final HttpRequest request;
+        private final boolean http10;
+        private final boolean isHead;
+        private final boolean clientKeepAlive;
+        private final boolean trailersAccepted;
+        private final boolean expectContinue;
+        private WorkerStream stream;
+        private ResetCode resetWhenOpened;
+
+        // request body
+        boolean requestComplete;
+        boolean requestEndSent;
+        private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+        private long credit;
+        private long bodyReceived;
+        private boolean continueSent;
+
+        // response
+        private boolean headSent;
+        private boolean done;
+        private boolean bodiless;
+        private boolean chunked;
+        private boolean closeDelimited;
+        private boolean keepAlive;
+        private long declaredLength = -1;
+        private long written;
+
+        Exchange(HttpRequest request) {
+            this.request = request;
+            HttpHeaders h = request.headers();
+            this.http10 = !request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+            this.isHead = HttpMethod.HEAD.equals(request.method());
+            this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+            // RFC 9110 §10.1.4: "TE: trailers" says the client accepts trailer fields.
+            this.trailersAccepted = !http10 && !isHead && h.containsValue(HttpHeaderNames.TE, TRAILERS, true);
+            boolean chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
+            long length = HttpUtil.getContentLength(request, chunkedRequest ? -1L : 0L);
+            boolean hasBody = chunkedRequest || length > 0;
+            // RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored.
+            this.expectContinue = hasBody && !http10
+                    && h.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
+            this.requestEndSent = !hasBody;
+        }
+
+        void open() {
+            RequestHead head = head();
+            WorkerStream s = dispatcher.open(head, ctx.executor(), this);
+            if (done) {
+                // Answered, failed or abandoned while opening.
+                stream = s;
+                if (resetWhenOpened != null && s != null) {
+                    s.reset(resetWhenOpened);
+                }
+                return;
+            }
+            stream = s;
+            pump();
+        }
+
+        private RequestHead head() {
+            HttpHeaders h = request.headers();
+            boolean chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
+            long length = chunkedRequest ? -1 : HttpUtil.getContentLength(request, 0L);
+            int capabilities = 0;
+            if (!http10) {
+                capabilities |= Capabilities.EARLY_HINTS;
+                if (trailersAccepted) {
+                    capabilities |= Capabilities.RESPONSE_TRAILERS;
+                }
+                if (chunkedRequest) {
+                    capabilities |= Capabilities.REQUEST_TRAILERS;
+                }
+            }
+            List<Header> headers = new ArrayList<>(h.size());
+            var it = h.iteratorCharSequence();
+            while (it.hasNext()) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                headers.add(new Header(e.getKey(), e.getValue()));
+            }
+            RequestTarget target = RequestTarget.parse(request.uri());
+            return new RequestHead(
+                    http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                    scheme,
+                    request.method().name(),
+                    target.rawPath(),
+                    target.rawQuery(),
+                    ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null,
+                    ctx.channel().localAddress() instanceof InetSocketAddress a ? a : null,
+                    length,
+                    capabilities,
+                    List.copyOf(headers),
+                    !requestEndSent,
+                    expectContinue);
+        }
+
+        private boolean live() {
+            return current == this && !done;
+        }
+
+        boolean wantsBody() {
+            return pending.isEmpty() && credit > 0;
+        }
+
+        // -- request body --
+
+        void requestContent(HttpContent content) {
+            bodyReceived += content.content().readableBytes();
+            if (content instanceof LastHttpContent) {
+                requestComplete = true;
+            }
+            if (done || requestEndSent) {
+                content.release();
+                return;
+            }
+            pending.add(content);
+            pump();
+        }
+
+        /** Sends what the credit allows of the buffered body to the worker. */
+        private void pump() {
+            while (stream != null && !done && !pending.isEmpty()) {
+                HttpContent piece = pending.peek();
+                ByteBuf data = piece.content();
+                int n = data.readableBytes();
+                boolean last = piece instanceof LastHttpContent;
+                if (n > 0 && credit == 0) {
+                    return;
+                }
+                if (n > credit) {
+                    stream.sendData(data.readRetainedSlice((int) credit), false);
+                    credit = 0;
+                    return;
+                }
+                credit -= n;
+                pending.poll();
+                if (last) {
+                    HttpHeaders trailers = ((LastHttpContent) piece).trailingHeaders();
+                    requestEndSent = true;
+                    if (trailers.isEmpty()) {
+                        stream.sendData(data.retain(), true);
+                    } else {
+                        if (n > 0) {
+                            stream.sendData(data.retain(), false);
+                        }
+                        stream.sendTrailers(toHeaders(trailers));
+                    }
+                } else if (n > 0) {
+                    stream.sendData(data.retain(), false);
+                }
+                piece.release();
+            }
+        }
+
+        @Override
+        public void onRequestWindow(int increment) {
+            if (!live()) {
+                return;
+            }
+            credit += increment;
+            // RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
+            // client already started sending it.
+            if (expectContinue && !continueSent && !headSent && bodyReceived == 0) {
+                continueSent = true;
+                ctx.write(new DefaultFullHttpResponse(
+                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+                scheduleFlush();
+            }
+            pump();
+            updateAutoRead();
+        }
+
+        // -- response --
+
+        @Override
+        public void onInformational(int status, List<Header> headers) {
+            // 1xx are not defined for HTTP/1.0 (RFC 9110 §15.2); 100 and 101 are the server's own.
+            if (!live() || headSent || http10 || status == 100 || status == 101 || status < 100 || status > 199) {
+                return;
+            }
+            HttpResponse info = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(status), Unpooled.EMPTY_BUFFER,
+                    DefaultHttpHeadersFactory.headersFactory(), DefaultHttpHeadersFactory.trailersFactory());
+            try {
+                copyHeaders(headers, info.headers());
+            } catch (IllegalArgumentException e) {
+                return; // an invalid hint is dropped, the final response still comes
+            }
+            ctx.write(info);
+            scheduleFlush();
+        }
+
+        @Override
+        public void onResponse(int status, List<Header> headers, boolean endStream) {
+            if (!live() || headSent) {
+                return;
+            }
+            HttpResponse response = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(status));
+            HttpHeaders out = response.headers();
+            boolean appClose;
+            try {
+                appClose = copyHeaders(headers, out);
+                String length = out.get(HttpHeaderNames.CONTENT_LENGTH);
+                if (length != null) {
+                    declaredLength = Long.parseLong(length.trim());
+                    if (declaredLength < 0 || out.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+                        throw new IllegalArgumentException("bad Content-Length");
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                // The worker sent what HTTP/1.1 cannot carry: a broken response, not the client's fault.
+                done = true;
+                resetStream(ResetCode.PROTOCOL_ERROR);
+                System.err.println("wsging: invalid response head from the application: " + e.getMessage());
+                answerError(HttpResponseStatus.BAD_GATEWAY, "invalid response from the application");
+                return;
+            }
+            // RFC 9110 §6.4.1: no content for HEAD, 204 and 304.
+            bodiless = isHead || status == 204 || status == 304;
+            if (status == 204 || status == 304) {
+                declaredLength = -1;
+            } else if (declaredLength < 0 && !isHead) {
+                if (endStream) {
+                    out.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+                    declaredLength = 0;
+                } else if (http10) {
+                    closeDelimited = true; // RFC 9112 §6.3: no chunked for HTTP/1.0; the close ends it
+                } else {
+                    chunked = true;
+                    out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            }
+            keepAlive = clientKeepAlive && !appClose && !shuttingDown && !closeDelimited;
+            if (!keepAlive) {
+                out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (http10) {
+                out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            headSent = true;
+            ctx.write(response);
+            if (endStream) {
+                finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+            }
+            scheduleFlush();
+        }
+
+        @Override
+        public void onData(ByteBuf data, boolean endStream) {
+            if (!live() || !headSent) {
+                data.release();
+                return;
+            }
+            int n = data.readableBytes();
+            if (bodiless) {
+                data.release();
+                if (endStream) {
+                    finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+                    scheduleFlush();
+                } else if (n > 0 && stream != null) {
+                    stream.grantResponseWindow(n);
+                }
+                return;
+            }
+            boolean overrun = declaredLength >= 0 && written + n > declaredLength;
+            if (overrun) {
+                // More than Content-Length: the excess would be read as the next response.
+                System.err.println("wsging: the application sent more body than its Content-Length");
+                data.writerIndex(data.readerIndex() + (int) (declaredLength - written));
+                n = data.readableBytes();
+                endStream = true;
+                keepAlive = false;
+                done = true;
+                resetStream(ResetCode.PROTOCOL_ERROR);
+            }
+            written += n;
+            if (endStream) {
+                if (declaredLength >= 0 && written < declaredLength) {
+                    keepAlive = false; // short body: only a close tells the client
+                }
+                finish(ctx.write(new DefaultLastHttpContent(data)));
+            } else {
+                final int granted = n;
+                ctx.write(new DefaultHttpContent(data)).addListener(f -> {
+                    if (f.isSuccess() && granted > 0 && !done && stream != null) {
+                        stream.grantResponseWindow(granted);
+                    }
+                });
+            }
+            scheduleFlush();
+        }
+
+        @Override
+        public void onTrailers(List<Header> trailers) {
+            if (!live() || !headSent) {
+                return;
+            }
+            LastHttpContent last = LastHttpContent.EMPTY_LAST_CONTENT;
+            if (chunked && trailersAccepted) {
+                last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, DefaultHttpHeadersFactory.trailersFactory());
+                for (Header t : trailers) {
+                    try {
+                        last.trailingHeaders().add(t.name(), t.value());
+                    } catch (IllegalArgumentException e) {
+                        // RFC 9110 §6.5.1: fields that frame or route the message are not trailers
+                    }
+                }
+            }
+            if (declaredLength >= 0 && written < declaredLength && !bodiless) {
+                keepAlive = false;
+            }
+            finish(ctx.write(last));
+            scheduleFlush();
+        }
+
+        @Override
+        public void onReset(ResetCode code) {
+            if (!live()) {
+                return;
+            }
+            done = true;
+            HttpResponseStatus status = switch (code) {
+                case REFUSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+                case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+                default -> HttpResponseStatus.BAD_GATEWAY;
+            };
+            failed(status, "the application stopped the response");
+        }
+
+        @Override
+        public void onFailure(StreamFailure failure) {
+            if (!live()) {
+                return;
+            }
+            done = true;
+            String detail = switch (failure) {
+                case WORKER_CRASHED -> "the worker process failed";
+                case WORKER_TIMEOUT -> "the worker did not answer in time";
+                case UNAVAILABLE -> "no worker available";
+            };
+            failed(HttpResponseStatus.valueOf(failure.status), detail);
+        }
+
+        private void failed(HttpResponseStatus status, String detail) {
+            if (!headSent) {
+                answerError(status, detail);
+            } else {
+                // RFC 9112 §9.6 and 8: an incomplete response must not look complete.
+                releasePending();
+                current = null;
+                abortConnection(closeDelimited);
+            }
+        }
+
+        /** Answers on the stream's behalf (no head sent yet), then continues like a normal end. */
+        private void answerError(HttpResponseStatus status, String detail) {
+            headSent = true;
+            keepAlive = clientKeepAlive && !shuttingDown;
+            var response = ErrorResponses.of(ctx.alloc(), status, detail, !keepAlive);
+            finish(ctx.write(response));
+            scheduleFlush();
+        }
+
+        /** The response ended ({@code last} is its final write): next request, drain or close. */
+        private void finish(ChannelFuture last) {
+            done = true;
+            current = null;
+            releasePending();
+            if (!keepAlive || shuttingDown) {
+                closeGracefully(last);
+                return;
+            }
+            if (!requestComplete) {
+                // RFC 9112 §9.3: to reuse the connection the unread body must still be read.
+                long length = HttpUtil.getContentLength(request, -1L);
+                if (length >= 0 && length - bodyReceived > DRAIN_LIMIT) {
+                    closeGracefully(last);
+                    return;
+                }
+                draining = true;
+                drainBudget = DRAIN_LIMIT;
+            }
+            serveBacklog();
+            updateAutoRead();
+        }
+
+        /** A guard or timeout refused this request while its body was arriving. */
+        void abort(RequestRejected rejection) {
+            requestComplete = true;
+            if (!done) {
+                done = true;
+                resetStream(ResetCode.CANCEL);
+            }
+            releasePending();
+            current = null;
+            if (!headSent) {
+                answerRejection(rejection);
+            } else {
+                abortConnection(closeDelimited);
+            }
+        }
+
+        void clientGone() {
+            releasePending();
+            if (!done) {
+                done = true;
+                resetStream(ResetCode.CANCEL);
+            }
+        }
+
+        private void resetStream(ResetCode code) {
+            if (stream != null) {
+                stream.reset(code);
+            } else {
+                resetWhenOpened = code; // still inside dispatcher.open
+            }
+        }
+
+        private void releasePending() {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                c.release();
+            }
+        }
+    }
+
+    /**
+     * Copies response fields into Netty's (validating) headers, leaving out the hop-by-hop ones
+     * this connection decides itself (RFC 9110 §7.6.1).
+     *
+     * @return whether the application asked to close the connection
+     */
+    private static boolean copyHeaders(List<Header> from, HttpHeaders to) {
+        boolean close = false;
+        for (Header h : from) {
+            CharSequence name = h.name();
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
+                close |= AsciiString.containsIgnoreCase(h.value(), HttpHeaderValues.CLOSE);
+                continue;
+            }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                    || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.KEEP_ALIVE)
+                    || AsciiString.contentEqualsIgnoreCase(name, "proxy-connection")) {
+                continue;
+            }
+            to.add(name, h.value());
+        }
+        return close;
+    }
+
+    private static List<Header> toHeaders(HttpHeaders headers) {
+        List<Header> list = new ArrayList<>(headers.size());
+        var it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            list.add(new Header(e.getKey(), e.getValue()));
+        }
+        return List.copyOf(list);
+    }
+}

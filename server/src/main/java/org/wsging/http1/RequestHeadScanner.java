@@ -1,0 +1,148 @@
+package org.wsging.http1;
+
+/**
+ * Checks the raw bytes of one request head (request line and header section) before Netty parses
+ * them, for what Netty accepts but RFC 9112 lets a server refuse and smuggling attacks rely on:
+ * <ul>
+ *   <li>control bytes (NUL, bare CR, other CTLs, DEL) in the request line (RFC 9112 §3) and in
+ *       field lines (RFC 9110 §5.5: only HTAB among the controls);</li>
+ *   <li>a bare LF or a CR not followed by LF as a line end (RFC 9112 §2.2);</li>
+ *   <li>obs-fold, a field line starting with SP or HTAB (RFC 9112 §5.2), and whitespace between
+ *       the start line and the first field (RFC 9112 §2.2).</li>
+ * </ul>
+ * Sans-IO: feed bytes with {@link #scan}; it tells where the head ended or what was wrong. Empty
+ * lines before the request line are skipped as RFC 9112 §2.2 recommends.
+ */
+final class RequestHeadScanner {
+
+    /** The scanner's states; each row of {@link #next} lists the legal moves from one. */
+    private enum State {
+        /** Before the request line: only CRLF pairs may appear. */
+        START,
+        START_CR,
+        REQUEST_LINE,
+        REQUEST_LINE_CR,
+        /** At the start of a field line, or of the empty line that ends the head. */
+        LINE_START,
+        FIELD_LINE,
+        FIELD_LINE_CR,
+        END_CR,
+        DONE,
+        FAILED
+    }
+
+    /** Outcome of {@link #scan}. */
+    static final int NEED_MORE = -1;
+
+    private State state = State.START;
+    private boolean firstFieldLine = true;
+    private String failure;
+
+    /**
+     * Scans bytes {@code [from, to)} of {@code bytes} (read with {@code get}).
+     *
+     * @return the index just past the head's final CRLF, {@link #NEED_MORE} when the head goes on,
+     *         or {@code -2} when the bytes are malformed ({@link #failure()} says why)
+     */
+    int scan(ByteSource bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            state = next(state, bytes.get(i) & 0xff);
+            if (state == State.DONE) {
+                return i + 1;
+            }
+            if (state == State.FAILED) {
+                return -2;
+            }
+        }
+        return NEED_MORE;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    boolean started() {
+        return state != State.START;
+    }
+
+    void reset() {
+        state = State.START;
+        firstFieldLine = true;
+        failure = null;
+    }
+
+    private State next(State s, int b) {
+        switch (s) {
+            case START:
+                if (b == '\r') {
+                    return State.START_CR;
+                }
+                if (b == '\n') {
+                    return fail("bare LF before the request line");
+                }
+                return requestLineByte(b);
+            case START_CR:
+                return b == '\n' ? State.START : fail("bare CR before the request line");
+            case REQUEST_LINE:
+                if (b == '\r') {
+                    return State.REQUEST_LINE_CR;
+                }
+                return requestLineByte(b);
+            case REQUEST_LINE_CR:
+                return b == '\n' ? State.LINE_START : fail("bare CR in the request line");
+            case LINE_START:
+                if (b == '\r') {
+                    return State.END_CR;
+                }
+                if (b == ' ' || b == '\t') {
+                    return fail(firstFieldLine
+                            ? "whitespace between the request line and the first header"
+                            : "obsolete line folding in a header (RFC 9112 section 5.2)");
+                }
+                firstFieldLine = false;
+                return fieldLineByte(b);
+            case FIELD_LINE:
+                if (b == '\r') {
+                    return State.FIELD_LINE_CR;
+                }
+                return fieldLineByte(b);
+            case FIELD_LINE_CR:
+                return b == '\n' ? State.LINE_START : fail("bare CR in a header line");
+            case END_CR:
+                return b == '\n' ? State.DONE : fail("bare CR at the end of the header section");
+            default:
+                throw new IllegalStateException("scanner used in state " + s);
+        }
+    }
+
+    private State requestLineByte(int b) {
+        if (b == '\n') {
+            return fail("bare LF in the request line");
+        }
+        if (b < 0x20 || b == 0x7f) {
+            return fail("control character 0x" + Integer.toHexString(b) + " in the request line");
+        }
+        return State.REQUEST_LINE;
+    }
+
+    private State fieldLineByte(int b) {
+        if (b == '\n') {
+            return fail("bare LF in a header line");
+        }
+        if ((b < 0x20 && b != '\t') || b == 0x7f) {
+            return fail("control character 0x" + Integer.toHexString(b) + " in a header line");
+        }
+        return State.FIELD_LINE;
+    }
+
+    private State fail(String why) {
+        failure = why;
+        return State.FAILED;
+    }
+
+    /** Random access to the bytes being scanned (a ByteBuf in the decoder, an array in tests). */
+    @FunctionalInterface
+    interface ByteSource {
+        byte get(int index);
+    }
+}

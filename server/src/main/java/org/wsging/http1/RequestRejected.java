@@ -1,0 +1,32 @@
+package org.wsging.http1;
+
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * A request the front end refuses before (or while) it reaches the application: the status to
+ * answer with and a short reason for the client. Passed down the pipeline as a message so that
+ * {@link Http1ExchangeHandler} answers it in request order (pipelining). The scope is always the
+ * connection: after a rejected request the byte stream can't be trusted, so the answer carries
+ * {@code Connection: close} and the connection is closed.
+ *
+ * @param status  HTTP status, 4xx
+ * @param detail  one line for the text/plain body, never a stack trace
+ * @param method  request method for the access log, or "-" when none was parsed
+ * @param target  request target for the access log, or "-"
+ * @param version protocol version for the access log, or "-"
+ */
+public record RequestRejected(HttpResponseStatus status, String detail, String method, String target, String version) {
+
+    static RequestRejected of(HttpResponseStatus status, String detail, HttpRequest request) {
+        if (request == null) {
+            return new RequestRejected(status, detail, "-", "-", "-");
+        }
+        return new RequestRejected(status, detail, request.method().name(), request.uri(),
+                request.protocolVersion().text());
+    }
+
+    static RequestRejected of(HttpResponseStatus status, String detail) {
+        return of(status, detail, null);
+    }
+}

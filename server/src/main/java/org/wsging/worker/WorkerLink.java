@@ -1,0 +1,617 @@
+package org.wsging.worker;
+
+import static org.wsging.worker.link.FrameType.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.wsging.exchange.Header;
+import org.wsging.exchange.ResetCode;
+import org.wsging.exchange.StreamFailure;
+import org.wsging.worker.link.Frame;
+import org.wsging.worker.link.FrameCodec;
+import org.wsging.worker.link.LinkProtocolException;
+
+/**
+ * The front end's side of one worker link (spec A.3-A.7): HELLO exchange, the stream table, flow
+ * control in both directions, PING heartbeat and GOAWAY. Everything below runs on the link
+ * channel's event loop; calls from other threads hop onto it. Listener events go to each stream's
+ * executor in frame order, and each stream gets exactly one terminal event.
+ */
+public final class WorkerLink extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(WorkerLink.class.getName());
+
+    /** What the link tells its supervisor. Called on the link's event loop. */
+    interface Owner {
+        /** The worker said HELLO (and got ours); it may now be given streams. */
+        void onHello(WorkerLink link);
+
+        /** A stream slot came free (a stream completed or a reservation was given back). */
+        void onSlotFreed(WorkerLink link);
+
+        /** A reserved stream could not start here (the link is draining or closed). */
+        void onBindRefused(WorkerLink link, LinkStream stream);
+
+        /** The worker sent GOAWAY: it wants no new streams and is to be replaced. */
+        void onWorkerGoAway(WorkerLink link);
+
+        /** A PING stayed unanswered longer than the timeout: the worker hung. */
+        void onHung(WorkerLink link);
+
+        /** The link is closed; its open streams have failed. */
+        void onClosed(WorkerLink link);
+    }
+
+    private final LinkSettings settings;
+    private final Owner owner;
+    private final IntObjectHashMap<LinkStream> streams = new IntObjectHashMap<>();
+    /** Streams open or reserved; the pool reserves from any thread, so this one is atomic. */
+    private final AtomicInteger reserved = new AtomicInteger();
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
+
+    private ChannelHandlerContext ctx;
+    private LinkState state = LinkState.AWAIT_HELLO;
+    private volatile boolean accepting;
+    private int nextStreamId = 1;
+    private boolean flushPending;
+    private boolean goAwayReceived;
+    private StreamFailure closeFailure = StreamFailure.WORKER_CRASHED;
+
+    private volatile int workerId = -1;
+    private volatile long pid = -1;
+    private volatile int maxStreams = DEFAULT_MAX_STREAMS;
+    private long workerInitialWindow = DEFAULT_INITIAL_WINDOW;
+    private int workerMaxFrame = DEFAULT_MAX_FRAME;
+
+    private ScheduledFuture<?> pingTask;
+    private boolean pingOutstanding;
+    private long pingOpaque;
+    private long pingTicksUnanswered;
+
+    WorkerLink(LinkSettings settings, Owner owner) {
+        this.settings = settings;
+        this.owner = owner;
+    }
+
+    // ---------------------------------------------------------------- queries (any thread)
+
+    int workerId() {
+        return workerId;
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    /** Streams running or reserved on this link. */
+    int load() {
+        return reserved.get();
+    }
+
+    boolean accepting() {
+        return accepting;
+    }
+
+    EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    /** Completes once the link drains (GOAWAY either way, or closed) with no stream left. */
+    CompletableFuture<Void> idle() {
+        return idle;
+    }
+
+    int maxStreams() {
+        return maxStreams;
+    }
+
+    /** Gives back a slot taken by {@link #tryReserve()} that was not used. */
+    void unreserve() {
+        reserved.decrementAndGet();
+    }
+
+    /** Sets the next stream id to try (ids wrap after 2^31 - 1, A.4); lets tests reach the wrap. */
+    void nextStreamId(int id) {
+        nextStreamId = id;
+    }
+
+    /** Takes one stream slot if the worker has room (MAX_STREAMS). */
+    boolean tryReserve() {
+        for (;;) {
+            int n = reserved.get();
+            if (!accepting || n >= maxStreams) {
+                return false;
+            }
+            if (reserved.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- commands (any thread)
+
+    /** Starts {@code stream} on this link, in the slot reserved by {@link #tryReserve()}. */
+    void bind(LinkStream stream) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            doBind(stream);
+        } else {
+            loop.execute(() -> doBind(stream));
+        }
+    }
+
+    void sendData(LinkStream s, ByteBuf data, boolean endStream) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            doSendData(s, data, endStream);
+            flush();
+        } else {
+            loop.execute(() -> {
+                doSendData(s, data, endStream);
+                flush();
+            });
+        }
+    }
+
+    void sendTrailers(LinkStream s, List<Header> trailers) {
+        run(() -> doSendTrailers(s, trailers));
+    }
+
+    void grantResponseWindow(LinkStream s, int increment) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            doGrant(s, increment);
+        } else {
+            loop.execute(() -> doGrant(s, increment));
+        }
+    }
+
+    void reset(LinkStream s, ResetCode code) {
+        run(() -> doReset(s, code));
+    }
+
+    /** Sends GOAWAY: no new streams; open ones finish (spec A.3 step 5). */
+    void goAway(long code, String reason) {
+        run(() -> {
+            if (state == LinkState.OPEN) {
+                state = state.to(LinkState.DRAINING);
+                accepting = false;
+                write(new Frame.GoAway(code, reason));
+                flush();
+                checkIdle();
+            }
+        });
+    }
+
+    /** Closes the link; streams still open fail with {@code failure}. */
+    void close(StreamFailure failure) {
+        run(() -> {
+            if (state != LinkState.CLOSED) {
+                closeFailure = failure;
+                ctx.close();
+            }
+        });
+    }
+
+    private void run(Runnable task) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    // ---------------------------------------------------------------- stream side, front end -> worker
+
+    private void doBind(LinkStream s) {
+        if (state != LinkState.OPEN) {
+            reserved.decrementAndGet();
+            owner.onBindRefused(this, s);
+            checkIdle();
+            return;
+        }
+        LinkStream.Queued pending;
+        for (;;) {
+            Object o = s.owner.get();
+            if (!(o instanceof LinkStream.Queued q)) {
+                // The front end reset it (or it timed out in the queue) before a worker took it.
+                releaseSlot();
+                return;
+            }
+            if (s.owner.compareAndSet(o, this)) {
+                pending = q;
+                break;
+            }
+        }
+        int id = nextStreamId;
+        while (streams.containsKey(id)) {
+            id = id == Integer.MAX_VALUE ? 1 : id + 1;
+        }
+        nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
+        ByteBuf request = ctx.alloc().ioBuffer();
+        try {
+            FrameCodec.encode(new Frame.Request(id, s.head), request);
+        } catch (IllegalArgumentException e) {
+            // A field too long for the link (the front end's limits should make this impossible).
+            request.release();
+            LOG.log(System.Logger.Level.WARNING, "request cannot be sent to a worker: " + e.getMessage());
+            s.done = true;
+            LinkStream.releasePending(pending);
+            releaseSlot();
+            s.deliverReset(ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.id = id;
+        s.requestEnded = !s.head.hasBody();
+        s.requestWindow = s.head.expectContinue() ? 0 : workerInitialWindow;
+        s.responseWindow = settings.initialWindow();
+        streams.put(id, s);
+        ctx.write(request, ctx.voidPromise());
+        flushPending = true;
+        if (s.head.hasBody() && !s.head.expectContinue() && workerInitialWindow > 0) {
+            s.deliverRequestWindow((int) Math.min(workerInitialWindow, Integer.MAX_VALUE));
+        }
+        for (Object op : pending.ops()) {
+            if (op instanceof LinkStream.PendingData d) {
+                doSendData(s, d.data(), d.endStream());
+            } else if (op instanceof LinkStream.PendingTrailers t) {
+                doSendTrailers(s, t.trailers());
+            }
+        }
+        flush();
+    }
+
+    private void doSendData(LinkStream s, ByteBuf data, boolean endStream) {
+        if (s.done || s.requestEnded) {
+            data.release();
+            return;
+        }
+        int n = data.readableBytes();
+        if (n > s.requestWindow) {
+            // The front end sent beyond the credit it was given: a bug on this side, the stream cannot go on.
+            data.release();
+            LOG.log(System.Logger.Level.WARNING, "request body beyond the worker's window on stream " + s.id);
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.requestWindow -= n;
+        s.requestEnded = endStream;
+        while (data.readableBytes() > workerMaxFrame) {
+            write(new Frame.Data(s.id, data.readRetainedSlice(workerMaxFrame), false));
+        }
+        write(new Frame.Data(s.id, data, endStream));
+    }
+
+    private void doSendTrailers(LinkStream s, List<Header> trailers) {
+        if (s.done || s.requestEnded) {
+            return;
+        }
+        s.requestEnded = true;
+        write(new Frame.Trailers(s.id, trailers));
+        flush();
+    }
+
+    private void doGrant(LinkStream s, int increment) {
+        if (s.done || increment <= 0) {
+            return;
+        }
+        s.responseWindow += increment;
+        write(new Frame.Window(s.id, increment));
+        flush();
+    }
+
+    private void doReset(LinkStream s, ResetCode code) {
+        if (s.done) {
+            return;
+        }
+        write(new Frame.Reset(s.id, code.code));
+        flush();
+        complete(s);
+    }
+
+    // ---------------------------------------------------------------- inbound frames, worker -> front end
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == LinkState.CLOSED) {
+            ReferenceCountUtil.release(frame);
+            return;
+        }
+        if (!state.helloDone() && !(frame instanceof Frame.Hello)) {
+            ReferenceCountUtil.release(frame);
+            linkError("frame type " + frame.getClass().getSimpleName() + " before HELLO");
+            return;
+        }
+        switch (frame) {
+            case Frame.Hello h -> onHello(h);
+            case Frame.Request r -> linkError("REQUEST from a worker");
+            case Frame.Data d -> onData(d);
+            case Frame.Response r -> onResponse(r);
+            case Frame.Informational i -> onInformational(i);
+            case Frame.Trailers t -> onTrailers(t);
+            case Frame.Reset r -> onReset(r);
+            case Frame.Window w -> onWindow(w);
+            case Frame.Ping p -> onPing(p);
+            case Frame.GoAway g -> onGoAway(g);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flush();
+    }
+
+    private void onHello(Frame.Hello h) {
+        if (state != LinkState.AWAIT_HELLO) {
+            linkError("HELLO twice");
+            return;
+        }
+        if (h.version() != PROTOCOL_VERSION) {
+            linkError("unsupported link version " + h.version());
+            return;
+        }
+        long id = h.setting(SETTING_WORKER_ID, -1);
+        long workerPid = h.setting(SETTING_PID, -1);
+        if (id < 0 || workerPid < 0) {
+            linkError("HELLO without WORKER_ID and PID");
+            return;
+        }
+        workerId = (int) id;
+        pid = workerPid;
+        workerInitialWindow = h.setting(SETTING_INITIAL_WINDOW, DEFAULT_INITIAL_WINDOW);
+        maxStreams = (int) Math.min(h.setting(SETTING_MAX_STREAMS, DEFAULT_MAX_STREAMS), Integer.MAX_VALUE);
+        workerMaxFrame = (int) Math.max(1, Math.min(h.setting(SETTING_MAX_FRAME, DEFAULT_MAX_FRAME), MAX_PAYLOAD));
+        write(new Frame.Hello(PROTOCOL_VERSION, List.of(
+                new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
+                new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()))));
+        flush();
+        state = state.to(LinkState.OPEN);
+        accepting = true;
+        long interval = settings.pingInterval().toNanos();
+        pingTask = ctx.channel().eventLoop().scheduleAtFixedRate(this::pingTick, interval, interval, TimeUnit.NANOSECONDS);
+        owner.onHello(this);
+    }
+
+    private void onData(Frame.Data d) {
+        LinkStream s = streams.get(d.streamId());
+        if (s == null) {
+            d.release(); // late DATA of a completed stream (A.4)
+            return;
+        }
+        ByteBuf data = d.data();
+        int n = data.readableBytes();
+        if (!s.responseStarted || n > s.responseWindow || n > settings.maxFrame()) {
+            data.release();
+            resetStream(s, ResetCode.PROTOCOL_ERROR); // A.5: DATA beyond the window is a stream error
+            return;
+        }
+        s.responseWindow -= n;
+        if (d.endStream()) {
+            complete(s);
+        } else if (n == 0) {
+            data.release(); // carries nothing and ends nothing
+            return;
+        }
+        s.deliverData(data, d.endStream());
+    }
+
+    private void onResponse(Frame.Response r) {
+        LinkStream s = streams.get(r.streamId());
+        if (s == null) {
+            return;
+        }
+        if (s.responseStarted || r.status() < 200 || r.status() > 599) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.responseStarted = true;
+        if (r.endStream()) {
+            complete(s);
+        }
+        s.deliverResponse(r.status(), r.headers(), r.endStream());
+    }
+
+    private void onInformational(Frame.Informational i) {
+        LinkStream s = streams.get(i.streamId());
+        if (s == null) {
+            return;
+        }
+        if (s.responseStarted || i.status() < 100 || i.status() > 199 || i.status() == 101) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.deliverInformational(i.status(), i.headers());
+    }
+
+    private void onTrailers(Frame.Trailers t) {
+        LinkStream s = streams.get(t.streamId());
+        if (s == null) {
+            return;
+        }
+        if (!s.responseStarted) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        complete(s);
+        s.deliverTrailers(t.headers());
+    }
+
+    private void onReset(Frame.Reset r) {
+        LinkStream s = streams.get(r.streamId());
+        if (s == null) {
+            return;
+        }
+        complete(s);
+        s.deliverReset(ResetCode.fromCode(r.code()));
+    }
+
+    private void onWindow(Frame.Window w) {
+        LinkStream s = streams.get(w.streamId());
+        if (s == null || s.requestEnded) {
+            return; // credit for a body that has ended is of no use to anyone
+        }
+        s.requestWindow += w.increment();
+        s.deliverRequestWindow((int) Math.min(w.increment(), Integer.MAX_VALUE));
+    }
+
+    private void onPing(Frame.Ping p) {
+        if (p.ack()) {
+            if (pingOutstanding && p.opaque() == pingOpaque) {
+                pingOutstanding = false;
+                pingTicksUnanswered = 0;
+            }
+        } else {
+            write(new Frame.Ping(p.opaque(), true));
+        }
+    }
+
+    private void onGoAway(Frame.GoAway g) {
+        if (g.code() != 0) {
+            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid + ") sent GOAWAY "
+                    + g.code() + (g.reason().isEmpty() ? "" : ": " + g.reason()));
+        }
+        goAwayReceived = true;
+        accepting = false;
+        if (state == LinkState.OPEN) {
+            state = state.to(LinkState.DRAINING);
+            owner.onWorkerGoAway(this);
+        }
+        checkIdle();
+    }
+
+    // ---------------------------------------------------------------- heartbeat
+
+    private void pingTick() {
+        if (state == LinkState.CLOSED) {
+            return;
+        }
+        if (pingOutstanding) {
+            pingTicksUnanswered++;
+            if (pingTicksUnanswered * settings.pingInterval().toNanos() > settings.timeout().toNanos()) {
+                LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid
+                        + ") did not answer for " + settings.timeout().toSeconds() + " s; killing it");
+                closeFailure = StreamFailure.WORKER_TIMEOUT;
+                state = state.to(LinkState.CLOSED);
+                accepting = false;
+                owner.onHung(this);
+                ctx.close();
+            }
+            return;
+        }
+        pingOutstanding = true;
+        pingOpaque++;
+        write(new Frame.Ping(pingOpaque, false));
+        flush();
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** Stream error (A.7): reset this stream only and tell the front end. */
+    private void resetStream(LinkStream s, ResetCode code) {
+        write(new Frame.Reset(s.id, code.code));
+        complete(s);
+        s.deliverReset(code);
+    }
+
+    /** The stream is complete (A.4): forget it and free its slot. The caller delivers the event. */
+    private void complete(LinkStream s) {
+        s.done = true;
+        streams.remove(s.id);
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        reserved.decrementAndGet();
+        owner.onSlotFreed(this);
+        checkIdle();
+    }
+
+    private void checkIdle() {
+        if (state != LinkState.OPEN && state != LinkState.AWAIT_HELLO && reserved.get() == 0 && streams.isEmpty()) {
+            idle.complete(null);
+            if (goAwayReceived && state == LinkState.DRAINING) {
+                ctx.close(); // the worker asked to go and has nothing left to finish
+            }
+        }
+    }
+
+    private void linkError(String message) {
+        LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid + ") broke the link: " + message);
+        if (state != LinkState.CLOSED && ctx.channel().isActive()) {
+            flushPending = false;
+            ctx.writeAndFlush(new Frame.GoAway(LinkProtocolException.PROTOCOL_ERROR, message))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+        accepting = false;
+        if (state != LinkState.CLOSED) {
+            state = state.to(LinkState.CLOSED); // frames still buffered behind the error are dropped
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof LinkProtocolException e) {
+            linkError(e.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " link failed: " + cause);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state != LinkState.CLOSED) {
+            state = state.to(LinkState.CLOSED);
+        }
+        accepting = false;
+        if (pingTask != null) {
+            pingTask.cancel(false);
+        }
+        List<LinkStream> open = new ArrayList<>(streams.values());
+        streams.clear();
+        for (LinkStream s : open) {
+            s.done = true;
+            reserved.decrementAndGet();
+        }
+        for (LinkStream s : open) {
+            s.deliverFailure(closeFailure);
+        }
+        idle.complete(null);
+        owner.onClosed(this);
+        ctx.fireChannelInactive();
+    }
+
+    private void write(Frame frame) {
+        ctx.write(frame, ctx.voidPromise());
+        flushPending = true;
+    }
+
+    private void flush() {
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+    }
+}

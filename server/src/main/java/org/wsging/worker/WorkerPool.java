@@ -1,0 +1,484 @@
+package org.wsging.worker;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import org.wsging.config.WorkersConfig;
+import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.RequestHead;
+import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.exchange.WorkerStream;
+import org.wsging.worker.link.FrameDecoder;
+import org.wsging.worker.link.FrameEncoder;
+
+/**
+ * The worker processes and their links. Dispatch ({@link #open}) is lock-free and runs on the
+ * caller's thread: it reserves a slot on the least-loaded live worker with room (MAX_STREAMS) or
+ * puts the request in a FIFO queue. Supervision (start, crash, restart, shutdown) is confined to
+ * one event loop of the group, so its state needs no locks either.
+ */
+public final class WorkerPool implements WorkerDispatcher {
+    private static final System.Logger LOG = System.getLogger(WorkerPool.class.getName());
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** After the links close, workers get this long to run their shutdown hook and exit. */
+    private static final Duration EXIT_AFTER_CLOSE = Duration.ofSeconds(3);
+    /** After SIGTERM, this long before SIGKILL. */
+    private static final Duration EXIT_AFTER_TERM = Duration.ofSeconds(2);
+
+    /** One worker position (ids 1..count); a replacement takes its predecessor's slot and id. */
+    private static final class Slot {
+        final int id;
+        WorkerProcess process;
+        WorkerLink link;
+        boolean up;
+        Duration backoff = FIRST_BACKOFF;
+        ScheduledFuture<?> respawn;
+
+        Slot(int id) {
+            this.id = id;
+        }
+    }
+
+    private final WorkersConfig config;
+    private final EventLoopGroup group;
+    private final EventLoop supervisor;
+    private final LinkSettings linkSettings;
+    private final PrintStream stderr;
+    private final Slot[] slots;
+    private final ConcurrentLinkedDeque<LinkStream> queue = new ConcurrentLinkedDeque<>();
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final Owner owner = new Owner();
+    /** Workers that asked to go (GOAWAY) and were replaced: they finish their streams, then exit. */
+    private final Set<WorkerProcess> retiredProcesses = new HashSet<>();
+    private final Set<WorkerLink> retiredLinks = new HashSet<>();
+
+    private volatile WorkerLink[] live = new WorkerLink[0];
+    private volatile boolean shuttingDown;
+    private CompletableFuture<Void> stopped;
+    private LinkServer server;
+
+    public WorkerPool(WorkersConfig config, EventLoopGroup group) {
+        this(config, group, LinkSettings.withTimeout(config.timeout()), System.err);
+    }
+
+    WorkerPool(WorkersConfig config, EventLoopGroup group, LinkSettings linkSettings, PrintStream stderr) {
+        if (config.count() < 1) {
+            throw new IllegalArgumentException("at least one worker is needed, not " + config.count());
+        }
+        this.config = config;
+        this.group = group;
+        this.supervisor = group.next();
+        this.linkSettings = linkSettings;
+        this.stderr = stderr;
+        this.slots = new Slot[config.count()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(i + 1);
+        }
+    }
+
+    /**
+     * Opens the link socket and starts every worker. Completes when all have said HELLO; fails
+     * with {@link WorkerStartupException} when one cannot start. Call it from a thread that is
+     * not an event loop (binding waits).
+     */
+    public CompletableFuture<Void> start() {
+        try {
+            server = LinkServer.bind(group, new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new FrameDecoder(), FrameEncoder.INSTANCE, new WorkerLink(linkSettings, owner));
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            started.completeExceptionally(new WorkerStartupException("wsging: error: cannot open the worker link: " + e.getMessage()));
+            return started;
+        }
+        supervisor.execute(() -> {
+            for (Slot slot : slots) {
+                spawn(slot);
+            }
+        });
+        return started;
+    }
+
+    /** The socket workers connect to (for diagnostics and tests). */
+    java.nio.file.Path socketPath() {
+        return server.socketPath();
+    }
+
+    // ---------------------------------------------------------------- dispatch (any thread, no locks)
+
+    @Override
+    public WorkerStream open(RequestHead head, EventExecutor executor, ExchangeListener listener) {
+        LinkStream stream = new LinkStream(head, executor, listener);
+        if (shuttingDown) {
+            stream.failUnbound(StreamFailure.UNAVAILABLE);
+            return stream;
+        }
+        if (queue.isEmpty()) {
+            WorkerLink link = reserve();
+            if (link != null) {
+                link.bind(stream);
+                return stream;
+            }
+        }
+        enqueue(stream, false);
+        return stream;
+    }
+
+    private void enqueue(LinkStream stream, boolean front) {
+        long timeout = config.queueTimeout().toNanos();
+        stream.queueTimer = stream.executor.schedule(() -> {
+            if (stream.failUnbound(StreamFailure.UNAVAILABLE)) {
+                queue.remove(stream);
+            }
+        }, timeout, TimeUnit.NANOSECONDS);
+        if (front) {
+            queue.addFirst(stream);
+        } else {
+            queue.addLast(stream);
+        }
+        if (shuttingDown) {
+            failQueued(); // shutdown began between our check and the enqueue
+            return;
+        }
+        drain();
+    }
+
+    /**
+     * Hands queued streams to workers with room. Called after every enqueue and every freed slot;
+     * whichever of the two comes last sees both, so no queued stream is stranded.
+     */
+    private void drain() {
+        while (!queue.isEmpty()) {
+            WorkerLink link = reserve();
+            if (link == null) {
+                return;
+            }
+            LinkStream stream = queue.pollFirst();
+            if (stream == null || stream.owner.get() == LinkStream.CLOSED) {
+                link.unreserve();
+                continue;
+            }
+            stream.cancelQueueTimer();
+            link.bind(stream);
+        }
+    }
+
+    /** The least-loaded live worker that has a free stream slot, with the slot taken; or null. */
+    private WorkerLink reserve() {
+        for (;;) {
+            WorkerLink best = null;
+            int bestLoad = Integer.MAX_VALUE;
+            for (WorkerLink link : live) {
+                int load = link.load();
+                if (link.accepting() && load < link.maxStreams() && load < bestLoad) {
+                    best = link;
+                    bestLoad = load;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            if (best.tryReserve()) {
+                return best;
+            }
+        }
+    }
+
+    private void failQueued() {
+        for (LinkStream s; (s = queue.pollFirst()) != null; ) {
+            s.failUnbound(StreamFailure.UNAVAILABLE);
+        }
+    }
+
+    // ---------------------------------------------------------------- supervision (supervisor loop only)
+
+    private void spawn(Slot slot) {
+        slot.respawn = null;
+        slot.up = false;
+        if (shuttingDown) {
+            return;
+        }
+        WorkerProcess process;
+        try {
+            process = WorkerProcess.start(config, slot.id, server.socketPath(), stderr);
+        } catch (IOException e) {
+            String message = "wsging: error: cannot run " + config.python() + ": " + e.getMessage();
+            if (!started.isDone()) {
+                failStart(message);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, message);
+                scheduleRespawn(slot, true);
+            }
+            return;
+        }
+        slot.process = process;
+        process.exit().thenAccept(status -> supervisor.execute(() -> onExit(slot, process, status)));
+    }
+
+    private void scheduleRespawn(Slot slot, boolean diedAtStartup) {
+        Duration delay = Duration.ZERO;
+        if (diedAtStartup) {
+            delay = slot.backoff;
+            Duration doubled = slot.backoff.multipliedBy(2);
+            slot.backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        } else {
+            slot.backoff = FIRST_BACKOFF;
+        }
+        slot.respawn = supervisor.schedule(() -> spawn(slot), delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onHello(WorkerLink link) {
+        Slot slot = link.workerId() >= 1 && link.workerId() <= slots.length ? slots[link.workerId() - 1] : null;
+        if (slot == null || slot.process == null || slot.link != null || shuttingDown) {
+            LOG.log(System.Logger.Level.WARNING, "wsging: a link from unexpected worker " + link.workerId()
+                    + " (pid " + link.pid() + ") was refused");
+            link.close(StreamFailure.WORKER_CRASHED);
+            return;
+        }
+        slot.link = link;
+        slot.up = true;
+        slot.process.helloReceived();
+        addLive(link);
+        if (!started.isDone() && Arrays.stream(slots).allMatch(s -> s.up)) {
+            started.complete(null);
+        }
+        drain();
+    }
+
+    private void onWorkerGoAway(WorkerLink link) {
+        Slot slot = slotOf(link);
+        removeLive(link);
+        if (slot == null) {
+            return;
+        }
+        // The worker wants to stop (A.3 step 5): it finishes its streams on the old link while a
+        // replacement starts in its slot.
+        retiredLinks.add(link);
+        if (slot.process != null) {
+            retiredProcesses.add(slot.process);
+        }
+        slot.process = null;
+        slot.link = null;
+        slot.up = false;
+        spawn(slot);
+    }
+
+    private void onHung(WorkerLink link) {
+        Slot slot = slotOf(link);
+        if (slot != null && slot.process != null) {
+            slot.process.kill();
+        }
+    }
+
+    private void onClosed(WorkerLink link) {
+        removeLive(link);
+        retiredLinks.remove(link);
+        Slot slot = slotOf(link);
+        if (slot == null) {
+            return;
+        }
+        slot.link = null;
+        WorkerProcess process = slot.process;
+        if (process != null && process.isAlive() && !shuttingDown) {
+            // The link broke under a live worker (a link error): it must go, and is replaced on exit.
+            process.terminate();
+            supervisor.schedule(() -> {
+                if (process.isAlive()) {
+                    process.kill();
+                }
+            }, EXIT_AFTER_TERM.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onExit(Slot slot, WorkerProcess process, ExitStatus status) {
+        if (retiredProcesses.remove(process) || slot.process != process) {
+            process.releaseHeld();
+            return;
+        }
+        boolean wasUp = slot.up;
+        slot.process = null;
+        slot.up = false;
+        WorkerLink link = slot.link;
+        slot.link = null;
+        if (link != null) {
+            removeLive(link);
+            link.close(StreamFailure.WORKER_CRASHED);
+        }
+        if (shuttingDown) {
+            if (!wasUp && status.code() == ExitStatus.CANNOT_LOAD_APP && started.isCompletedExceptionally()) {
+                process.takeStartupNotice(); // the other workers' copy of the line already reported
+            }
+            process.releaseHeld();
+            return;
+        }
+        if (!started.isDone()) {
+            String notice = status.code() == ExitStatus.CANNOT_LOAD_APP ? process.takeStartupNotice() : null;
+            process.releaseHeld();
+            failStart(notice != null ? notice
+                    : "wsging: error: worker " + slot.id + " exited with " + status + " before it connected");
+            return;
+        }
+        process.releaseHeld();
+        LOG.log(System.Logger.Level.WARNING, "wsging: worker " + slot.id + " (pid " + process.pid() + ") exited with "
+                + status + "; restarting");
+        scheduleRespawn(slot, !wasUp);
+    }
+
+    private void failStart(String message) {
+        started.completeExceptionally(new WorkerStartupException(message));
+        shutdown(Duration.ZERO);
+    }
+
+    private Slot slotOf(WorkerLink link) {
+        for (Slot s : slots) {
+            if (s.link == link) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void addLive(WorkerLink link) {
+        WorkerLink[] next = Arrays.copyOf(live, live.length + 1);
+        next[live.length] = link;
+        live = next;
+    }
+
+    private void removeLive(WorkerLink link) {
+        List<WorkerLink> next = new ArrayList<>(Arrays.asList(live));
+        if (next.remove(link)) {
+            live = next.toArray(new WorkerLink[0]);
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Stops the pool: queued and new requests get UNAVAILABLE, every worker gets GOAWAY and up to
+     * {@code grace} to finish its streams, then links close, workers get a moment to exit, then
+     * SIGTERM, then SIGKILL; the socket directory is removed. Idempotent.
+     */
+    public synchronized CompletableFuture<Void> shutdown(Duration grace) {
+        if (stopped != null) {
+            return stopped;
+        }
+        stopped = new CompletableFuture<>();
+        shuttingDown = true;
+        CompletableFuture<Void> done = stopped;
+        supervisor.execute(() -> doShutdown(grace, done));
+        return done;
+    }
+
+    private void doShutdown(Duration grace, CompletableFuture<Void> done) {
+        if (!started.isDone()) {
+            started.completeExceptionally(new WorkerStartupException("wsging: shut down before the workers started"));
+        }
+        failQueued();
+        live = new WorkerLink[0];
+        List<WorkerLink> links = new ArrayList<>(retiredLinks);
+        List<WorkerProcess> processes = new ArrayList<>(retiredProcesses);
+        for (Slot slot : slots) {
+            if (slot.respawn != null) {
+                slot.respawn.cancel(false);
+            }
+            if (slot.link != null) {
+                links.add(slot.link);
+            }
+            if (slot.process != null) {
+                processes.add(slot.process);
+            }
+        }
+        for (WorkerLink link : links) {
+            link.goAway(0, "shutting down");
+        }
+        CompletableFuture<?>[] idle = links.stream().map(WorkerLink::idle).toArray(CompletableFuture<?>[]::new);
+        CompletableFuture.allOf(idle)
+                .completeOnTimeout(null, grace.toNanos(), TimeUnit.NANOSECONDS)
+                .thenRun(() -> {
+                    for (WorkerLink link : links) {
+                        link.close(StreamFailure.UNAVAILABLE);
+                    }
+                    CompletableFuture<Void> socketGone = server == null ? CompletableFuture.completedFuture(null) : server.close();
+                    CompletableFuture<?>[] exits = processes.stream().map(WorkerPool::stopProcess)
+                            .toArray(CompletableFuture<?>[]::new);
+                    CompletableFuture.allOf(exits).thenCombine(socketGone, (a, b) -> null)
+                            .whenComplete((v, e) -> done.complete(null));
+                });
+    }
+
+    /** Waits for a worker to exit after its link closed; then SIGTERM; then SIGKILL. */
+    private static CompletableFuture<?> stopProcess(WorkerProcess p) {
+        return p.exit().copy()
+                .completeOnTimeout(null, EXIT_AFTER_CLOSE.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(s -> {
+                    if (s != null) {
+                        return CompletableFuture.completedFuture(s);
+                    }
+                    p.terminate();
+                    return p.exit().copy().completeOnTimeout(null, EXIT_AFTER_TERM.toMillis(), TimeUnit.MILLISECONDS);
+                })
+                .thenCompose(s -> {
+                    if (s != null) {
+                        return CompletableFuture.completedFuture(s);
+                    }
+                    p.kill();
+                    return p.exit().copy().completeOnTimeout(null, EXIT_AFTER_TERM.toMillis(), TimeUnit.MILLISECONDS);
+                });
+    }
+
+    // ---------------------------------------------------------------- link events, hopping to the supervisor
+
+    private final class Owner implements WorkerLink.Owner {
+        @Override
+        public void onHello(WorkerLink link) {
+            supervisor.execute(() -> WorkerPool.this.onHello(link));
+        }
+
+        @Override
+        public void onSlotFreed(WorkerLink link) {
+            drain();
+        }
+
+        @Override
+        public void onBindRefused(WorkerLink link, LinkStream stream) {
+            if (shuttingDown) {
+                stream.failUnbound(StreamFailure.UNAVAILABLE);
+            } else {
+                enqueue(stream, true);
+            }
+        }
+
+        @Override
+        public void onWorkerGoAway(WorkerLink link) {
+            supervisor.execute(() -> WorkerPool.this.onWorkerGoAway(link));
+        }
+
+        @Override
+        public void onHung(WorkerLink link) {
+            supervisor.execute(() -> WorkerPool.this.onHung(link));
+        }
+
+        @Override
+        public void onClosed(WorkerLink link) {
+            supervisor.execute(() -> WorkerPool.this.onClosed(link));
+        }
+    }
+}

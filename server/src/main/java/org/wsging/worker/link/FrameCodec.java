@@ -1,0 +1,270 @@
+package org.wsging.worker.link;
+
+import static org.wsging.worker.link.FieldCodec.readFields;
+import static org.wsging.worker.link.FieldCodec.readI64;
+import static org.wsging.worker.link.FieldCodec.readStr16;
+import static org.wsging.worker.link.FieldCodec.readStr8;
+import static org.wsging.worker.link.FieldCodec.readU16;
+import static org.wsging.worker.link.FieldCodec.readU32;
+import static org.wsging.worker.link.FieldCodec.readU8;
+import static org.wsging.worker.link.FrameType.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.CharsetUtil;
+import io.netty.util.NetUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.wsging.exchange.HttpVersion;
+import org.wsging.exchange.RequestHead;
+
+/**
+ * The worker-link codec without I/O (spec A.2): bytes in, {@link Frame}s out, and back. Netty's
+ * {@link FrameDecoder} and {@link FrameEncoder} are thin wrappers around it.
+ */
+public final class FrameCodec {
+    private FrameCodec() {}
+
+    /**
+     * Decodes the next known frame from {@code in}, consuming it. Returns null when {@code in} does
+     * not yet hold a whole frame (nothing is consumed then). Frames of unknown type are skipped
+     * (A.8). DATA payloads are retained slices of {@code in}.
+     *
+     * @throws LinkProtocolException for a link error; the link cannot continue after it
+     */
+    public static Frame decode(ByteBuf in) {
+        while (in.readableBytes() >= HEADER_SIZE) {
+            int start = in.readerIndex();
+            long length = in.getUnsignedInt(start);
+            if (length > MAX_PAYLOAD) {
+                throw new LinkProtocolException("frame length " + length + " exceeds " + MAX_PAYLOAD);
+            }
+            if (in.readableBytes() < HEADER_SIZE + length) {
+                return null;
+            }
+            int type = in.getUnsignedByte(start + 4);
+            int flags = in.getUnsignedByte(start + 5);
+            int streamId = in.getInt(start + 6);
+            int payloadStart = start + HEADER_SIZE;
+            int end = payloadStart + (int) length;
+            in.readerIndex(payloadStart);
+            if (type > GOAWAY) {
+                in.readerIndex(end); // unknown type: ignored, that is how the link grows (A.8)
+                continue;
+            }
+            Frame frame = decodePayload(in, type, flags, streamId, end);
+            if (in.readerIndex() != end) {
+                if (frame instanceof Frame.Data d) {
+                    d.release();
+                }
+                throw new LinkProtocolException("frame type " + type + " has " + (end - in.readerIndex())
+                        + " bytes after its fields");
+            }
+            return frame;
+        }
+        return null;
+    }
+
+    private static Frame decodePayload(ByteBuf in, int type, int flags, int streamId, int end) {
+        boolean linkFrame = type == HELLO || type == PING || type == GOAWAY;
+        if (linkFrame != (streamId == 0)) {
+            throw new LinkProtocolException("frame type " + type + " on stream " + Integer.toUnsignedString(streamId));
+        }
+        boolean endStream = (flags & FLAG_END_STREAM) != 0;
+        switch (type) {
+            case HELLO: {
+                int version = readU16(in, end);
+                int count = readU16(in, end);
+                FieldCodec.need(in, end, count * 6);
+                List<Frame.Setting> settings = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    settings.add(new Frame.Setting(readU16(in, end), readU32(in, end)));
+                }
+                return new Frame.Hello(version, List.copyOf(settings));
+            }
+            case REQUEST:
+                return decodeRequest(in, flags, streamId, end);
+            case DATA:
+                return new Frame.Data(streamId, in.readRetainedSlice(end - in.readerIndex()), endStream);
+            case RESPONSE: {
+                int status = readU16(in, end);
+                return new Frame.Response(streamId, status, readFields(in, end), endStream);
+            }
+            case INFORMATIONAL: {
+                int status = readU16(in, end);
+                return new Frame.Informational(streamId, status, readFields(in, end));
+            }
+            case TRAILERS:
+                return new Frame.Trailers(streamId, readFields(in, end));
+            case RESET:
+                return new Frame.Reset(streamId, readU32(in, end));
+            case WINDOW: {
+                long increment = readU32(in, end);
+                if (increment == 0) {
+                    throw new LinkProtocolException("WINDOW with increment 0");
+                }
+                return new Frame.Window(streamId, increment);
+            }
+            case PING: {
+                FieldCodec.need(in, end, 8);
+                return new Frame.Ping(in.readLong(), (flags & FLAG_ACK) != 0);
+            }
+            case GOAWAY: {
+                long code = readU32(in, end);
+                String reason = in.readCharSequence(end - in.readerIndex(), CharsetUtil.UTF_8).toString();
+                return new Frame.GoAway(code, reason);
+            }
+            default:
+                throw new AssertionError(type);
+        }
+    }
+
+    private static Frame.Request decodeRequest(ByteBuf in, int flags, int streamId, int end) {
+        int versionCode = readU8(in, end);
+        HttpVersion version;
+        try {
+            version = HttpVersion.fromCode(versionCode);
+        } catch (IllegalArgumentException e) {
+            throw new LinkProtocolException(e.getMessage());
+        }
+        String scheme = readStr8(in, end);
+        String method = readStr8(in, end);
+        String path = readStr16(in, end);
+        String query = readStr16(in, end);
+        InetSocketAddress client = address(readStr8(in, end), readU16(in, end));
+        InetSocketAddress server = address(readStr8(in, end), readU16(in, end));
+        long contentLength = readI64(in, end);
+        int capabilities = (int) readU32(in, end);
+        RequestHead head = new RequestHead(version, scheme, method, path, query, client, server, contentLength,
+                capabilities, readFields(in, end), (flags & FLAG_END_STREAM) == 0,
+                (flags & FLAG_EXPECT_CONTINUE) != 0);
+        return new Frame.Request(streamId, head);
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** Appends {@code frame} with its header to {@code out}. DATA is written with its payload copied;
+     * {@link FrameEncoder} avoids that copy by writing the header alone (see {@link #writeHeader}). */
+    public static void encode(Frame frame, ByteBuf out) {
+        int start = out.writerIndex();
+        out.writeZero(HEADER_SIZE);
+        int flags = encodePayload(frame, out);
+        int length = out.writerIndex() - start - HEADER_SIZE;
+        if (length > MAX_PAYLOAD) {
+            out.writerIndex(start);
+            throw new IllegalArgumentException("frame payload of " + length + " bytes exceeds " + MAX_PAYLOAD);
+        }
+        out.setInt(start, length);
+        out.setByte(start + 4, typeOf(frame));
+        out.setByte(start + 5, flags);
+        out.setInt(start + 6, frame.streamId());
+    }
+
+    /** Writes the 10-byte header of a DATA frame whose payload follows separately. */
+    public static void writeHeader(ByteBuf out, int type, int flags, int streamId, int length) {
+        out.writeInt(length);
+        out.writeByte(type);
+        out.writeByte(flags);
+        out.writeInt(streamId);
+    }
+
+    static int typeOf(Frame frame) {
+        return switch (frame) {
+            case Frame.Hello h -> HELLO;
+            case Frame.Request r -> REQUEST;
+            case Frame.Data d -> DATA;
+            case Frame.Response r -> RESPONSE;
+            case Frame.Informational i -> INFORMATIONAL;
+            case Frame.Trailers t -> TRAILERS;
+            case Frame.Reset r -> RESET;
+            case Frame.Window w -> WINDOW;
+            case Frame.Ping p -> PING;
+            case Frame.GoAway g -> GOAWAY;
+        };
+    }
+
+    /** Writes the payload and returns the flags byte. */
+    private static int encodePayload(Frame frame, ByteBuf out) {
+        switch (frame) {
+            case Frame.Hello h -> {
+                out.writeShort(h.version());
+                out.writeShort(h.settings().size());
+                for (Frame.Setting s : h.settings()) {
+                    out.writeShort(s.id());
+                    out.writeInt((int) s.value());
+                }
+                return 0;
+            }
+            case Frame.Request r -> {
+                encodeRequest(r.head(), out);
+                return (r.head().hasBody() ? 0 : FLAG_END_STREAM) | (r.head().expectContinue() ? FLAG_EXPECT_CONTINUE : 0);
+            }
+            case Frame.Data d -> {
+                out.writeBytes(d.data(), d.data().readerIndex(), d.data().readableBytes());
+                return d.endStream() ? FLAG_END_STREAM : 0;
+            }
+            case Frame.Response r -> {
+                out.writeShort(r.status());
+                FieldCodec.writeFields(out, r.headers());
+                return r.endStream() ? FLAG_END_STREAM : 0;
+            }
+            case Frame.Informational i -> {
+                out.writeShort(i.status());
+                FieldCodec.writeFields(out, i.headers());
+                return 0;
+            }
+            case Frame.Trailers t -> {
+                FieldCodec.writeFields(out, t.headers());
+                return 0;
+            }
+            case Frame.Reset r -> {
+                out.writeInt((int) r.code());
+                return 0;
+            }
+            case Frame.Window w -> {
+                if (w.increment() <= 0 || w.increment() > 0xFFFF_FFFFL) {
+                    throw new IllegalArgumentException("WINDOW increment out of range: " + w.increment());
+                }
+                out.writeInt((int) w.increment());
+                return 0;
+            }
+            case Frame.Ping p -> {
+                out.writeLong(p.opaque());
+                return p.ack() ? FLAG_ACK : 0;
+            }
+            case Frame.GoAway g -> {
+                out.writeInt((int) g.code());
+                out.writeCharSequence(g.reason(), CharsetUtil.UTF_8);
+                return 0;
+            }
+        }
+    }
+
+    /** REQUEST payload straight from the head (A.2): no intermediate byte arrays. */
+    private static void encodeRequest(RequestHead head, ByteBuf out) {
+        out.writeByte(head.version().code);
+        FieldCodec.writeStr8(out, head.scheme());
+        FieldCodec.writeStr8(out, head.method());
+        FieldCodec.writeStr16(out, head.rawPath());
+        FieldCodec.writeStr16(out, head.rawQuery());
+        writeAddress(out, head.client());
+        writeAddress(out, head.server());
+        out.writeLong(head.contentLength());
+        out.writeInt(head.capabilities());
+        FieldCodec.writeFields(out, head.headers());
+    }
+
+    private static void writeAddress(ByteBuf out, InetSocketAddress address) {
+        if (address == null) {
+            out.writeByte(0);
+            out.writeShort(0);
+            return;
+        }
+        // A resolved address is written as its literal (RFC 5952 form for IPv6), never a looked-up name.
+        String host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
+        FieldCodec.writeStr8(out, host);
+        out.writeShort(address.getPort());
+    }
+}

@@ -1,0 +1,39 @@
+package org.wsging.worker.link;
+
+/** Frame type bytes, flag bits and setting ids of the worker link (spec A.2). */
+public final class FrameType {
+    public static final int HELLO = 0x00;
+    public static final int REQUEST = 0x01;
+    public static final int DATA = 0x02;
+    public static final int RESPONSE = 0x03;
+    public static final int INFORMATIONAL = 0x04;
+    public static final int TRAILERS = 0x05;
+    public static final int RESET = 0x06;
+    public static final int WINDOW = 0x07;
+    public static final int PING = 0x08;
+    public static final int GOAWAY = 0x09;
+
+    /** REQUEST, DATA, RESPONSE: nothing more follows in this direction. */
+    public static final int FLAG_END_STREAM = 0x01;
+    /** REQUEST: the client sent Expect: 100-continue; the worker's window starts at 0 (A.5). */
+    public static final int FLAG_EXPECT_CONTINUE = 0x02;
+    /** PING: this is the answer. */
+    public static final int FLAG_ACK = 0x01;
+
+    public static final int HEADER_SIZE = 10;
+    /** Largest payload a frame may carry (A.2); beyond it is a link error. */
+    public static final int MAX_PAYLOAD = 1 << 24;
+    public static final int PROTOCOL_VERSION = 1;
+
+    public static final int SETTING_WORKER_ID = 1;
+    public static final int SETTING_PID = 2;
+    public static final int SETTING_INITIAL_WINDOW = 3;
+    public static final int SETTING_MAX_STREAMS = 4;
+    public static final int SETTING_MAX_FRAME = 5;
+
+    public static final int DEFAULT_INITIAL_WINDOW = 65_536;
+    public static final int DEFAULT_MAX_STREAMS = 100;
+    public static final int DEFAULT_MAX_FRAME = 65_536;
+
+    private FrameType() {}
+}

@@ -1,0 +1,152 @@
+package org.wsging.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.wsging.config.BindAddress;
+import org.wsging.config.ServerConfig;
+
+class CommandLineParserTest {
+
+    @TempDir
+    Path home;
+    Path python;
+    CommandLineParser parser;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        python = home.resolve(".venv/bin/python");
+        Files.createDirectories(python.getParent());
+        Files.writeString(python, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
+        parser = new CommandLineParser(Map.of("WSGING_HOME", home.toString()), home);
+    }
+
+    private ServerConfig serve(String... args) throws CommandLineException {
+        return ((Command.Serve) parser.parse(args)).config();
+    }
+
+    private String error(String... args) {
+        return assertThrows(CommandLineException.class, () -> parser.parse(args)).getMessage();
+    }
+
+    @Test
+    void defaults() throws Exception {
+        ServerConfig c = serve("serve", "app:app");
+        assertEquals(List.of(new BindAddress("127.0.0.1", 8000)), c.binds());
+        assertEquals("app:app", c.workers().app());
+        assertEquals(home, c.workers().appDir());
+        assertEquals(python, c.workers().python());
+        assertEquals(home.resolve("python/src"), c.workers().packagePath());
+        assertEquals(1, c.workers().count());
+        assertEquals(32, c.workers().threads());
+        assertEquals(Duration.ofSeconds(30), c.workers().timeout());
+        assertEquals(Duration.ofSeconds(30), c.workers().queueTimeout());
+        assertEquals(Duration.ofSeconds(30), c.workers().gracefulTimeout());
+        assertFalse(c.workers().debug());
+        assertEquals(8192, c.http1().limits().maxRequestLine());
+        assertEquals(16384, c.http1().limits().maxHeaderSize());
+        assertEquals(100, c.http1().limits().maxHeaders());
+        assertEquals(1L << 30, c.http1().limits().maxBodySize());
+        assertEquals(Duration.ofSeconds(10), c.http1().timeouts().header());
+        assertEquals(Duration.ofSeconds(5), c.http1().timeouts().keepAlive());
+        assertEquals(Duration.ofSeconds(30), c.http1().timeouts().body());
+        assertFalse(c.logging().accessLog());
+        assertFalse(c.ceiling());
+    }
+
+    @Test
+    void everyOption() throws Exception {
+        Path dir = Files.createDirectory(home.resolve("site"));
+        ServerConfig c = serve("serve", "pkg.mod:make.app", "--bind", "0.0.0.0:80", "--bind=[::1]:81",
+                "--workers", "4", "--threads=8", "--app-dir", "site", "--python", python.toString(), "--debug",
+                "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
+                "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
+                "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
+                "--ceiling");
+        assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
+        assertEquals(4, c.workers().count());
+        assertEquals(8, c.workers().threads());
+        assertEquals(dir, c.workers().appDir());
+        assertTrue(c.workers().debug());
+        assertTrue(c.logging().accessLog());
+        assertEquals(100, c.http1().limits().maxRequestLine());
+        assertEquals(200, c.http1().limits().maxHeaderSize());
+        assertEquals(3, c.http1().limits().maxHeaders());
+        assertEquals(0, c.http1().limits().maxBodySize());
+        assertEquals(Duration.ofMillis(1500), c.http1().timeouts().header());
+        assertEquals(Duration.ofSeconds(2), c.http1().timeouts().keepAlive());
+        assertEquals(Duration.ofSeconds(3), c.http1().timeouts().body());
+        assertEquals(Duration.ofSeconds(4), c.workers().timeout());
+        assertEquals(Duration.ofSeconds(5), c.workers().queueTimeout());
+        assertEquals(Duration.ofSeconds(6), c.workers().gracefulTimeout());
+        assertTrue(c.ceiling());
+    }
+
+    @Test
+    void helpAnywhereDocumentsEveryOption() throws Exception {
+        Command help = parser.parse("serve", "bad", "--nonsense", "--help");
+        String text = assertInstanceOf(Command.Help.class, help).text();
+        assertTrue(text.startsWith("usage: wsging serve MODULE:ATTR"));
+        Matcher m = Pattern.compile("\"(--[a-z-]+)\"").matcher(
+                Files.readString(Path.of("src/main/java/org/wsging/cli/CommandLineParser.java")));
+        int options = 0;
+        while (m.find()) {
+            options++;
+            assertTrue(text.contains(m.group(1) + " "), "usage lacks " + m.group(1));
+        }
+        assertTrue(options >= 18, "found only " + options + " options in the table");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"foo", ":app", "a:", "a b:c", "a:b:c", "1a:app", "a.:b", "a:b-c"})
+    void malformedApplication(String app) {
+        assertTrue(error("serve", app).contains("'"), error("serve", app));
+    }
+
+    @Test
+    void errorsSayWhatIsWrong() throws IOException {
+        assertTrue(error().startsWith("missing command"));
+        assertTrue(error("run", "a:b").contains("unknown command 'run'"));
+        assertTrue(error("serve").contains("missing MODULE:ATTR"));
+        assertTrue(error("serve", "a:b", "c:d").contains("unexpected argument 'c:d'"));
+        assertTrue(error("serve", "a:b", "--frobnicate").contains("unknown option '--frobnicate'"));
+        assertTrue(error("serve", "a:b", "--workers").contains("needs a value"));
+        assertTrue(error("serve", "a:b", "--workers", "two").contains("--workers: expected a whole number"));
+        assertTrue(error("serve", "a:b", "--workers", "0").contains("--workers"));
+        assertTrue(error("serve", "a:b", "--max-body-size", "-1").contains("--max-body-size"));
+        assertTrue(error("serve", "a:b", "--header-timeout", "0").contains("positive number of seconds"));
+        assertTrue(error("serve", "a:b", "--body-timeout", "soon").contains("--body-timeout"));
+        assertTrue(error("serve", "a:b", "--debug=yes").contains("takes no value"));
+        assertTrue(error("serve", "a:b", "--bind", "8000").contains("--bind"));
+        assertTrue(error("serve", "a:b", "--app-dir", "missing").contains("does not exist"));
+        assertTrue(error("serve", "a:b", "--python", "/no/such/python").contains("no Python at /no/such/python"));
+        Path notExecutable = Files.writeString(home.resolve("py"), "");
+        assertTrue(error("serve", "a:b", "--python", notExecutable.toString()).contains("not executable"));
+        Files.delete(python);
+        assertTrue(error("serve", "a:b").contains("no Python at " + python));
+    }
+
+    @Test
+    void ceilingNeedsNoPython() throws Exception {
+        Files.delete(python);
+        assertTrue(serve("serve", "a:b", "--ceiling").ceiling());
+    }
+}

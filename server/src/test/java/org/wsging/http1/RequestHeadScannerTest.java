@@ -1,0 +1,49 @@
+package org.wsging.http1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RequestHeadScannerTest {
+
+    private static int scan(RequestHeadScanner s, String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        return s.scan(i -> b[i], 0, b.length);
+    }
+
+    @Test
+    void findsTheEndOfTheHeadAcrossPieces() {
+        var s = new RequestHeadScanner();
+        String head = "\r\nGET / HTTP/1.1\r\nHost: a\r\nX: \t\u00e9\r\n\r\nBODY";
+        byte[] b = head.getBytes(StandardCharsets.ISO_8859_1);
+        int end = RequestHeadScanner.NEED_MORE;
+        for (int i = 0; i < b.length && end == RequestHeadScanner.NEED_MORE; i++) {
+            end = s.scan(j -> b[j], i, i + 1);
+        }
+        assertEquals(head.indexOf("BODY"), end);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "GET / HTTP/1.1\\r\\nX: a\\r\\n b\\r\\n\\r\\n | obsolete line folding",
+        "GET / HTTP/1.1\\r\\n\\tX: a\\r\\n\\r\\n | whitespace between the request line",
+        "GET /\\u0000 HTTP/1.1\\r\\n\\r\\n | control character 0x0 in the request line",
+        "GET / HTTP/1.1\\nX: a\\r\\n\\r\\n | bare LF in the request line",
+        "GET / HTTP/1.1\\rX: a\\r\\n\\r\\n | bare CR in the request line",
+        "GET / HTTP/1.1\\r\\nX: a\\u0007\\r\\n\\r\\n | control character 0x7 in a header line",
+        "GET / HTTP/1.1\\r\\nX: a\\n\\r\\n | bare LF in a header line",
+        "GET / HTTP/1.1\\r\\nX: a\\r\\n\\rx | bare CR at the end",
+        "\\nGET / HTTP/1.1\\r\\n\\r\\n | bare LF before the request line",
+    })
+    void refuses(String escaped, String why) {
+        var s = new RequestHeadScanner();
+        String text = escaped.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+                .replace("\\u0000", "\0").replace("\\u0007", "\u0007");
+        assertEquals(-2, scan(s, text));
+        assertTrue(s.failure().startsWith(why.trim()), s.failure());
+    }
+}

@@ -1,0 +1,79 @@
+package org.wsging.worker;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.Header;
+import org.wsging.exchange.ResetCode;
+import org.wsging.exchange.StreamFailure;
+
+/** Records listener events as short strings (body bytes as latin-1 text) and releases buffers. */
+final class RecordingListener implements ExchangeListener {
+    final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onRequestWindow(int increment) {
+        events.add("window " + increment);
+    }
+
+    @Override
+    public void onInformational(int status, List<Header> headers) {
+        events.add("informational " + status + " " + text(headers));
+    }
+
+    @Override
+    public void onResponse(int status, List<Header> headers, boolean endStream) {
+        events.add("response " + status + " " + text(headers) + (endStream ? " end" : ""));
+    }
+
+    @Override
+    public void onData(ByteBuf data, boolean endStream) {
+        events.add("data " + data.toString(StandardCharsets.ISO_8859_1) + (endStream ? " end" : ""));
+        data.release();
+    }
+
+    @Override
+    public void onTrailers(List<Header> trailers) {
+        events.add("trailers " + text(trailers));
+    }
+
+    @Override
+    public void onReset(ResetCode code) {
+        events.add("reset " + code);
+    }
+
+    @Override
+    public void onFailure(StreamFailure failure) {
+        events.add("failure " + failure);
+    }
+
+    /** The next event, waiting up to 20 s (bounded: a missing event fails the test, never hangs it). */
+    String next() throws InterruptedException {
+        String e = events.poll(20, TimeUnit.SECONDS);
+        if (e == null) {
+            throw new AssertionError("no event within 20 s");
+        }
+        return e;
+    }
+
+    List<String> drain() {
+        List<String> out = new java.util.ArrayList<>();
+        events.drainTo(out);
+        return out;
+    }
+
+    private static String text(List<Header> headers) {
+        StringBuilder sb = new StringBuilder("[");
+        for (Header h : headers) {
+            if (sb.length() > 1) {
+                sb.append(", ");
+            }
+            sb.append(h.name()).append(": ").append(h.value());
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,191 @@
+package org.wsging.worker.link;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The shared vectors of spec/link-vectors.json, through the codec and through the Netty handlers. */
+class FrameCodecVectorsTest {
+    static Stream<LinkVectors.Valid> valid() {
+        return LinkVectors.valid().stream();
+    }
+
+    static Stream<LinkVectors.Invalid> invalid() {
+        return LinkVectors.invalid().stream();
+    }
+
+    @Test
+    void vectorsArePresent() {
+        assertTrue(LinkVectors.valid().size() >= 10);
+        assertFalse(LinkVectors.invalid().isEmpty());
+    }
+
+    @ParameterizedTest
+    @MethodSource("valid")
+    void decodesToItsFields(LinkVectors.Valid v) {
+        ByteBuf in = Unpooled.wrappedBuffer(v.bytes());
+        Frame frame = FrameCodec.decode(in);
+        try {
+            assertEquals(v.frame(), FrameJson.toJson(frame));
+            assertEquals(0, in.readableBytes());
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+        in.release();
+        assertEquals(0, in.refCnt(), "a DATA slice keeps no reference once released");
+    }
+
+    @ParameterizedTest
+    @MethodSource("valid")
+    void encodesToItsExactBytes(LinkVectors.Valid v) {
+        Frame frame = FrameJson.fromJson(v.frame());
+        ByteBuf out = Unpooled.buffer();
+        try {
+            FrameCodec.encode(frame, out);
+            assertArrayEquals(v.bytes(), ByteBufUtil.getBytes(out));
+        } finally {
+            out.release();
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("valid")
+    void needsTheWholeFrame(LinkVectors.Valid v) {
+        ByteBuf in = Unpooled.wrappedBuffer(v.bytes(), 0, v.bytes().length - 1);
+        assertNull(FrameCodec.decode(in));
+        assertEquals(0, in.readerIndex());
+        in.release();
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalid")
+    void rejectsAsTheVectorSays(LinkVectors.Invalid v) {
+        ByteBuf in = Unpooled.wrappedBuffer(v.bytes());
+        try {
+            switch (v.error()) {
+                case "incomplete" -> {
+                    assertNull(FrameCodec.decode(in));
+                    assertEquals(0, in.readerIndex());
+                }
+                case "link" -> assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(in));
+                default -> throw new AssertionError("unknown error kind " + v.error());
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void decoderHandlesAllVectorsInOneStreamFedByteByByte() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder());
+        ByteBuf all = Unpooled.buffer();
+        for (LinkVectors.Valid v : LinkVectors.valid()) {
+            all.writeBytes(v.bytes());
+        }
+        while (all.isReadable()) {
+            ch.writeInbound(all.readRetainedSlice(1));
+        }
+        all.release();
+        List<Frame> frames = new ArrayList<>();
+        for (Frame f; (f = ch.readInbound()) != null; ) {
+            frames.add(f);
+        }
+        List<LinkVectors.Valid> vectors = LinkVectors.valid();
+        assertEquals(vectors.size(), frames.size());
+        for (int i = 0; i < frames.size(); i++) {
+            assertEquals(vectors.get(i).frame(), FrameJson.toJson(frames.get(i)), vectors.get(i).name());
+            ReferenceCountUtil.release(frames.get(i));
+        }
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void encoderWritesExactBytesAndDataWithoutCopy() {
+        EmbeddedChannel ch = new EmbeddedChannel(FrameEncoder.INSTANCE);
+        List<ByteBuf> payloads = new ArrayList<>();
+        for (LinkVectors.Valid v : LinkVectors.valid()) {
+            Frame frame = FrameJson.fromJson(v.frame());
+            if (frame instanceof Frame.Data d) {
+                payloads.add(d.data());
+            }
+            ch.writeOutbound(frame);
+            ByteBuf out = Unpooled.buffer();
+            for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
+                if (frame instanceof Frame.Data d && b != d.data()) {
+                    assertEquals(FrameType.HEADER_SIZE, b.readableBytes());
+                }
+                out.writeBytes(b);
+                b.release();
+            }
+            assertArrayEquals(v.bytes(), ByteBufUtil.getBytes(out), v.name());
+            out.release();
+        }
+        for (ByteBuf p : payloads) {
+            assertEquals(0, p.refCnt(), "DATA payload released after the write");
+        }
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void decoderRaisesOneLinkErrorAndDropsTheRest() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder());
+        LinkVectors.Invalid bad = LinkVectors.invalid().stream().filter(v -> v.error().equals("link")).findFirst().orElseThrow();
+        ByteBuf in = Unpooled.buffer();
+        in.writeBytes(bad.bytes());
+        in.writeBytes(LinkVectors.valid().get(0).bytes());
+        assertThrows(LinkProtocolException.class, () -> ch.writeInbound(in));
+        ch.writeInbound(Unpooled.wrappedBuffer(LinkVectors.valid().get(0).bytes()));
+        assertNull(ch.readInbound());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void unknownFrameTypesAreSkipped() {
+        ByteBuf in = Unpooled.buffer();
+        FrameCodec.writeHeader(in, 0x7f, 0xff, 3, 4);
+        in.writeInt(0xdeadbeef);
+        in.writeBytes(LinkVectors.valid().get(0).bytes());
+        Frame frame = FrameCodec.decode(in);
+        assertEquals(LinkVectors.valid().get(0).frame(), FrameJson.toJson(frame));
+        in.release();
+    }
+
+    @Test
+    void linkFramesOnAStreamAndStreamFramesOnTheLinkAreLinkErrors() {
+        ByteBuf ping = Unpooled.buffer();
+        FrameCodec.writeHeader(ping, FrameType.PING, 0, 1, 8);
+        ping.writeLong(1);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(ping));
+        ping.release();
+        ByteBuf reset = Unpooled.buffer();
+        FrameCodec.writeHeader(reset, FrameType.RESET, 0, 0, 4);
+        reset.writeInt(1);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(reset));
+        reset.release();
+    }
+
+    @Test
+    void trailingBytesAfterTheFieldsAreALinkError() {
+        ByteBuf in = Unpooled.buffer();
+        FrameCodec.writeHeader(in, FrameType.RESET, 0, 1, 5);
+        in.writeInt(1).writeByte(0);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(in));
+        in.release();
+    }
+}

@@ -1,0 +1,173 @@
+package org.wsging.worker.link;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.wsging.exchange.Header;
+import org.wsging.exchange.HttpVersion;
+import org.wsging.exchange.RequestHead;
+
+/** Converts frames to and from the JSON shape of spec/link-vectors.json (byte strings as latin-1 text). */
+final class FrameJson {
+    private FrameJson() {}
+
+    static JsonObject toJson(Frame frame) {
+        JsonObject o = new JsonObject();
+        int flags = 0;
+        switch (frame) {
+            case Frame.Hello h -> {
+                o.addProperty("type", "HELLO");
+                o.addProperty("version", h.version());
+                JsonArray settings = new JsonArray();
+                for (Frame.Setting s : h.settings()) {
+                    JsonArray pair = new JsonArray();
+                    pair.add(s.id());
+                    pair.add(s.value());
+                    settings.add(pair);
+                }
+                o.add("settings", settings);
+            }
+            case Frame.Request r -> {
+                RequestHead h = r.head();
+                o.addProperty("type", "REQUEST");
+                o.addProperty("http_version", h.version().text);
+                o.addProperty("scheme", h.scheme());
+                o.addProperty("method", h.method());
+                o.addProperty("path", h.rawPath());
+                o.addProperty("query", h.rawQuery());
+                o.add("client", address(h.client()));
+                o.add("server", address(h.server()));
+                o.addProperty("content_length", h.contentLength());
+                o.addProperty("capabilities", h.capabilities());
+                o.add("headers", fields(h.headers()));
+                flags = (h.hasBody() ? 0 : FrameType.FLAG_END_STREAM) | (h.expectContinue() ? FrameType.FLAG_EXPECT_CONTINUE : 0);
+            }
+            case Frame.Data d -> {
+                o.addProperty("type", "DATA");
+                o.addProperty("data", d.data().toString(StandardCharsets.ISO_8859_1));
+                flags = d.endStream() ? FrameType.FLAG_END_STREAM : 0;
+            }
+            case Frame.Response r -> {
+                o.addProperty("type", "RESPONSE");
+                o.addProperty("status", r.status());
+                o.add("headers", fields(r.headers()));
+                flags = r.endStream() ? FrameType.FLAG_END_STREAM : 0;
+            }
+            case Frame.Informational i -> {
+                o.addProperty("type", "INFORMATIONAL");
+                o.addProperty("status", i.status());
+                o.add("headers", fields(i.headers()));
+            }
+            case Frame.Trailers t -> {
+                o.addProperty("type", "TRAILERS");
+                o.add("headers", fields(t.headers()));
+            }
+            case Frame.Reset r -> {
+                o.addProperty("type", "RESET");
+                o.addProperty("code", r.code());
+            }
+            case Frame.Window w -> {
+                o.addProperty("type", "WINDOW");
+                o.addProperty("increment", w.increment());
+            }
+            case Frame.Ping p -> {
+                o.addProperty("type", "PING");
+                o.addProperty("data", new String(Unpooled.copyLong(p.opaque()).array(), StandardCharsets.ISO_8859_1));
+                flags = p.ack() ? FrameType.FLAG_ACK : 0;
+            }
+            case Frame.GoAway g -> {
+                o.addProperty("type", "GOAWAY");
+                o.addProperty("code", g.code());
+                o.addProperty("reason", g.reason());
+            }
+        }
+        o.addProperty("flags", flags);
+        o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
+        return o;
+    }
+
+    /** Builds the frame a vector describes; DATA frames hold a fresh buffer the caller releases. */
+    static Frame fromJson(JsonObject o) {
+        int flags = o.get("flags").getAsInt();
+        int stream = (int) o.get("stream").getAsLong();
+        boolean end = (flags & FrameType.FLAG_END_STREAM) != 0;
+        return switch (o.get("type").getAsString()) {
+            case "HELLO" -> {
+                List<Frame.Setting> settings = new ArrayList<>();
+                for (JsonElement e : o.getAsJsonArray("settings")) {
+                    JsonArray pair = e.getAsJsonArray();
+                    settings.add(new Frame.Setting(pair.get(0).getAsInt(), pair.get(1).getAsLong()));
+                }
+                yield new Frame.Hello(o.get("version").getAsInt(), settings);
+            }
+            case "REQUEST" -> new Frame.Request(stream, new RequestHead(
+                    version(o.get("http_version").getAsString()), o.get("scheme").getAsString(),
+                    o.get("method").getAsString(), o.get("path").getAsString(), o.get("query").getAsString(),
+                    address(o.getAsJsonArray("client")), address(o.getAsJsonArray("server")),
+                    o.get("content_length").getAsLong(), o.get("capabilities").getAsInt(),
+                    headers(o.getAsJsonArray("headers")), !end, (flags & FrameType.FLAG_EXPECT_CONTINUE) != 0));
+            case "DATA" -> new Frame.Data(stream, Unpooled.copiedBuffer(o.get("data").getAsString(),
+                    StandardCharsets.ISO_8859_1), end);
+            case "RESPONSE" -> new Frame.Response(stream, o.get("status").getAsInt(), headers(o.getAsJsonArray("headers")), end);
+            case "INFORMATIONAL" -> new Frame.Informational(stream, o.get("status").getAsInt(), headers(o.getAsJsonArray("headers")));
+            case "TRAILERS" -> new Frame.Trailers(stream, headers(o.getAsJsonArray("headers")));
+            case "RESET" -> new Frame.Reset(stream, o.get("code").getAsLong());
+            case "WINDOW" -> new Frame.Window(stream, o.get("increment").getAsLong());
+            case "PING" -> {
+                ByteBuf b = Unpooled.copiedBuffer(o.get("data").getAsString(), StandardCharsets.ISO_8859_1);
+                long opaque = b.readLong();
+                yield new Frame.Ping(opaque, (flags & FrameType.FLAG_ACK) != 0);
+            }
+            case "GOAWAY" -> new Frame.GoAway(o.get("code").getAsLong(), o.get("reason").getAsString());
+            default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
+        };
+    }
+
+    private static HttpVersion version(String text) {
+        for (HttpVersion v : HttpVersion.values()) {
+            if (v.text.equals(text)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException(text);
+    }
+
+    private static JsonArray address(InetSocketAddress a) {
+        JsonArray pair = new JsonArray();
+        pair.add(a == null ? "" : a.getHostString());
+        pair.add(a == null ? 0 : a.getPort());
+        return pair;
+    }
+
+    private static InetSocketAddress address(JsonArray pair) {
+        String host = pair.get(0).getAsString();
+        int port = pair.get(1).getAsInt();
+        return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private static JsonArray fields(List<Header> headers) {
+        JsonArray list = new JsonArray();
+        for (Header h : headers) {
+            JsonArray pair = new JsonArray();
+            pair.add(h.name().toString());
+            pair.add(h.value().toString());
+            list.add(pair);
+        }
+        return list;
+    }
+
+    private static List<Header> headers(JsonArray list) {
+        List<Header> out = new ArrayList<>();
+        for (JsonElement e : list) {
+            JsonArray pair = e.getAsJsonArray();
+            out.add(new Header(pair.get(0).getAsString(), pair.get(1).getAsString()));
+        }
+        return out;
+    }
+}

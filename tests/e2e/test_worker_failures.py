@@ -1,0 +1,92 @@
+"""A worker that dies, hangs or whose app raises costs at most its own requests."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from typing import Dict
+
+import httpx
+import pytest
+
+from e2e_server import Server, wait_for
+
+FAILURE_MARKER = "e2e-app-failure-marker"  # what apps/e2e_app.py's /raise raises
+
+
+@pytest.fixture(scope="module")
+def fragile_server(server_built: None, tmp_path_factory: pytest.TempPathFactory):
+    """One worker and a short --worker-timeout, so a hung worker is found within seconds."""
+    server = Server(tmp_path_factory.mktemp("fragile") / "server.log",
+                    options=["--workers", "1", "--worker-timeout", "2"]).start()
+    yield server
+    status = server.stop()
+    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"
+
+
+def get(server: Server, path: str, timeout: float = 30) -> httpx.Response:
+    return httpx.get(server.url + path, timeout=timeout)
+
+
+def in_background(server: Server, path: str) -> Dict[str, object]:
+    """Sends one request from a thread; the returned dict gets `response` or `error`, then `done`."""
+    outcome: Dict[str, object] = {"done": threading.Event()}
+
+    def run() -> None:
+        try:
+            outcome["response"] = get(server, path)
+        except httpx.HTTPError as error:
+            outcome["error"] = error
+        finally:
+            outcome["done"].set()  # type: ignore[attr-defined]
+
+    threading.Thread(target=run, daemon=True).start()
+    return outcome
+
+
+def test_killed_worker_fails_only_its_in_flight_request(fragile_server) -> None:
+    (victim,) = fragile_server.wait_for_workers(1)
+    assert get(fragile_server, "/pid").text == str(victim)
+    slow = in_background(fragile_server, "/slow?ms=60000")
+    wait_for("the slow request to reach the app", lambda: get(fragile_server, "/inflight").text == "1", timeout=15)
+
+    os.kill(victim, signal.SIGKILL)
+
+    assert slow["done"].wait(15), "the in-flight request was never answered"  # type: ignore[attr-defined]
+    # Spec A.7: a stream whose worker died before its response head gets 502.
+    response = slow.get("response")
+    assert response is not None and response.status_code == 502, slow
+    # The next requests succeed, on a new worker.
+    pids = {get(fragile_server, "/pid").text for _ in range(5)}
+    assert victim not in [int(pid) for pid in pids]
+    (replacement,) = fragile_server.wait_for_workers(1, exclude=[victim])
+    assert pids == {str(replacement)}
+
+
+def test_hung_worker_is_killed_and_its_request_gets_504(fragile_server) -> None:
+    (hung,) = fragile_server.wait_for_workers(1)
+    started = time.monotonic()
+    response = get(fragile_server, "/hang?seconds=120", timeout=60)
+    waited = time.monotonic() - started
+    assert response.status_code == 504
+    assert waited >= 2, f"answered after {waited:.1f} s, before --worker-timeout 2 could expire"
+    assert waited < 30, f"a worker silent past --worker-timeout 2 took {waited:.1f} s to be replaced"
+    (replacement,) = fragile_server.wait_for_workers(1, exclude=[hung])
+    assert get(fragile_server, "/pid").text == str(replacement)
+    wait_for("the hung worker to be gone", lambda: not os.path.exists(f"/proc/{hung}"), timeout=15)
+
+
+def test_app_error_is_500_without_traceback(main_server) -> None:
+    response = get(main_server, "/raise")
+    assert response.status_code == 500
+    assert "Traceback" not in response.text and FAILURE_MARKER not in response.text, response.text
+    # The traceback goes to the log instead.
+    wait_for("the traceback in the server log", lambda: FAILURE_MARKER in main_server.log(), timeout=10)
+    assert get(main_server, "/").text == "Hello, world!"
+
+
+def test_app_error_with_debug_shows_the_traceback(limits_server) -> None:
+    response = get(limits_server, "/raise")
+    assert response.status_code == 500
+    assert "Traceback" in response.text and FAILURE_MARKER in response.text, response.text
