@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +63,8 @@ public final class Server {
             if (!future.isSuccess()) {
                 closeListeners();
                 Throwable cause = future.cause();
-                String why = cause instanceof BindException && String.valueOf(cause.getMessage()).contains("in use")
+                // NIO says BindException "Address already in use"; epoll a native error "... address already in use".
+                String why = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("in use")
                         ? "address already in use"
                         : describe(cause);
                 throw new BindFailure("cannot bind " + address + ": " + why);
@@ -81,8 +81,8 @@ public final class Server {
             return cause.getClass().getSimpleName();
         }
         // Native transports prefix the system call ("bind(..) failed: "); keep the reason.
-        int colon = message.lastIndexOf("failed: ");
-        String reason = colon >= 0 ? message.substring(colon + 8) : message;
+        int colon = message.lastIndexOf(": ");
+        String reason = colon >= 0 ? message.substring(colon + 2) : message;
         return reason.toLowerCase(Locale.ROOT);
     }
 

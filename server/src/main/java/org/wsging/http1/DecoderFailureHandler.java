@@ -2,7 +2,6 @@ package org.wsging.http1;
 
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -55,9 +54,5 @@ final class DecoderFailureHandler extends RequestGuard {
             clean.append(c < 0x20 || c >= 0x7f ? '?' : c);
         }
         return clean.toString();
-    }
-
-    static boolean isFailed(HttpObject o) {
-        return o.decoderResult().isFailure();
     }
 }
