@@ -27,6 +27,7 @@ APPS_DIR = BENCH_DIR / "apps"
 VENV_BIN = BENCH_DIR / ".venv" / "bin"
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 SERVER_JAR = REPO_DIR / "server" / "target" / "wsging-server.jar"
+HYPERCORN_CONFIG = Path(__file__).resolve().parent / "hypercorn.toml"
 GUNICORN_THREADS = 8
 HELLO = b"Hello, world!"
 
@@ -92,7 +93,8 @@ def _uvicorn(workers: int, port: int) -> List[str]:
 
 
 def _hypercorn(workers: int, port: int) -> List[str]:
-    return [str(VENV_BIN / "hypercorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+    return [str(VENV_BIN / "hypercorn"), "--config", str(HYPERCORN_CONFIG),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--worker-class", "uvloop", "--log-level", "warning", "asgi_app:app"]
 
 

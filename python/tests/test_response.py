@@ -43,15 +43,15 @@ def test_no_automatic_length_on_204_and_304(status):
 def test_trailers_keep_the_body_chunked():
     resp = Response(b"abc", trailers=[("x-checksum", "1")])
     assert "content-length" not in resp.headers
-    assert resp.resolve_trailers() == [(b"x-checksum", b"1")]
+    assert resp._resolve_trailers() == [(b"x-checksum", b"1")]
 
 
 def test_callable_trailers_are_evaluated_and_validated_late():
     resp = Response(b"", trailers=lambda: {"grpc-status": "0"})
-    assert resp.resolve_trailers() == [(b"grpc-status", b"0")]
+    assert resp._resolve_trailers() == [(b"grpc-status", b"0")]
     bad = Response(b"", trailers=lambda: {"bad name": "0"})
     with pytest.raises(InvalidHeader):
-        bad.resolve_trailers()
+        bad._resolve_trailers()
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import threading
+import time
 
 import pytest
 
@@ -320,7 +321,11 @@ def test_returning_a_non_response_is_a_500(result, caplog):
     with TestClient(lambda request: result) as client:
         response = client.get("/")
     assert response.status == 500 and response.text == "Internal Server Error"
-    assert any("instead of a wsging.Response" in r.getMessage() for r in caplog.records)
+    returned = "None" if result is None else type(result).__name__
+    assert any(
+        "instead of a wsging.Response" in r.getMessage() and returned in r.getMessage()
+        for r in caplog.records
+    )
 
 
 @pytest.mark.parametrize("asynchronous", [False, True])
@@ -557,3 +562,396 @@ def test_text_file_body_is_utf8_encoded(tmp_path):
 
     with TestClient(app) as client:
         assert client.get("/").body == "h\u00e9".encode()
+
+
+# -- the rules of spec sections 4, 7 and 11, one test each -------------------------------------
+
+LOOP_THREAD = "wsging-testclient"  # the TestClient's event loop thread
+
+
+async def _async_app(request):
+    return Response(threading.current_thread().name)
+
+
+class _AsyncCallable:
+    async def __call__(self, request):
+        return Response(threading.current_thread().name)
+
+
+class _SyncCallable:
+    def __call__(self, request):
+        return Response(threading.current_thread().name)
+
+
+@pytest.mark.parametrize(
+    "app, on_loop",
+    [
+        (lambda request: Response(threading.current_thread().name), False),
+        (_SyncCallable(), False),
+        (_async_app, True),
+        (_AsyncCallable(), True),
+        (__import__("functools").partial(_async_app), True),
+    ],
+    ids=["function", "sync __call__", "coroutine function", "async __call__", "partial"],
+)
+def test_async_apps_run_on_the_loop_and_sync_apps_in_other_threads(app, on_loop):
+    with TestClient(app) as client:
+        names = {client.get(f"/{i}").text for i in range(3)}
+    if on_loop:
+        assert names == {LOOP_THREAD}
+    else:
+        assert LOOP_THREAD not in names and all(n.startswith("wsging-testclient-app") for n in names)
+
+
+@pytest.mark.parametrize("method", ["read", "readline", "iterate"])
+def test_every_blocking_body_method_raises_on_the_event_loop(method):
+    async def app(request):
+        body = request.body
+        call = {"read": body.read, "readline": body.readline, "iterate": lambda: next(iter(body))}
+        try:
+            call[method]()
+        except RuntimeError as exc:
+            return Response(f"RuntimeError: {exc}")
+        return Response("no error")
+
+    with TestClient(app) as client:
+        assert client.post("/", body=b"x\n").text.startswith("RuntimeError: request.body's sync")
+
+
+def test_sync_body_of_an_async_app_is_iterated_off_the_loop():
+    release = threading.Event()
+    pulled_in = []
+
+    def chunks():
+        pulled_in.append(threading.current_thread().name)
+        release.wait(WAIT)  # blocks: on the loop this would stop the PING below
+        yield b"done"
+
+    async def app(request):
+        return Response(chunks())
+
+    with TestClient(app) as client:
+        stream = client.stream("GET", "/", end=True)
+        assert stream.head().status == 200
+        assert client.ping(b"loopfree") == b"loopfree"  # the loop runs while the body blocks
+        release.set()
+        assert stream.response().body == b"done"
+    assert pulled_in and pulled_in[0] != LOOP_THREAD
+
+
+def test_async_body_of_a_sync_app_is_iterated_on_the_loop():
+    pulled_in = []
+
+    async def chunks():
+        pulled_in.append(threading.current_thread().name)
+        yield b"async body"
+
+    with TestClient(lambda request: Response(chunks())) as client:
+        assert client.get("/").body == b"async body"
+    assert pulled_in == [LOOP_THREAD]
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_head_is_sent_before_the_first_chunk_exists(asynchronous):
+    first_chunk = threading.Event()
+
+    def chunks():
+        first_chunk.wait(WAIT)
+        yield b"late"
+
+    async def achunks():
+        while not first_chunk.is_set():
+            await asyncio.sleep(0.005)
+        yield b"late"
+
+    def app(request):
+        return Response(achunks() if asynchronous else chunks(), headers={"x-early": "yes"})
+
+    with TestClient(app) as client:
+        stream = client.stream("GET", "/", end=True)
+        head = stream.head()  # arrives while the body cannot have produced anything
+        assert (head.status, head.headers.get("x-early")) == (200, "yes")
+        assert not first_chunk.is_set() and not stream.complete
+        first_chunk.set()
+        assert stream.response().body == b"late"
+
+
+class _ProbeBody:
+    """A body that records whether it was pulled from and how often it was closed."""
+
+    def __init__(self, chunks=(b"a", b"b"), fail_at=None, endless=False):
+        self.chunks = list(chunks)
+        self.fail_at = fail_at
+        self.endless = endless
+        self.pulled = 0
+        self.closes = 0
+        self.closed = threading.Event()
+
+    def _next(self):
+        self.pulled += 1
+        if self.fail_at is not None and self.pulled == self.fail_at:
+            raise RuntimeError("body failed")
+        if self.endless:
+            return b"x" * 1000
+        if self.pulled > len(self.chunks):
+            return None
+        return self.chunks[self.pulled - 1]
+
+    def _close(self):
+        self.closes += 1
+        self.closed.set()
+
+
+class SyncProbe(_ProbeBody):
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        chunk = self._next()
+        if chunk is None:
+            raise StopIteration
+        return chunk
+
+    def close(self):
+        self._close()
+
+
+class AsyncProbe(_ProbeBody):
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        chunk = self._next()
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+    async def aclose(self):
+        self._close()
+
+
+@pytest.mark.parametrize("probe_type", [SyncProbe, AsyncProbe])
+@pytest.mark.parametrize("method, status", [("HEAD", 200), ("GET", 204), ("GET", 304)])
+def test_bodiless_responses_close_the_body_without_iterating_it(probe_type, method, status):
+    probe = probe_type()
+
+    def app(request):
+        return Response(probe, status, {"x-kept": "1"}, trailers=lambda: {"x-t": "1"})
+
+    with TestClient(app) as client:
+        response = client.request(method, "/")
+        assert probe.closed.wait(WAIT)
+    assert (response.status, response.headers.get("x-kept"), response.body) == (status, "1", b"")
+    assert response.trailers is None
+    assert (probe.pulled, probe.closes) == (0, 1)
+
+
+def test_head_response_keeps_the_length_of_the_get_response():
+    with TestClient(lambda request: Response("Hello, world!")) as client:
+        response = client.head("/")
+    assert (response.body, response.headers.get("content-length")) == (b"", "13")
+
+
+@pytest.mark.parametrize("probe_type", [SyncProbe, AsyncProbe])
+@pytest.mark.parametrize("asynchronous_app", [False, True])
+@pytest.mark.parametrize("ending", ["complete", "error", "disconnect", "gone before the head"])
+def test_body_is_closed_exactly_once_however_it_ends(probe_type, asynchronous_app, ending):
+    probe = probe_type(fail_at=2 if ending == "error" else None, endless=ending == "disconnect")
+    app_running, may_return = threading.Event(), threading.Event()
+
+    def app(request):
+        if ending == "gone before the head":
+            app_running.set()
+            may_return.wait(WAIT)
+        return Response(probe)
+
+    async def async_app(request):
+        if ending == "gone before the head":
+            app_running.set()
+            while not request.disconnected:
+                await asyncio.sleep(0.005)
+        return Response(probe)
+
+    with TestClient(async_app if asynchronous_app else app) as client:
+        stream = client.stream("GET", "/", end=True)
+        if ending == "complete":
+            assert stream.response().body == b"ab"
+        elif ending == "error":
+            assert stream.response().reset == link.INTERNAL_ERROR
+        elif ending == "disconnect":
+            assert stream.head().status == 200
+            stream.cancel()
+        else:
+            assert app_running.wait(WAIT)
+            stream.cancel()
+            client.ping()  # the worker has processed the RESET
+            may_return.set()
+        assert probe.closed.wait(WAIT)
+        client.ping()
+        client.ping()  # time for a second close, were there one
+    assert probe.closes == 1
+    if ending == "gone before the head":
+        assert probe.pulled == 0  # discarded, not iterated (spec 11.2)
+
+
+@pytest.mark.parametrize("body", [b"data", [b"da", b"ta"], "generator", "async generator"])
+def test_trailers_callable_is_called_even_when_the_trailers_are_dropped(body):
+    called = threading.Event()
+
+    def trailers():
+        called.set()
+        return {"x-final": "1"}
+
+    def gen():
+        yield b"da"
+        yield b"ta"
+
+    async def agen():
+        yield b"da"
+        yield b"ta"
+
+    def app(request):
+        if body == "generator":
+            return Response(gen(), trailers=trailers)
+        if body == "async generator":
+            return Response(agen(), trailers=trailers)
+        return Response(body, trailers=trailers)
+
+    with TestClient(app, capabilities=0) as client:  # the connection cannot carry trailers
+        response = client.get("/")
+    assert (response.body, response.trailers) == (b"data", None)
+    assert called.is_set()
+
+
+def test_request_trailers_arrive_after_the_end_and_stay_out_of_the_headers():
+    seen = {}
+
+    def app(request):
+        seen["before"] = request.body.trailers
+        seen["body"] = request.body.read()
+        seen["after"] = request.body.trailers
+        seen["in headers"] = "x-checksum" in request.headers
+        return Response(b"")
+
+    with TestClient(app, capabilities=0x10) as client:
+        stream = client.stream("POST", "/", headers={"x-header": "h"})
+        stream.send(b"abc")
+        stream.send_trailers([("X-Checksum", "900150983cd24fb0"), ("x-checksum", "2")])
+        stream.response()
+        assert seen["before"] is None and seen["body"] == b"abc"
+        assert seen["after"].raw == [(b"X-Checksum", b"900150983cd24fb0"), (b"x-checksum", b"2")]
+        assert seen["in headers"] is False
+
+        seen.clear()
+        client.post("/", body=b"no trailers")
+        assert seen["after"] is None
+
+
+def test_disconnect_is_seen_without_reading_the_body():
+    seen = {}
+    finished = threading.Event()
+
+    async def async_app(request):
+        await request.wait_disconnected()
+        seen["async"] = request.disconnected
+        finished.set()
+        return Response(b"")
+
+    def sync_app(request):
+        deadline = time.monotonic() + WAIT
+        while not request.disconnected and time.monotonic() < deadline:
+            time.sleep(0.005)  # a sync app checks the flag between steps of its work
+        seen["sync"] = request.disconnected
+        finished.set()
+        return Response(b"")
+
+    for app in (async_app, sync_app):
+        finished.clear()
+        with TestClient(app) as client:
+            stream = client.stream("POST", "/")
+            stream.send(b"unread body")
+            client.ping()
+            stream.cancel()
+            assert finished.wait(WAIT)
+    assert seen == {"async": True, "sync": True}
+
+
+def test_the_application_call_is_not_cancelled_when_the_client_leaves():
+    outcome = []
+    done = threading.Event()
+
+    async def app(request):
+        try:
+            await request.wait_disconnected()
+            await asyncio.sleep(0.01)  # work after the disconnect still runs to its end
+            outcome.append("finished")
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        finally:
+            done.set()
+        return Response(b"discarded")
+
+    with TestClient(app) as client:
+        stream = client.stream("GET", "/", end=True)
+        client.ping()
+        stream.cancel()
+        assert done.wait(WAIT)
+    assert outcome == ["finished"]
+
+
+def test_async_generator_body_gets_generator_exit_at_its_yield_after_a_disconnect():
+    events = []
+    closed = threading.Event()
+
+    async def app(request):
+        async def chunks():
+            try:
+                while True:
+                    yield b"y" * 10000
+            except GeneratorExit:
+                events.append("GeneratorExit")
+                raise
+            finally:
+                closed.set()
+
+        return Response(chunks())
+
+    with TestClient(app) as client:
+        stream = client.stream("GET", "/", end=True)
+        assert stream.head().status == 200
+        stream.cancel()
+        assert closed.wait(WAIT)
+    assert events == ["GeneratorExit"]
+
+
+def test_no_object_an_application_receives_exposes_the_connection():
+    # C4: whatever an app can reach from its request, no socket, descriptor or transport.
+    import socket
+
+    reached = []
+
+    def walk(obj, depth):
+        if depth > 3 or isinstance(obj, (str, bytes, int, float, bool, type(None))):
+            return
+        reached.append(obj)
+        for name in dir(obj):
+            if name.startswith("_"):
+                continue
+            try:
+                value = getattr(obj, name)
+            except Exception:
+                continue
+            if not callable(value):
+                walk(value, depth + 1)
+
+    def app(request):
+        walk(request, 0)
+        return Response(b"")
+
+    with TestClient(app) as client:
+        client.post("/", body=b"x")
+    assert reached
+    for obj in reached:
+        assert not isinstance(obj, (socket.socket, asyncio.BaseTransport)), obj
+        assert not hasattr(obj, "fileno") and not hasattr(obj, "get_extra_info"), obj

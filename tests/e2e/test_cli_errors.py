@@ -42,6 +42,13 @@ def test_application_that_cannot_load(app: str, named: str) -> None:
     assert_one_line_error(done, named)
 
 
+def test_application_whose_lifespan_fails() -> None:
+    # Each worker enters the lifespan before serving; when that fails nothing is served (spec 11.4).
+    done = run(["serve", "e2e_app:app_with_failing_lifespan", "--app-dir", str(APPS),
+                "--bind", f"127.0.0.1:{free_port()}"])
+    assert_one_line_error(done, "e2e-lifespan-failure")
+
+
 def test_port_in_use() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

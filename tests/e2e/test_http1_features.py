@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import uuid
 from pathlib import Path
+
+import pytest
 
 from curl_helpers import transfers
 from e2e_http import RawConnection, exchange
+from e2e_outcomes import wait_for_outcome
 
 H = b"Host: e2e\r\n"
 
@@ -138,3 +143,101 @@ def test_no_early_hints_on_http_1_0(main_server) -> None:
         conn.send(b"GET /hints HTTP/1.0\r\n\r\n")
         response = conn.read_response()
     assert response.interim == [] and response.body == b"hints not sent"
+
+
+def test_raw_path_query_and_headers_reach_the_app_exactly_as_sent(main_server) -> None:
+    # No dot-segment removal, no decoding, no case folding, no merging, no name mangling (spec 5.1).
+    target = b"/inspect/a/../b/./%2F%7e%41//c?x=%20+y&&z=%2F"
+    fields = [("Host", "e2e"), ("X-Mixed-Case", "One"), ("x-mixed-case", "two"), ("X_Under_Score", "3"),
+              ("Accept", "*/*;q=0.5")]
+    head = b"".join(f"{name}: {value}\r\n".encode() for name, value in fields)
+    response = exchange(main_server.port, b"GET " + target + b" HTTP/1.1\r\n" + head + b"\r\n")
+    assert response.status == 200, response
+    seen = json.loads(response.body)
+    assert seen["raw_path"] == "/inspect/a/../b/./%2F%7e%41//c"
+    assert seen["path"] == "/inspect/a/../b/.//~A//c"
+    assert seen["query_string"] == "x=%20+y&&z=%2F"
+    assert [tuple(pair) for pair in seen["headers"]] == fields
+
+
+@pytest.mark.parametrize(
+    "request_bytes, expected",
+    [
+        (b"GET /inspect/ HTTP/1.0\r\n\r\n", []),
+        (b"GET /inspect/ HTTP/1.1\r\n" + H + b"\r\n", ["early_hints"]),
+        (b"GET /inspect/ HTTP/1.1\r\n" + H + b"TE: trailers\r\n\r\n", ["response_trailers", "early_hints"]),
+        (b"POST /inspect/ HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         ["early_hints", "request_trailers"]),
+        (b"POST /inspect/ HTTP/1.1\r\n" + H + b"Content-Length: 2\r\n\r\nhi", ["early_hints"]),
+    ],
+    ids=["HTTP/1.0", "HTTP/1.1", "TE: trailers", "chunked request", "sized request"],
+)
+def test_capabilities_are_set_only_where_the_feature_works(main_server, request_bytes, expected) -> None:
+    response = exchange(main_server.port, request_bytes)
+    assert response.status == 200, response
+    assert json.loads(response.body)["capabilities"] == expected
+
+
+def test_request_trailers_reach_the_app_apart_from_the_headers(main_server) -> None:
+    body = b"5\r\nhello\r\n0\r\nX-Checksum: 5d41402a\r\n\r\n"
+    response = exchange(main_server.port, b"POST /read-body HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n" + body)
+    assert response.status == 200, response
+    seen = json.loads(response.body)
+    assert seen["length"] == 5
+    assert [(name.lower(), value) for name, value in seen["trailers"]] == [("x-checksum", "5d41402a")]
+    assert "x-checksum" not in [name.lower() for name, _ in seen["headers"]]
+
+
+def test_request_without_trailers_has_none(main_server) -> None:
+    response = exchange(main_server.port, b"POST /read-body HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n")
+    assert json.loads(response.body)["trailers"] is None
+
+
+def test_head_goes_out_before_the_first_chunk_exists(main_server) -> None:
+    tag = uuid.uuid4().hex[:12].encode()
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET /held-first-chunk?tag=" + tag + b" HTTP/1.1\r\n" + H + b"\r\n")
+        # The first chunk waits for /release, sent only after the head has arrived.
+        head = conn.read_head()
+        assert (head.status, head.header("x-head")) == (200, "early")
+        released = exchange(main_server.port, b"GET /release?tag=" + tag + b" HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+        assert released.body == b"released"
+        conn.read_body(head)
+        assert head.body == b"released"
+
+
+@pytest.mark.parametrize("method, status", [("HEAD", 200), ("GET", 204), ("GET", 304)])
+def test_bodiless_responses_send_no_body_and_never_pull_it(main_server, method, status) -> None:
+    tag = uuid.uuid4().hex[:12]
+    request = f"{method} /bodiless?status={status}&tag={tag} HTTP/1.1\r\n".encode() + H + b"\r\n"
+    with RawConnection(main_server.port) as conn:
+        # Pipelined behind it, a GET shows that no body bytes followed the bodiless response.
+        conn.send(request + b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+        first = conn.read_response(no_body=True)
+        second = conn.read_response()
+    assert (first.status, first.header("x-probe")) == (status, "1")
+    assert (second.status, second.body) == (200, b"Hello, world!")
+    wait_for_outcome(main_server.port, tag, "closed, never pulled")
+
+
+def test_body_shorter_than_its_content_length_is_cut_off_by_a_close(main_server) -> None:
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET /length-mismatch?declared=10&actual=5 HTTP/1.1\r\n" + H + b"\r\n")
+        head = conn.read_head()
+        assert head.header("content-length") == "10"
+        with pytest.raises(ConnectionError):
+            conn.read_body(head)
+
+
+def test_body_longer_than_its_content_length_is_not_sent_past_it(main_server) -> None:
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET /length-mismatch?declared=5&actual=10 HTTP/1.1\r\n" + H + b"\r\n")
+        response = conn.read_response()
+        assert (response.header("content-length"), response.body) == ("5", b"mmmmm")
+        rest = conn.buffer
+        while True:  # nothing else follows: the connection closes
+            data = conn.sock.recv(65536)
+            if not data:
+                break
+            rest += data
+        assert rest == b""

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from e2e_http import RawConnection, exchange
+from e2e_outcomes import wait_for_outcome
 from e2e_server import Server
 
 H = b"Host: e2e\r\n"
@@ -113,3 +114,45 @@ def test_incomplete_head_times_out_with_408_and_close(limits_server) -> None:
         assert conn.closed_by_peer()
     assert 0.5 < waited < 10, f"408 came after {waited:.1f} s with --header-timeout 1"
     assert_still_serving(limits_server)
+
+
+def test_upload_stopped_at_the_limit_makes_the_pending_read_raise(limits_server) -> None:
+    # The app is reading when the undeclared body crosses --max-body-size 1024 (spec 6.2).
+    with RawConnection(limits_server.port) as conn:
+        conn.send(b"POST /read-body?tag=over-the-limit HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+                  + b"200\r\n" + b"a" * 512 + b"\r\n")
+        wait_for_outcome(limits_server.port, "over-the-limit", "reading")
+        conn.send((b"400\r\n" + b"b" * 1024 + b"\r\n") * 4 + b"0\r\n\r\n")
+        assert conn.read_response().status == 413
+    wait_for_outcome(limits_server.port, "over-the-limit", "ClientDisconnected")
+
+
+@pytest.fixture(scope="module")
+def timeouts_server(server_built: None, tmp_path_factory: pytest.TempPathFactory):
+    """One-second body and keep-alive timeouts."""
+    server = Server(tmp_path_factory.mktemp("timeouts") / "server.log",
+                    options=["--body-timeout", "1", "--keepalive-timeout", "1"]).start()
+    yield server
+    status = server.stop()
+    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"
+
+
+def test_stalled_body_times_out_with_408_and_close(timeouts_server) -> None:
+    with RawConnection(timeouts_server.port, timeout=15) as conn:
+        started = time.monotonic()
+        conn.send(b"POST /sha256 HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")
+        response = conn.read_response()
+        waited = time.monotonic() - started
+        assert response.status == 408
+        assert conn.closed_by_peer()
+    assert 0.5 < waited < 10, f"408 came after {waited:.1f} s with --body-timeout 1"
+
+
+def test_idle_keep_alive_connection_is_closed(timeouts_server) -> None:
+    with RawConnection(timeouts_server.port, timeout=15) as conn:
+        conn.send(b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+        assert conn.read_response().body == b"Hello, world!"
+        idle_since = time.monotonic()
+        assert conn.closed_by_peer(timeout=10)
+        idle = time.monotonic() - idle_since
+    assert 0.5 < idle < 10, f"closed after {idle:.1f} s idle with --keepalive-timeout 1"

@@ -90,3 +90,37 @@ def test_app_error_with_debug_shows_the_traceback(limits_server) -> None:
     response = get(limits_server, "/raise")
     assert response.status_code == 500
     assert "Traceback" in response.text and FAILURE_MARKER in response.text, response.text
+
+
+def test_app_error_after_the_head_ends_the_response_without_its_final_chunk(main_server) -> None:
+    from e2e_http import RawConnection
+
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET /fail-mid-body HTTP/1.1\r\nHost: e2e\r\n\r\n")
+        head = conn.read_head()
+        assert (head.status, head.header("transfer-encoding")) == (200, "chunked")
+        # A truncated body must never look complete: the connection ends before the last chunk.
+        with pytest.raises(ConnectionError):
+            conn.read_body(head)
+    wait_for("the traceback in the server log", lambda: main_server.log().count(FAILURE_MARKER) >= 1, timeout=10)
+    assert get(main_server, "/").text == "Hello, world!"
+
+
+@pytest.mark.parametrize("kind", ["value", "name"])
+def test_invalid_head_made_behind_the_api_never_reaches_the_wire(main_server, kind: str) -> None:
+    from e2e_http import RawConnection
+
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET /bad-head?kind=" + kind.encode() + b" HTTP/1.1\r\nHost: e2e\r\nConnection: close\r\n\r\n")
+        wire = b""
+        while True:
+            data = conn.sock.recv(65536)
+            if not data:
+                break
+            wire += data
+    status_line = wire.split(b"\r\n", 1)[0]
+    assert status_line.startswith(b"HTTP/1.1 500 "), wire
+    assert b"x-smuggled" not in wire.lower() and b"bad name" not in wire.lower(), wire
+    assert b"must not be sent" not in wire, wire
+    wait_for("the reason in the server log", lambda: "invalid response head" in main_server.log(), timeout=10)
+    assert get(main_server, "/").text == "Hello, world!"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import time
-from typing import AsyncIterator, Awaitable, Callable, Dict
+from typing import AsyncIterator, Awaitable, Callable, Dict, Optional
 from urllib.parse import parse_qs
 
-from wsging import Response
+from wsging import ClientDisconnected, Response
 
 # For the CLI tests: an attribute that exists but cannot be an application.
 NOT_CALLABLE = "this is not an application"
@@ -42,6 +43,8 @@ def _query_int(request, name: str, default: int) -> int:
 
 async def app(request) -> Response:
     handler = _routes.get(request.path)
+    if handler is None and request.path.startswith("/inspect/"):
+        handler = inspect  # any path below /inspect/, however it is spelled on the wire
     if handler is None:
         return Response("no such route\n", status=404)
     return await handler(request)
@@ -173,3 +176,189 @@ async def hints(request) -> Response:
     """103 Early Hints before the final response; the body says whether they went out."""
     sent = await request.asend_informational(103, [("link", "</style.css>; rel=preload; as=style")])
     return Response("hints sent" if sent else "hints not sent")
+
+
+# -- routes that report what the application saw, for the specification's MUST tests ----------
+
+# What routes observed, by the `tag` the test chose; read back through /outcome.
+_outcomes: Dict[str, str] = {}
+_releases: Dict[str, asyncio.Event] = {}
+
+
+def _tag(request) -> str:
+    values = parse_qs(request.query_string.decode("latin-1")).get("tag")
+    return values[0] if values else ""
+
+
+def _record(request, outcome: str) -> None:
+    _outcomes[_tag(request)] = outcome
+
+
+def _raw_pairs(headers) -> list:
+    return [[name.decode("latin-1"), value.decode("latin-1")] for name, value in headers.raw]
+
+
+@route("/outcome")
+async def outcome(request) -> Response:
+    """What the route that ran with this tag recorded, or 'none yet'."""
+    return Response(_outcomes.get(_tag(request), "none yet"))
+
+
+async def inspect(request) -> Response:
+    """The request exactly as the application received it, as JSON."""
+    names = ["response_trailers", "early_hints", "push", "websocket", "request_trailers"]
+    seen = {
+        "method": request.method,
+        "raw_path": request.raw_path.decode("latin-1"),
+        "path": request.path,
+        "query_string": request.query_string.decode("latin-1"),
+        "http_version": request.http_version,
+        "headers": _raw_pairs(request.headers),
+        "content_length": request.content_length,
+        "capabilities": [name for name in names if getattr(request.capabilities, name)],
+    }
+    return Response(json.dumps(seen), content_type="application/json")
+
+
+@route("/read-body")
+async def read_body(request) -> Response:
+    """Reads the whole body; records `reading`, then `complete N` or the error."""
+    _record(request, "reading")
+    try:
+        data = await request.body.aread()
+    except ClientDisconnected:
+        _record(request, "ClientDisconnected")
+        raise
+    trailers = request.body.trailers
+    seen = {
+        "length": len(data),
+        "trailers": None if trailers is None else _raw_pairs(trailers),
+        "headers": _raw_pairs(request.headers),
+    }
+    _record(request, f"complete {len(data)}")
+    return Response(json.dumps(seen), content_type="application/json")
+
+
+@route("/wait-disconnect")
+async def wait_disconnect(request) -> Response:
+    """Reads nothing and waits for the client to leave, then goes on working (never cancelled)."""
+    _record(request, "waiting")
+    try:
+        await asyncio.wait_for(request.wait_disconnected(), 60)
+        _record(request, f"disconnected={request.disconnected}")
+        await asyncio.sleep(0.01)
+        _record(request, f"disconnected={request.disconnected}, finished")
+    except asyncio.CancelledError:
+        _record(request, "cancelled")
+        raise
+    except asyncio.TimeoutError:
+        _record(request, "no disconnect within 60 s")
+    return Response("the client is gone; nobody reads this")
+
+
+@route("/endless")
+async def endless(request) -> Response:
+    """Streams until the client leaves; records how the body ended."""
+    _record(request, "streaming")
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"e" * 65536
+        except GeneratorExit:
+            _record(request, "GeneratorExit at yield")
+            raise
+
+    return Response(body(), headers=[("content-type", "application/octet-stream")])
+
+
+@route("/held-first-chunk")
+async def held_first_chunk(request) -> Response:
+    """A streamed response whose first chunk waits for /release with the same tag (at most 30 s)."""
+    release = _releases[_tag(request)] = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            await asyncio.wait_for(release.wait(), 30)
+            yield b"released"
+        except asyncio.TimeoutError:
+            yield b"never released"
+
+    return Response(body(), headers=[("x-head", "early")])
+
+
+@route("/release")
+async def release(request) -> Response:
+    event: Optional[asyncio.Event] = _releases.pop(_tag(request), None)
+    if event is None:
+        return Response("nothing to release", status=404)
+    event.set()
+    return Response("released")
+
+
+@route("/length-mismatch")
+async def length_mismatch(request) -> Response:
+    """Declares `declared` bytes of content-length and streams `actual` bytes."""
+    declared = _query_int(request, "declared", 10)
+    actual = _query_int(request, "actual", 5)
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(actual):
+            yield b"m"
+
+    return Response(body(), headers=[("content-length", str(declared))])
+
+
+@route("/fail-mid-body")
+async def fail_mid_body(request) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"first part"
+        raise RuntimeError(FAILURE_MARKER)
+
+    return Response(body())
+
+
+@route("/bad-head")
+async def bad_head(request) -> Response:
+    """A head made invalid behind the API's back, by appending to `headers.raw` directly."""
+    kind = parse_qs(request.query_string.decode("latin-1")).get("kind", ["value"])[0]
+    response = Response("must not be sent")
+    pair = (b"x-injected", b"a\r\nx-smuggled: 1") if kind == "value" else (b"bad name", b"v")
+    response.headers.raw.append(pair)  # type: ignore[attr-defined]
+    return response
+
+
+class _ProbeBody:
+    """A body that records whether the worker pulled from it and that it was closed."""
+
+    def __init__(self, request) -> None:
+        self.request = request
+        self.pulled = False
+
+    def __aiter__(self) -> "_ProbeBody":
+        return self
+
+    async def __anext__(self) -> bytes:
+        self.pulled = True
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        _record(self.request, "closed after pulling" if self.pulled else "closed, never pulled")
+
+
+@route("/bodiless")
+async def bodiless(request) -> Response:
+    """Answers `status` with a streamed body (none may be sent for HEAD, 204 and 304)."""
+    return Response(_ProbeBody(request), status=_query_int(request, "status", 200),
+                    headers=[("x-probe", "1")])
+
+
+async def app_with_failing_lifespan(request) -> Response:
+    return Response("never served: the lifespan fails")
+
+
+def _failing_lifespan():
+    raise RuntimeError("e2e-lifespan-failure")
+
+
+app_with_failing_lifespan.lifespan = _failing_lifespan  # type: ignore[attr-defined]

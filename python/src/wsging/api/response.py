@@ -121,8 +121,9 @@ class Response:
     def trailers(self) -> Union[MutableHeaders, Callable[[], HeadersInput], None]:
         return self._trailers
 
-    def resolve_trailers(self) -> Optional[RawHeaders]:
-        """The trailers as validated raw pairs, calling the callable form (after the body)."""
+    def _resolve_trailers(self) -> Optional[RawHeaders]:
+        """The trailers as validated raw pairs, calling the callable form (after the body).
+        Worker hosts call it even when the trailers cannot be sent (spec 7.6)."""
         trailers = self._trailers
         if trailers is None:
             return None

@@ -179,8 +179,10 @@ class Dispatcher:
         except Exception as exc:
             call_soon(self._failed_before_head, exchange, request, exc)
             return
-        if isinstance(response, Response) and (
-            response._kind == KIND_ITER or response._kind == KIND_FILE
+        if (
+            isinstance(response, Response)
+            and (response._kind == KIND_ITER or response._kind == KIND_FILE)
+            and not _bodiless(request, response)
         ):
             # This thread goes on pulling the body once the loop has sent the head (the
             # loop runs callbacks in order, so every chunk follows the head).
@@ -203,20 +205,25 @@ class Dispatcher:
             self._send_500(exchange, None)
             return
         kind = response._kind
+        bodiless = _bodiless(request, response)
         # A sync producer thread already owns the body and closes it when it stops.
-        owned_by_thread = in_thread and (kind == KIND_ITER or kind == KIND_FILE)
+        owned_by_thread = in_thread and (kind == KIND_ITER or kind == KIND_FILE) and not bodiless
         if exchange.stopped:
+            # The client left before the head (spec 11.2): the body is closed, never pulled.
             if not owned_by_thread:
-                _close_body(response)
+                self._discard_body(response)
             return
         try:
-            exchange.start(response)
+            exchange.start(response, bodiless)
         except Exception as exc:
             if not owned_by_thread:
-                _close_body(response)
+                self._discard_body(response)
             self._failed_before_head(exchange, request, exc)
             return
-        if kind == KIND_AITER:
+        if bodiless:
+            # RFC 9110 sections 9.3.2, 15.3.5, 15.4.5: no content; close without iterating.
+            self._discard_body(response)
+        elif kind == KIND_AITER:
             self._spawn(self._produce_async(exchange, request, response))
         elif (kind == KIND_ITER or kind == KIND_FILE) and not in_thread:
             self._pool.submit(self._produce_sync, exchange, request, response)
@@ -239,9 +246,7 @@ class Dispatcher:
                 try:
                     chunk = next(chunks)
                 except StopIteration:
-                    trailers = (
-                        response.resolve_trailers() if exchange.wants_trailers(response) else None
-                    )
+                    trailers = _final_trailers(exchange, response)
                     # Release the body's resources before the response is seen as complete.
                     closed = True
                     _close_body(response, chunks)
@@ -265,9 +270,7 @@ class Dispatcher:
                 try:
                     chunk = await chunks.__anext__()
                 except StopAsyncIteration:
-                    exchange.finish(
-                        response.resolve_trailers() if exchange.wants_trailers(response) else None
-                    )
+                    exchange.finish(_final_trailers(exchange, response))
                     break
                 data = as_bytes(chunk)
                 if data and not await exchange.send_async(data):
@@ -281,6 +284,15 @@ class Dispatcher:
                     await aclose()
                 except Exception:
                     logger.exception("error closing the response body")
+
+    def _discard_body(self, response: Response) -> None:
+        """On the loop: release a body that will not be sent, without pulling from it."""
+        if response._kind != KIND_AITER:
+            _close_body(response)
+            return
+        aclose = getattr(response._body, "aclose", None)
+        if aclose is not None:
+            self._spawn(_aclose(aclose))
 
     # -- failures ----------------------------------------------------------------------------
 
@@ -310,6 +322,27 @@ class Dispatcher:
             exc_info=exc,
         )
         exchange.reset(link.INTERNAL_ERROR)
+
+
+def _bodiless(request: Request, response: Response) -> bool:
+    """HEAD responses and 204, 304 carry no content (RFC 9110 sections 9.3.2, 6.4.1)."""
+    return response._status == 204 or response._status == 304 or request.method == "HEAD"
+
+
+def _final_trailers(exchange: Exchange, response: Response) -> Any:
+    """After the last chunk: the trailers to send, or None. A callable is called even when its
+    trailers are dropped, since it may release resources (spec 7.6)."""
+    if response._trailers is None:
+        return None
+    trailers = response._resolve_trailers()
+    return trailers if exchange.wants_trailers(response) else None
+
+
+async def _aclose(aclose: Callable[[], Any]) -> None:
+    try:
+        await aclose()
+    except Exception:
+        logger.exception("error closing the response body")
 
 
 def _file_chunks(file: Any, size: int) -> Iterator[Any]:

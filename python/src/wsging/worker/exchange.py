@@ -248,21 +248,29 @@ class Exchange:
     def wants_trailers(self, response: Response) -> bool:
         return response._trailers is not None and bool(self.capabilities & 0x01)
 
-    def start(self, response: Response) -> None:
-        """Send the head; for in-memory bodies (bytes, list) send the whole body too.
-        Raises before anything is sent when the head or that body is invalid."""
+    def start(self, response: Response, bodiless: bool = False) -> None:
+        """Send the head; for in-memory bodies (bytes, list) send the whole body too, and for a
+        `bodiless` response (HEAD, 204, 304) none at all. Raises before anything is sent when
+        the head or that body is invalid."""
         stream = self.stream
         kind = response._kind
-        wants_trailers = self.wants_trailers(response)
-        in_memory = kind == KIND_BYTES or kind == KIND_CHUNKS
-        if kind == KIND_BYTES:
+        in_memory = bodiless or kind == KIND_BYTES or kind == KIND_CHUNKS
+        if bodiless:
+            views = []
+        elif kind == KIND_BYTES:
             views = [memoryview(response._data)] if response._data else []
         elif kind == KIND_CHUNKS:
             views = [memoryview(as_bytes(chunk)) for chunk in response._body]  # type: ignore[union-attr]
         else:
             views = []
         # A body known to be in memory is complete already, so its trailers can be computed now.
-        trailers = response.resolve_trailers() if in_memory and wants_trailers else None
+        # A callable is called even when its trailers are dropped: it may release resources
+        # (spec 7.6); a bodiless response has no chunked coding to carry them.
+        trailers = None
+        if in_memory and response._trailers is not None:
+            trailers = response._resolve_trailers()
+            if bodiless or not self.wants_trailers(response):
+                trailers = None
         end = in_memory and not views and trailers is None
         head = link.encode_response(
             stream.id, response._status, response._headers._raw, link.END_STREAM if end else 0

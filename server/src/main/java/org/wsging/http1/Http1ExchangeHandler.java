@@ -536,11 +536,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             } catch (IllegalArgumentException e) {
-                // The worker sent what HTTP/1.1 cannot carry: a broken response, not the client's fault.
+                // The application produced a head HTTP/1.1 cannot carry (spec MUST-RESP-3): an
+                // application error, so 500 as for any other, never the broken head itself.
                 done = true;
                 resetStream(ResetCode.PROTOCOL_ERROR);
                 System.err.println("wsging: invalid response head from the application: " + e.getMessage());
-                answerError(HttpResponseStatus.BAD_GATEWAY, "invalid response from the application");
+                answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
                 return;
             }
             // RFC 9110 §6.4.1: no content for HEAD, 204 and 304.
