@@ -56,14 +56,18 @@ def java_home() -> Path:
 
 
 def _wsging_base() -> List[str]:
-    """The jar named by $BENCH_WSGING_JAR (to measure a given build), else the documented
-    launcher when it exists (it builds the jar when missing or stale), else the built jar."""
+    """The documented launcher when it exists: it builds the jar when missing or stale, or runs
+    the jar named by $BENCH_WSGING_JAR (to measure a given build); else that jar or the built
+    one, run directly."""
     chosen = os.environ.get("BENCH_WSGING_JAR")
-    if chosen:
-        return [str(java_home() / "bin" / "java"), "-jar", chosen]
     launcher = REPO_DIR / "wsging"
     if launcher.is_file() and os.access(launcher, os.X_OK):
+        if chosen:
+            # The launcher runs that jar with its usual JVM flags instead of building.
+            os.environ["WSGING_JAR"] = chosen
         return [str(launcher)]
+    if chosen:
+        return [str(java_home() / "bin" / "java"), "-jar", chosen]
     return [str(java_home() / "bin" / "java"), "-jar", str(SERVER_JAR)]
 
 
