@@ -1,7 +1,9 @@
 """The thread pool behind sync applications."""
 
+import asyncio
 import threading
 
+from wsging.worker import dispatch
 from wsging.worker.dispatch import ThreadPool
 
 
@@ -40,3 +42,61 @@ def test_threads_are_daemons():
     assert event.wait(10)
     assert seen == [True]
     pool.shutdown()
+
+
+def _run_on_loop(pool, submit_jobs, timeout=10):
+    """Submit from the loop's thread (as the worker does) and wait for the jobs' report."""
+    loop = asyncio.new_event_loop()
+    try:
+        pool.bind_loop(loop)
+
+        async def main():
+            finished = asyncio.Event()
+            submit_jobs(lambda: loop.call_soon_threadsafe(finished.set))
+            await asyncio.wait_for(finished.wait(), timeout)
+
+        loop.run_until_complete(main())
+    finally:
+        pool.shutdown()
+        loop.close()
+
+
+def test_jobs_that_wait_for_each_other_get_threads_with_a_loop_bound():
+    # One awake thread would take them one by one and wait at the barrier forever: the stall
+    # check must wake a thread for each queued job.
+    pool = ThreadPool(4, name="wsging-stall-check")
+    gate = threading.Barrier(3, timeout=10)
+    passed = []
+
+    def submit_jobs(report):
+        def job():
+            gate.wait()
+            passed.append(1)
+            if len(passed) == 3:
+                report()
+
+        for _ in range(3):
+            pool.submit(job)
+
+    _run_on_loop(pool, submit_jobs)
+    assert len(passed) == 3
+
+
+def test_a_burst_of_jobs_that_do_not_block_wakes_one_thread(monkeypatch):
+    monkeypatch.setattr(dispatch, "STALL_SECONDS", 60.0)  # no stall check during the test
+    pool = ThreadPool(8, name="wsging-burst-check")
+    threads = set()
+    count = []
+
+    def submit_jobs(report):
+        def job():
+            threads.add(threading.get_ident())
+            count.append(1)
+            if len(count) == 50:
+                report()
+
+        for _ in range(50):
+            pool.submit(job)
+
+    _run_on_loop(pool, submit_jobs)
+    assert len(threads) == 1

@@ -153,3 +153,21 @@ def test_header_value_longer_than_u16_cannot_be_encoded():
     with pytest.raises(LinkError) as info:
         link.encode_response(1, 200, [(b"x", b"v" * 70000)])
     assert info.value.side == "local"
+
+
+@pytest.mark.parametrize("body", [b"", b"hello", b"x" * 70000])
+def test_whole_response_is_a_response_then_one_data_end_stream(body):
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(body))]
+    data = link.encode_whole_response(7, 200, headers, body)
+    frames = link.FrameDecoder().feed(data)
+    if body:
+        assert data == link.encode_response(7, 200, headers) + link.encode_data(
+            7, body, link.END_STREAM
+        )
+        assert frames == [
+            link.ResponseFrame(7, 200, headers, 0),
+            link.DataFrame(7, body, link.END_STREAM),
+        ]
+    else:
+        assert data == link.encode_response(7, 200, headers, link.END_STREAM)
+        assert frames == [link.ResponseFrame(7, 200, headers, link.END_STREAM)]

@@ -955,3 +955,18 @@ def test_no_object_an_application_receives_exposes_the_connection():
     for obj in reached:
         assert not isinstance(obj, (socket.socket, asyncio.BaseTransport)), obj
         assert not hasattr(obj, "fileno") and not hasattr(obj, "get_extra_info"), obj
+
+
+@pytest.mark.parametrize("window", [7, 1000, 1 << 20])
+def test_sync_producer_output_is_intact_whatever_the_window(window):
+    # The producer thread runs ahead while the front end has credit and waits past it; every
+    # byte must arrive once and in order either way.
+    chunks = [bytes([65 + i % 26]) * (i % 50 + 1) for i in range(300)]
+
+    def app(request):
+        return Response(iter(chunks))
+
+    with TestClient(app, response_window=window, response_max_frame=64) as client:
+        response = client.get("/")
+    assert response.status == 200
+    assert response.body == b"".join(chunks)

@@ -57,6 +57,16 @@ class Body:
         self._pos = 0
         self._eof = False
 
+    @classmethod
+    def _of(cls, source: BodySource) -> "Body":
+        """A Body over `source`, without the argument handling of __init__ (worker hot path)."""
+        body = object.__new__(cls)
+        body._source = source
+        body._buf = b""
+        body._pos = 0
+        body._eof = False
+        return body
+
     @property
     def trailers(self) -> Optional[Headers]:
         """Trailers that ended the body (when the connection allows them), once read to the end."""

@@ -184,6 +184,14 @@ class MutableHeaders(Headers):
                 raise InvalidHeader(f"headers must be (name, value) pairs, got {pair!r}") from None
             raw.append((header_name(name), header_value(value, name)))
 
+    @classmethod
+    def _new(cls) -> "MutableHeaders":
+        """An empty instance, without the argument handling of __init__ (the Response path)."""
+        headers = cls.__new__(cls)
+        headers._raw = []
+        headers._index = None
+        return headers
+
     def _append_valid(self, name: bytes, value: bytes) -> None:
         """Append a pair already known to be valid (the fast path of Response)."""
         self._raw.append((name, value))

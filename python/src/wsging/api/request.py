@@ -215,3 +215,36 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self._method} {self._raw_path!r}>"
+
+
+def _link_request(
+    method: str,
+    raw_path: bytes,
+    query_string: bytes,
+    scheme: str,
+    http_version: str,
+    client: Optional[Address],
+    server: Optional[Address],
+    headers: Headers,
+    content_length: Optional[int],
+    capabilities: Capabilities,
+    body: Body,
+    channel: RequestChannel,
+) -> Request:
+    """A Request from values the worker has already checked (its per-request hot path: no
+    keyword handling, no isinstance tests)."""
+    request = object.__new__(Request)
+    request._method = method
+    request._raw_path = raw_path
+    request._path = None
+    request._query_string = query_string
+    request._scheme = scheme
+    request._http_version = http_version
+    request._client = client
+    request._server = server
+    request._headers = headers
+    request._content_length = content_length
+    request._capabilities = capabilities
+    request._body = body
+    request._channel = channel
+    return request

@@ -6,10 +6,10 @@ from __future__ import annotations
 import mimetypes
 import os
 import stat
-from typing import Any, AsyncIterable, Callable, Iterable, Optional, Union
+from typing import Any, AsyncIterable, Callable, Dict, Iterable, Optional, Union
 
 from .errors import InvalidStatus
-from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
+from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders, header_value
 
 __all__ = ["Response", "FileResponse", "ResponseBody", "TrailersInput"]
 
@@ -32,14 +32,43 @@ KIND_AITER = 3  # an async iterable: iterated on the event loop
 KIND_FILE = 4  # a binary file: read in chunks in a worker thread
 
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
-# RFC 9110 section 8.6: no Content-Length in 204 responses; a 304's would describe the
-# selected representation, which only the application knows.
-_NO_AUTO_LENGTH = (204, 304)
+# RFC 9110 section 8.6: no Content-Length is added to 204 responses; a 304's would describe
+# the selected representation, which only the application knows.
 
 
 def _check_status(status: int) -> None:
     if type(status) is not int or not 200 <= status <= 599:
         raise InvalidStatus(f"status must be an int in 200..599, got {status!r}")
+
+
+def _body_kind(body: Any) -> int:
+    """How a body that is neither bytes-like nor str is sent (or TypeError)."""
+    if hasattr(body, "__aiter__"):
+        return KIND_AITER
+    if hasattr(body, "read"):
+        return KIND_FILE
+    if isinstance(body, (list, tuple)):
+        return KIND_CHUNKS
+    if hasattr(body, "__iter__"):
+        return KIND_ITER
+    raise TypeError(
+        "response body must be bytes, str, an iterable, an async iterable or a binary "
+        f"file, not {type(body).__name__}"
+    )
+
+
+# Validated content-type values: applications pass the same few strings on every response.
+_CONTENT_TYPES: Dict[str, bytes] = {}
+_CONTENT_TYPES_MAX = 256
+
+
+def _content_type_value(content_type: str) -> bytes:
+    value = _CONTENT_TYPES.get(content_type)
+    if value is None:
+        value = header_value(content_type, "content-type")
+        if type(content_type) is str and len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+            _CONTENT_TYPES[content_type] = value
+    return value
 
 
 class Response:
@@ -56,54 +85,62 @@ class Response:
         content_type: Optional[str] = None,
         trailers: Optional[TrailersInput] = None,
     ) -> None:
-        _check_status(status)
+        # Every request builds one of these: the common cases (bytes or str body, no headers
+        # or a few) take the first branch of each test.
+        if type(status) is not int or not 200 <= status <= 599:
+            _check_status(status)
         self._status = status
-        self._headers = headers if type(headers) is MutableHeaders else MutableHeaders(headers)
+        if headers is None:
+            fresh = True  # nothing in the headers but what is added below: no lookups needed
+            self._headers = hdrs = MutableHeaders._new()
+        else:
+            fresh = False
+            hdrs = headers if type(headers) is MutableHeaders else MutableHeaders(headers)
+            self._headers = hdrs
         self._body = body
-        self._data = b""
         text = False
-        if isinstance(body, str):
+        self._data: bytes
+        if type(body) is bytes:
+            self._data = body
+            self._kind = KIND_BYTES
+        elif type(body) is str:
             self._data = body.encode("utf-8")
             self._kind = KIND_BYTES
             text = True
-        elif isinstance(body, bytes):
-            self._data = body
+        elif isinstance(body, str):
+            self._data = body.encode("utf-8")
             self._kind = KIND_BYTES
-        elif isinstance(body, (bytearray, memoryview)):
+            text = True
+        elif isinstance(body, (bytes, bytearray, memoryview)):
             self._data = bytes(body)
             self._kind = KIND_BYTES
-        elif hasattr(body, "__aiter__"):
-            self._kind = KIND_AITER
-        elif hasattr(body, "read"):
-            self._kind = KIND_FILE
-        elif isinstance(body, (list, tuple)):
-            self._kind = KIND_CHUNKS
-        elif hasattr(body, "__iter__"):
-            self._kind = KIND_ITER
         else:
-            raise TypeError(
-                "response body must be bytes, str, an iterable, an async iterable or a binary "
-                f"file, not {type(body).__name__}"
-            )
+            self._data = b""
+            self._kind = _body_kind(body)
         self._trailers: Union[MutableHeaders, Callable[[], HeadersInput], None]
         if trailers is None or callable(trailers):
             self._trailers = trailers
         else:
             self._trailers = MutableHeaders(trailers)
 
-        headers = self._headers
+        raw = hdrs._raw
         if content_type is not None:
-            headers.set("content-type", content_type)
-        elif text and (not headers._raw or "content-type" not in headers):
-            headers._append_valid(*_TEXT_PLAIN)
+            if fresh or not raw:
+                raw.append((b"content-type", _content_type_value(content_type)))
+            else:
+                hdrs.set("content-type", content_type)
+        elif text and (fresh or not raw or "content-type" not in hdrs):
+            raw.append(_TEXT_PLAIN)
         # A known length lets HTTP/1.1 skip chunked coding; with trailers it must stay chunked.
         if (
             self._kind == KIND_BYTES
             and self._trailers is None
-            and status not in _NO_AUTO_LENGTH
-            and (not headers._raw or "content-length" not in headers)
+            and status != 204
+            and status != 304
+            and (fresh or not raw or "content-length" not in hdrs)
         ):
-            headers._append_valid(b"content-length", str(len(self._data)).encode("ascii"))
+            raw.append((b"content-length", b"%d" % len(self._data)))
+        hdrs._index = None
 
     @property
     def status(self) -> int:

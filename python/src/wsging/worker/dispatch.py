@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import queue
 import sys
 import threading
 import traceback
 import types
-from typing import Any, Callable, Generator, Iterator, Optional, Set, Tuple
+from collections import deque
+from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Set, Tuple
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
@@ -25,7 +25,6 @@ __all__ = ["Dispatcher", "ThreadPool"]
 logger = logging.getLogger("wsging.worker")
 
 App = Callable[[Request], Any]
-_Job = Optional[Tuple[Callable[..., None], Tuple[Any, ...]]]
 
 # Run an async app's first step at once, without a Task: most handlers that answer from memory
 # finish there, saving a Task and a loop turn per request. The step runs in its own context,
@@ -52,50 +51,115 @@ def _resume(coro: Any, value: Any) -> Generator[Any, Any, Any]:
                 return stop.value
 
 
+# How long queued sync jobs may wait without any job starting before more threads are woken.
+# A sync application that answers from memory never stalls the pool, so one thread serves a
+# whole burst of requests with no thread switch between them; one that blocks (I/O, a lock, a
+# request waiting for another) stalls it, and then every queued job gets a thread.
+STALL_SECONDS = 0.001
+
+
 class ThreadPool:
-    """Threads for sync applications. Unlike concurrent.futures it makes no Future per call,
-    and its threads are daemons: a stuck application cannot keep a finished worker alive."""
+    """Threads for sync applications, woken sparingly.
+
+    Unlike concurrent.futures it makes no Future per call, its threads are daemons (a stuck
+    application cannot keep a finished worker alive), and it does not wake a thread per job:
+    with a loop bound (`bind_loop`), a job queued while a thread is awake waits for that thread,
+    unless no job has started for STALL_SECONDS, in which case the loop wakes threads for the
+    queued jobs. Waking threads one per job makes them queue for the GIL and switch contexts
+    for nothing when the application does not block. Without a loop, every job wakes a thread.
+    """
 
     def __init__(self, max_threads: int, name: str = "wsging-app") -> None:
         self._max_threads = max(1, max_threads)
         self._name = name
-        self._jobs: "queue.SimpleQueue[_Job]" = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
-        self._threads = 0
+        self._jobs: Deque[Tuple[Callable[..., None], Tuple[Any, ...]]] = deque()
         self._lock = threading.Lock()
+        self._parked: List[threading.Lock] = []  # each parked thread waits on its own lock
+        self._threads = 0
+        self._awake = 0  # threads not parked (running a job or looking for one)
+        self._started = 0  # jobs taken so far: the progress the stall check looks at
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stall_check_armed = False
+        self._closed = False
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on submit() is called on `loop`'s thread, which runs the stall check."""
+        self._loop = loop
 
     def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        self._jobs.put((fn, args))
-        if self._idle.acquire(blocking=False):
-            return
+        self._jobs.append((fn, args))
+        loop = self._loop
         with self._lock:
-            if self._threads < self._max_threads:
-                self._threads += 1
-                thread = threading.Thread(
-                    target=self._run, name=f"{self._name}-{self._threads}", daemon=True
-                )
-                thread.start()
+            if self._awake == 0 or loop is None:
+                self._wake_locked()
+                return
+        if not self._stall_check_armed:
+            self._stall_check_armed = True
+            loop.call_later(STALL_SECONDS, self._check_stall, self._started)
 
-    def _run(self) -> None:
+    def _wake_locked(self) -> bool:
+        """Unpark a thread, or start one; False when every thread is awake already."""
+        if self._parked:
+            self._awake += 1
+            self._parked.pop().release()
+            return True
+        if self._threads < self._max_threads:
+            self._threads += 1
+            self._awake += 1
+            wake = threading.Lock()
+            wake.acquire()
+            thread = threading.Thread(
+                target=self._run, args=(wake,), name=f"{self._name}-{self._threads}", daemon=True
+            )
+            thread.start()
+            return True
+        return False
+
+    def _check_stall(self, started_before: int) -> None:
+        """On the loop: jobs queued and none started since the check was armed: wake threads."""
+        self._stall_check_armed = False
+        jobs = self._jobs
+        if not jobs or self._loop is None:
+            return
+        if self._started == started_before:
+            with self._lock:
+                for _ in range(len(jobs)):
+                    if not self._wake_locked():
+                        break
+        self._stall_check_armed = True
+        self._loop.call_later(STALL_SECONDS, self._check_stall, self._started)
+
+    def _run(self, wake: threading.Lock) -> None:
         jobs = self._jobs
         while True:
-            job = jobs.get()
-            if job is None:
-                return
-            fn, args = job
+            try:
+                fn, args = jobs.popleft()
+            except IndexError:
+                with self._lock:
+                    if jobs:
+                        continue
+                    self._awake -= 1
+                    if self._closed:
+                        self._threads -= 1
+                        return
+                    self._parked.append(wake)
+                wake.acquire()  # until _wake_locked or shutdown releases it
+                continue
+            self._started += 1
             try:
                 fn(*args)
             except BaseException:  # pragma: no cover - jobs handle their own errors
                 logger.exception("unexpected error in a worker thread")
-            del job, fn, args
-            self._idle.release()
+            del fn, args
 
     def shutdown(self) -> None:
-        """Let idle threads end (busy ones end after their job)."""
+        """Let idle threads end (busy ones end after the queued jobs)."""
         with self._lock:
-            for _ in range(self._threads):
-                self._jobs.put(None)
-            self._threads = 0
+            self._closed = True
+            parked, self._parked = self._parked, []
+            for wake in parked:
+                self._awake += 1
+                wake.release()
 
 
 class Dispatcher:
@@ -114,6 +178,7 @@ class Dispatcher:
         self._is_async = is_async
         self._pool = pool
         self._loop = loop
+        pool.bind_loop(loop)
         self._debug = debug
         self._tasks: Set["asyncio.Task[None]"] = set()
         self.file_chunk_size = link.DEFAULT_MAX_FRAME
@@ -173,7 +238,7 @@ class Dispatcher:
         self._respond(exchange, request, response, in_thread=False)
 
     def _run_sync(self, exchange: Exchange, request: Request) -> None:
-        call_soon = self._loop.call_soon_threadsafe
+        call_soon = exchange.session.call_from_thread
         try:
             response = self._app(request)
         except Exception as exc:
@@ -231,9 +296,9 @@ class Dispatcher:
     # -- producing bodies --------------------------------------------------------------------
 
     def _produce_sync(self, exchange: Exchange, request: Request, response: Response) -> None:
-        """In a pool thread: pull chunks one at a time, each only after the previous one was
-        sent, so a slow client holds back the producer instead of filling memory."""
-        call_soon = self._loop.call_soon_threadsafe
+        """In a pool thread: pull chunks while the front end has credit for them (A.5), so a
+        slow client holds back the producer instead of filling memory."""
+        call_soon = exchange.session.call_from_thread
         body: Any = response._body
         chunks: Iterator[Any]
         if response._kind == KIND_FILE:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Deque, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Exchange", "SessionPort"]
 
+# Bodies below this size are copied into the frame that carries them; larger ones are not.
+_JOIN_LIMIT = 16 * 1024
+
 
 class SessionPort(Protocol):
     """What an exchange needs from the link session it belongs to."""
@@ -36,6 +39,8 @@ class SessionPort(Protocol):
     writing_paused: bool
 
     def write(self, data: "Buffer") -> None: ...
+
+    def call_from_thread(self, fn: Callable[..., object], *args: Any) -> None: ...
 
     def resume_later(self, exchange: "Exchange") -> None: ...
 
@@ -65,7 +70,10 @@ class Exchange:
         "_pending",
         "_end_marked",
         "_end_trailers",
-        "_drained_event",
+        "_sync_producer",
+        "_inflight",
+        "_drain_wanted",
+        "_drain_lock",
         "_drain_waiter",
         "stopped",
     )
@@ -97,7 +105,12 @@ class Exchange:
         self._pending: Deque[memoryview] = deque()
         self._end_marked = False
         self._end_trailers: Optional[RawHeaders] = None
-        self._drained_event: Optional[threading.Event] = None
+        # A producer thread hands chunks over without waiting while the bytes not yet sent fit
+        # the front end's window; past it, it waits on _drain_lock until they are all sent.
+        self._sync_producer = False
+        self._inflight = 0  # bytes handed over by the producer thread, not yet sent
+        self._drain_wanted = False
+        self._drain_lock: Optional[threading.Lock] = None
         self._drain_waiter: Optional["asyncio.Future[None]"] = None
         self.stopped = False  # the response must not advance any more (reset or complete)
 
@@ -166,7 +179,7 @@ class Exchange:
             if on_loop:
                 self.session.loop.call_soon(self._grant)
             else:
-                self.session.loop.call_soon_threadsafe(self._grant)
+                self.session.call_from_thread(self._grant)
 
     def take(self) -> Optional[bytes]:
         """Thread-safe: the next body chunk, None at the end; blocks the calling thread."""
@@ -229,7 +242,7 @@ class Exchange:
         if self._disconnected or self.stream.head_sent:
             return False
         # FIFO with the response head the same thread submits later.
-        self.session.loop.call_soon_threadsafe(self._informational, status, headers)
+        self.session.call_from_thread(self._informational, status, headers)
         return True
 
     async def asend_informational(self, status: int, headers: RawHeaders) -> bool:
@@ -254,6 +267,26 @@ class Exchange:
         the head or that body is invalid."""
         stream = self.stream
         kind = response._kind
+        if kind == KIND_BYTES and response._trailers is None:
+            # The common case: the head and the whole body in one write when the body fits the
+            # front end's window and frame size (A.5), which a fresh stream's window usually does.
+            data = b"" if bodiless else response._data
+            size = len(data)
+            if size <= stream.send_window and size <= self.session.peer_max_frame:
+                stream.send_whole(size)
+                if size < _JOIN_LIMIT:
+                    frame = link.encode_whole_response(
+                        stream.id, response._status, response._headers._raw, data
+                    )
+                    self.session.write(frame)
+                else:  # a large body is not copied into the frame, the write takes it as is
+                    self.session.write(
+                        link.encode_response(stream.id, response._status, response._headers._raw)
+                        + link.frame_header(size, link.DATA, link.END_STREAM, stream.id)
+                    )
+                    self.session.write(data)
+                self._completed()
+                return
         in_memory = bodiless or kind == KIND_BYTES or kind == KIND_CHUNKS
         if bodiless:
             views = []
@@ -317,13 +350,17 @@ class Exchange:
         pending = self._pending
         write = session.write
         max_frame = session.peer_max_frame
+        sent = 0
+        blocked = False
         while pending:
             window = stream.send_window
             if window <= 0:
-                return  # the front end's next WINDOW pumps again
+                blocked = True  # the front end's next WINDOW pumps again
+                break
             if session.writing_paused:
                 session.resume_later(self)
-                return
+                blocked = True
+                break
             view = pending[0]
             size = len(view)
             if size > window or size > max_frame:
@@ -340,6 +377,12 @@ class Exchange:
             if end:
                 self._completed()
                 return
+            sent += size
+        if sent and self._sync_producer:
+            with self._lock:
+                self._inflight -= sent
+        if blocked:
+            return
         self._signal_drained()
         if self._end_marked:
             trailers = self._end_trailers
@@ -353,9 +396,12 @@ class Exchange:
             self._completed()
 
     def _signal_drained(self) -> None:
-        event = self._drained_event
-        if event is not None:
-            event.set()
+        if self._sync_producer:
+            with self._lock:
+                if self._drain_wanted and (self.stopped or self._inflight <= 0):
+                    self._drain_wanted = False
+                    assert self._drain_lock is not None
+                    self._drain_lock.release()
         waiter = self._drain_waiter
         if waiter is not None:
             self._drain_waiter = None
@@ -364,15 +410,18 @@ class Exchange:
 
     def _completed(self) -> None:
         self.stopped = True
-        self._pending.clear()
+        if self._pending:
+            self._pending.clear()
         self._signal_drained()
-        waiters, self._disconnect_waiters = self._disconnect_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        if self._disconnect_waiters:
+            waiters, self._disconnect_waiters = self._disconnect_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
         # Whoever still reads the body learns it is gone instead of waiting forever (A.4: late
-        # DATA for a complete stream is dropped).
-        self._fail_body("the response is complete; the rest of the request body was dropped")
+        # DATA for a complete stream is dropped). _body_ended only changes on this thread.
+        if not self._body_ended:
+            self._fail_body("the response is complete; the rest of the request body was dropped")
         self.session.stream_completed(self)
 
     def reset(self, code: int) -> None:
@@ -395,14 +444,26 @@ class Exchange:
     # == response: producer side ============================================================
 
     def send_sync(self, chunk: bytes) -> bool:
-        """Thread-safe: hand `chunk` to the loop and block until it was sent (the front end's
-        window admitted it). False when the stream stopped: the producer must stop too."""
-        event = self._drained_event
-        if event is None:
-            event = self._drained_event = threading.Event()
-        event.clear()
-        self.session.loop.call_soon_threadsafe(self.push, chunk)
-        event.wait()
+        """Thread-safe: hand `chunk` to the loop; block only while the bytes handed over and
+        not yet sent exceed the front end's window (A.5), so a slow client holds back the
+        producer with bounded memory. False when the stream stopped: the producer must stop."""
+        drain: Optional[threading.Lock] = None
+        with self._lock:
+            if self.stopped:
+                return False
+            self._sync_producer = True
+            self._inflight += len(chunk)
+            wait = self._inflight > self.stream.send_window
+            if wait:
+                drain = self._drain_lock
+                if drain is None:
+                    drain = self._drain_lock = threading.Lock()
+                    drain.acquire()
+                self._drain_wanted = True
+        self.session.call_from_thread(self.push, chunk)
+        if wait:
+            assert drain is not None
+            drain.acquire()  # released by the loop once everything handed over was sent
         return not self.stopped
 
     async def send_async(self, chunk: bytes) -> bool:

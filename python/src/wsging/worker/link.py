@@ -8,7 +8,7 @@ tested alone against spec/link-vectors.json, the vectors the Java codec is held 
 from __future__ import annotations
 
 import struct
-from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import LOCAL, LinkError
 
@@ -26,6 +26,7 @@ __all__ = [
     "PingFrame",
     "GoawayFrame",
     "encode",
+    "encode_whole_response",
 ]
 
 VERSION = 1
@@ -198,16 +199,6 @@ def _read_fields(p: bytes, o: int) -> Tuple[Fields, int]:
     return fields, o
 
 
-def _read_str8(p: bytes, o: int) -> Tuple[bytes, int]:
-    size = p[o]
-    return p[o + 1 : o + 1 + size], o + 1 + size
-
-
-def _read_str16(p: bytes, o: int) -> Tuple[bytes, int]:
-    (size,) = _U16.unpack_from(p, o)
-    return p[o + 2 : o + 2 + size], o + 2 + size
-
-
 def _decode_hello(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     version, count = _U16U16.unpack_from(p, 0)
     settings = tuple(_SETTING.unpack_from(p, 4 + 6 * i) for i in range(count))
@@ -215,17 +206,30 @@ def _decode_hello(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
 
 
 def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    # Runs once per request: the str8/str16 reads are written out instead of called.
     version = _HTTP_VERSIONS.get(p[0])
     if version is None:
         raise _error(f"REQUEST with unknown HTTP version byte 0x{p[0]:02x}")
-    scheme, o = _read_str8(p, 1)
-    method, o = _read_str8(p, o)
-    path, o = _read_str16(p, o)
-    query, o = _read_str16(p, o)
-    client_host, o = _read_str8(p, o)
-    (client_port,) = _U16.unpack_from(p, o)
-    server_host, o = _read_str8(p, o + 2)
-    (server_port,) = _U16.unpack_from(p, o)
+    unpack = _U16.unpack_from
+    o = 2 + p[1]
+    scheme = p[2:o]
+    n = p[o]
+    method = p[o + 1 : o + 1 + n]
+    o += 1 + n
+    (n,) = unpack(p, o)
+    path = p[o + 2 : o + 2 + n]
+    o += 2 + n
+    (n,) = unpack(p, o)
+    query = p[o + 2 : o + 2 + n]
+    o += 2 + n
+    n = p[o]
+    client_host = p[o + 1 : o + 1 + n]
+    o += 1 + n
+    (client_port,) = unpack(p, o)
+    n = p[o + 2]
+    server_host = p[o + 3 : o + 3 + n]
+    o += 3 + n
+    (server_port,) = unpack(p, o)
     content_length, capabilities = _CONTENT_CAPS.unpack_from(p, o + 2)
     headers, o = _read_fields(p, o + 14)
     frame = RequestFrame(
@@ -295,7 +299,7 @@ def _decode_goaway(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
 
 
 _LINK_TYPES = frozenset((HELLO, PING, GOAWAY))
-_DECODERS = {
+_DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
     REQUEST: _decode_request,
     DATA: _decode_data,
@@ -326,6 +330,16 @@ def decode_payload(ftype: int, flags: int, stream: int, payload: bytes) -> Optio
     decoder = _DECODERS.get(ftype)
     if decoder is None:
         return None
+    return _decode_checked(decoder, ftype, flags, stream, payload)
+
+
+def _decode_checked(
+    decoder: Callable[[int, int, bytes], Tuple[Frame, int]],
+    ftype: int,
+    flags: int,
+    stream: int,
+    payload: bytes,
+) -> Frame:
     if (stream == 0) != (ftype in _LINK_TYPES):
         raise _error(f"{_NAMES[ftype]} frame on stream {stream}")
     try:
@@ -356,26 +370,39 @@ class FrameDecoder:
     def feed(self, data: bytes) -> List[Frame]:
         """The frames completed by `data` (raises LinkError on a malformed one)."""
         buffer = self._buffer
+        source: Union[bytes, bytearray]
         if buffer:
             buffer += data
-            source: Union[bytes, bytearray] = buffer
+            source = buffer
         else:
             source = data
         frames: List[Frame] = []
+        append = frames.append
         size = len(source)
         pos = 0
-        with memoryview(source) as view:
-            while size - pos >= HEADER_SIZE:
-                length, ftype, flags, stream = _FRAME_HEADER.unpack_from(view, pos)
-                if length > MAX_LENGTH:
-                    raise _error(f"frame length {length} exceeds {MAX_LENGTH}")
-                end = pos + HEADER_SIZE + length
-                if end > size:
-                    break
-                frame = decode_payload(ftype, flags, stream, bytes(view[pos + HEADER_SIZE : end]))
-                pos = end
-                if frame is not None:
-                    frames.append(frame)
+        unpack_header = _FRAME_HEADER.unpack_from
+        decoders = _DECODERS
+        is_bytes = type(source) is bytes
+        while size - pos >= HEADER_SIZE:
+            length, ftype, flags, stream = unpack_header(source, pos)
+            if length > MAX_LENGTH:
+                raise _error(f"frame length {length} exceeds {MAX_LENGTH}")
+            start = pos + HEADER_SIZE
+            end = start + length
+            if end > size:
+                break
+            pos = end
+            decoder = decoders.get(ftype)
+            if decoder is None:
+                continue  # unknown frame types are ignored (A.8)
+            # Slicing bytes copies once; a bytearray slice must become bytes too.
+            payload = source[start:end] if is_bytes else bytes(source[start:end])
+            if TYPE_CHECKING:  # tells mypy what the slice above is; never runs
+                assert isinstance(payload, bytes)
+            if decoder is _decode_data and stream:
+                append(DataFrame(stream, payload, flags))  # the most frequent frame, inline
+            else:
+                append(_decode_checked(decoder, ftype, flags, stream, payload))
         if buffer:
             del buffer[:pos]
         elif pos < size:
@@ -397,10 +424,36 @@ def _encode_fields(fields: Sequence[Tuple[bytes, bytes]]) -> List[bytes]:
         for name, value in fields:
             parts += (pack(len(name)), name, pack(len(value)), value)
     except struct.error:
-        raise LinkError(
-            "a header name or value is longer than 65535 bytes", code=0, side=LOCAL
-        ) from None
+        raise _too_long() from None
     return parts
+
+
+def _too_long() -> LinkError:
+    return LinkError("a header name or value is longer than 65535 bytes", code=0, side=LOCAL)
+
+
+def encode_whole_response(
+    stream: int, status: int, headers: Sequence[Tuple[bytes, bytes]], body: bytes
+) -> bytes:
+    """RESPONSE, then the whole body in one DATA END_STREAM frame (or RESPONSE END_STREAM when
+    `body` is empty), as one bytes object: the common small response costs one write. The
+    caller checks that `body` fits the peer's window and MAX_FRAME."""
+    pack = _U16.pack
+    parts = [b"", _U16U16.pack(status, len(headers))]
+    size = 4
+    try:
+        for name, value in headers:
+            parts += (pack(len(name)), name, pack(len(value)), value)
+            size += 4 + len(name) + len(value)
+    except struct.error:
+        raise _too_long() from None
+    if body:
+        parts[0] = _FRAME_HEADER.pack(size, RESPONSE, 0, stream)
+        parts.append(_FRAME_HEADER.pack(len(body), DATA, END_STREAM, stream))
+        parts.append(body)
+    else:
+        parts[0] = _FRAME_HEADER.pack(size, RESPONSE, END_STREAM, stream)
+    return b"".join(parts)
 
 
 def _frame(ftype: int, flags: int, stream: int, parts: List[bytes]) -> bytes:

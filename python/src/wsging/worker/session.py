@@ -10,12 +10,13 @@ import asyncio
 import logging
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Union
 
 from ..api.body import Body
 from ..api.capabilities import Capabilities
 from ..api.headers import Headers
-from ..api.request import Request
+from ..api.request import _link_request
 from . import link
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
@@ -60,7 +61,30 @@ _FRAME_TYPES = {
     link.GoawayFrame: link.GOAWAY,
 }
 
+# LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
+_MOVES_BY_CLASS: Dict[Tuple[str, type], str] = {
+    (state, cls): move
+    for cls, ftype in _FRAME_TYPES.items()
+    for (state, t), move in LINK_MOVES.items()
+    if t == ftype
+}
+
 DEFAULT_INITIAL_WINDOW = 256 * 1024
+# From this size on a piece of output is handed to the transport as it is, not joined.
+_LARGE_WRITE = 16 * 1024
+
+# Methods, schemes and addresses repeat from request to request: decode each once.
+_TEXTS: Dict[bytes, str] = {}
+_TEXTS_MAX = 1024
+
+
+def _text(raw: bytes) -> str:
+    text = _TEXTS.get(raw)
+    if text is None:
+        text = raw.decode("latin-1")
+        if len(_TEXTS) < _TEXTS_MAX:
+            _TEXTS[raw] = text
+    return text
 
 
 class WorkerSession(asyncio.Protocol):
@@ -93,8 +117,11 @@ class WorkerSession(asyncio.Protocol):
         self._transport: Optional[asyncio.BaseTransport] = None
         self._out: List[Union[bytes, memoryview]] = []
         self._flush_scheduled = False
+        self._out_large = False  # _out holds a piece worth writing without a copy
         self._streams: Dict[int, Exchange] = {}
         self._paused: Set[Exchange] = set()
+        self._inbox: Deque[Tuple[Callable[..., object], Tuple[Any, ...]]] = deque()
+        self._inbox_wake_pending = False
         self._handlers: Dict[type, Callable[[Any], None]] = {
             link.HelloFrame: self._on_hello,
             link.RequestFrame: self._on_request,
@@ -132,7 +159,7 @@ class WorkerSession(asyncio.Protocol):
             for frame in frames:
                 if self.state is CLOSED:
                     return
-                move = LINK_MOVES.get((self.state, _FRAME_TYPES[type(frame)]))
+                move = _MOVES_BY_CLASS.get((self.state, type(frame)))
                 if move is None:
                     raise LinkError(
                         f"{type(frame).__name__} not allowed while the link is {self.state}",
@@ -170,6 +197,8 @@ class WorkerSession(asyncio.Protocol):
 
     def write(self, data: Union[bytes, memoryview]) -> None:
         self._out.append(data)
+        if len(data) >= _LARGE_WRITE:
+            self._out_large = True
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.loop.call_soon(self._flush)
@@ -180,10 +209,41 @@ class WorkerSession(asyncio.Protocol):
         if not out:
             return
         self._out = []
+        large, self._out_large = self._out_large, False
         transport = self._transport
         if transport is None or transport.is_closing():
             return
-        transport.write(out[0] if len(out) == 1 else b"".join(out))  # type: ignore[attr-defined]
+        if len(out) == 1:
+            transport.write(out[0])  # type: ignore[attr-defined]
+        elif large:
+            # Body chunks go to the socket from where they are (one vectored write), instead
+            # of being copied into one buffer first.
+            transport.writelines(out)  # type: ignore[attr-defined]
+        else:
+            transport.write(b"".join(out))  # type: ignore[attr-defined]
+
+    # -- calls from application threads ------------------------------------------------------
+
+    def call_from_thread(self, fn: Callable[..., object], *args: Any) -> None:
+        """Thread-safe: run fn(*args) on the loop, after every call made before it (FIFO).
+        Calls that arrive while the loop has not run yet share one wake-up: a burst of
+        responses from application threads costs the loop one turn, not one per response."""
+        self._inbox.append((fn, args))
+        if not self._inbox_wake_pending:
+            self._inbox_wake_pending = True
+            self.loop.call_soon_threadsafe(self._run_inbox)
+
+    def _run_inbox(self) -> None:
+        # Clear the flag before draining: a call appended after the last popleft() below was
+        # appended after this line too, so its caller sees False and wakes the loop again.
+        self._inbox_wake_pending = False
+        inbox = self._inbox
+        while inbox:
+            fn, args = inbox.popleft()
+            try:
+                fn(*args)
+            except Exception:
+                logger.exception("error in a call from an application thread")
 
     def resume_later(self, exchange: Exchange) -> None:
         self._paused.add(exchange)
@@ -237,23 +297,20 @@ class WorkerSession(asyncio.Protocol):
             self, stream, expect_continue=expect_continue, capabilities=frame.capabilities
         )
         self._streams[stream_id] = exchange
-        request = Request(
-            frame.method.decode("latin-1"),
+        content_length = frame.content_length
+        request = _link_request(
+            _text(frame.method),
             frame.path,
-            query_string=frame.query,
-            scheme=frame.scheme.decode("latin-1"),
-            http_version=frame.http_version,
-            client=(frame.client_host.decode("latin-1"), frame.client_port)
-            if frame.client_host
-            else None,
-            server=(frame.server_host.decode("latin-1"), frame.server_port)
-            if frame.server_host
-            else None,
-            headers=Headers(frame.headers),
-            content_length=frame.content_length if frame.content_length >= 0 else None,
-            capabilities=Capabilities.from_bits(frame.capabilities),
-            body=Body(exchange),
-            channel=exchange,
+            frame.query,
+            _text(frame.scheme),
+            frame.http_version,
+            (_text(frame.client_host), frame.client_port) if frame.client_host else None,
+            (_text(frame.server_host), frame.server_port) if frame.server_host else None,
+            Headers(frame.headers),
+            content_length if content_length >= 0 else None,
+            Capabilities.from_bits(frame.capabilities),
+            Body._of(exchange),
+            exchange,
         )
         self._dispatcher.start(exchange, request)
 

@@ -137,6 +137,22 @@ class Stream:
     def send_head(self, end: bool) -> None:
         self._send(SEND_HEAD_END if end else SEND_HEAD)
 
+    def send_whole(self, size: int) -> None:
+        """RESPONSE then one DATA END_STREAM of `size` bytes; RESPONSE END_STREAM when 0."""
+        if size > self.send_window:
+            raise StreamError(
+                f"cannot send {size} bytes on stream {self.id}: window is {self.send_window}",
+                stream_id=self.id,
+                code=INTERNAL_ERROR,
+                side=LOCAL,
+            )
+        if size:
+            self._send(SEND_HEAD)
+            self._send(SEND_DATA_END)
+            self.send_window -= size
+        else:
+            self._send(SEND_HEAD_END)
+
     def send_data(self, size: int, end: bool) -> None:
         if size > self.send_window:
             raise StreamError(

@@ -68,7 +68,7 @@ public final class Main {
 
     private static int serve(ServerConfig config, PrintStream err) throws InterruptedException {
         ServerTransport transport = ServerTransport.best();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(transport.ioHandlerFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
         WorkerPool pool = config.ceiling() ? null : new WorkerPool(config.workers(), group);
         WorkerDispatcher dispatcher = pool != null ? pool : new CeilingDispatcher();
         Consumer<String> accessLog = config.logging().accessLog() ? AccessLogWriter.toStandardOutput() : null;

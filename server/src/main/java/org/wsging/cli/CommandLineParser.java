@@ -140,6 +140,7 @@ public final class CommandLineParser {
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
+        t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
         return t;
     }
@@ -222,6 +223,7 @@ public final class CommandLineParser {
         Duration queueTimeout = Duration.ofSeconds(30);
         Duration gracefulTimeout = Duration.ofSeconds(30);
         boolean ceiling;
+        int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
         ServerConfig build(String app) throws CommandLineException {
             Path dir = (appDir == null ? workingDirectory : workingDirectory.resolve(appDir))
@@ -249,7 +251,7 @@ public final class CommandLineParser {
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));
-            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling);
+            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads);
         }
     }
 }

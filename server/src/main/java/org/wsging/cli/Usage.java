@@ -30,6 +30,8 @@ final class Usage {
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)
               --graceful-timeout S    on SIGTERM/SIGINT, seconds for in-flight requests (default 30)
+              --io-threads N          event-loop threads for connections and worker links
+                                      (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,
                                       without starting Python
               --help                  show this text

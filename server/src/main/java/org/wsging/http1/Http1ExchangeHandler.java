@@ -46,9 +46,13 @@ import org.wsging.exchange.WorkerStream;
 /**
  * Connects HTTP/1.x requests to worker streams: the last handler of the pipeline.
  *
- * <p>Requests are served one at a time, in arrival order, so responses leave in request order
- * (RFC 9112 §9.3.2). A request received while another is being served waits in {@link #backlog}
- * and the connection stops reading until it is served, which bounds read-ahead to one socket read.
+ * <p>Responses leave one at a time, in request order (RFC 9112 §9.3.2). A request received while
+ * another is being answered waits in {@link #backlog}. A pipelined GET or HEAD without a body is
+ * complete when it arrives and safe to run early (RFC 9110 §9.2.1), so it is handed to a worker
+ * at once (up to {@link #MAX_EARLY} of them): a pipelined batch then reaches the worker, and its
+ * answers the client, in one write each. Its response events are held until its turn. Any other
+ * request waits unstarted, and the connection stops reading while one does (or when
+ * {@link #MAX_EARLY} run early), which bounds read-ahead to one socket read.
  *
  * <p>Flow control: request body goes to the worker only within the credit it granted
  * ({@link ExchangeListener#onRequestWindow}); while out of credit the channel stops reading, so a
@@ -63,6 +67,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** After a final answer on a connection to close, how long input is still read and dropped,
      * so that the kernel does not answer late client bytes with a reset that destroys the answer. */
     static final long LINGER_MILLIS = 2000;
+    /** Pipelined requests started before their turn, at most; each may hold up to the worker's
+     * initial window of response body until its turn comes. */
+    static final int MAX_EARLY = 16;
 
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
@@ -82,6 +89,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private boolean shuttingDown;
     private boolean flushScheduled;
     private boolean autoRead = true;
+    /** Exchanges in {@link #backlog} started ahead of their turn. */
+    private int early;
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher) {
         this(dispatcher, "http");
@@ -119,10 +128,20 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             } else {
                 backlog.add(request);
                 inboundOpen = true;
+                if (announcesNoBody(request)) {
+                    // The decoder hands on its (empty) end right after it: decide about reading
+                    // then, rather than stop and restart reading for each pipelined GET.
+                    serveBacklog();
+                    return;
+                }
             }
         } else if (msg instanceof HttpContent content) {
-            if (msg instanceof LastHttpContent) {
+            if (msg instanceof LastHttpContent last) {
                 inboundOpen = false;
+                if (startEarly(last)) {
+                    updateAutoRead();
+                    return;
+                }
             }
             if (backlog.isEmpty()) {
                 route(content);
@@ -134,6 +153,47 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         serveBacklog();
         updateAutoRead();
+    }
+
+    /**
+     * Starts the bodiless safe request waiting at the end of the backlog, whose end
+     * ({@code last}, empty) just arrived, instead of keeping it waiting for its turn.
+     */
+    private boolean startEarly(LastHttpContent last) {
+        // RFC 9112 §9.3.2: pipelined requests may run in parallel only if they all have safe
+        // methods; so the one being answered and every one ahead of this must be safe (and those
+        // ahead are, when all of them run early).
+        if (early >= MAX_EARLY || closing || shuttingDown || last.content().isReadable()
+                || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
+                || (current != null && !current.safe)
+                || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
+                || !isSafe(request)) {
+            return false;
+        }
+        Exchange exchange = new Exchange(request);
+        if (!exchange.requestEndSent) {
+            return false; // it announced a body after all (an empty chunked one): keep it simple
+        }
+        backlog.pollLast();
+        last.release();
+        exchange.early = true;
+        exchange.requestComplete = true;
+        backlog.add(exchange);
+        early++;
+        exchange.open();
+        return true;
+    }
+
+    /** No Content-Length above zero and no Transfer-Encoding: the head is the whole request. */
+    private static boolean announcesNoBody(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        return !h.contains(HttpHeaderNames.TRANSFER_ENCODING) && HttpUtil.getContentLength(request, 0L) == 0;
+    }
+
+    /** GET and HEAD: safe (RFC 9110 §9.2.1) and, without a body, complete when their head is. */
+    private static boolean isSafe(HttpRequest request) {
+        HttpMethod method = request.method();
+        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
     }
 
     /** A guard refused a request, or a timeout expired: answer it in its turn and close. */
@@ -201,6 +261,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 answerRejection(rejection);
                 return;
             }
+            if (next instanceof Exchange started) {
+                early--;
+                current = started;
+                started.takeTurn();
+                continue;
+            }
             start((HttpRequest) next);
         }
         if (!closing && shuttingDown && current == null && !draining) {
@@ -261,8 +327,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void releaseBacklog() {
         Object o;
         while ((o = backlog.poll()) != null) {
-            ReferenceCountUtil.release(o);
+            if (o instanceof Exchange started) {
+                started.abandon();
+            } else {
+                ReferenceCountUtil.release(o);
+            }
         }
+        early = 0;
     }
 
     /** Reads only while the request being served wants body or nothing waits its turn. */
@@ -270,8 +341,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         boolean want;
         if (closing) {
             want = true; // input is read and dropped until the close
-        } else if (!backlog.isEmpty()) {
-            want = false;
+        } else if (backlog.size() > early || early >= MAX_EARLY) {
+            want = false; // a request waits unstarted, or enough run early
         } else if (draining) {
             want = true;
         } else if (current != null && !current.requestComplete && !current.requestEndSent) {
@@ -285,15 +356,19 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Flushes once the event loop has handled its current I/O: responses produced in one turn
+     * (pipelined ones, or several arriving from a worker in one read) leave in one write. */
     private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
-            ctx.executor().execute(() -> {
-                flushScheduled = false;
-                ctx.flush();
-            });
+            ctx.executor().execute(flushTask);
         }
     }
+
+    private final Runnable flushTask = () -> {
+        flushScheduled = false;
+        ctx.flush();
+    };
 
     /** Closes after {@code last} is written: half-close, then read and drop input for a while. */
     private void closeGracefully(ChannelFuture last) {
@@ -332,8 +407,15 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private final boolean clientKeepAlive;
         private final boolean trailersAccepted;
         private final boolean expectContinue;
+        /** GET or HEAD: pipelined safe requests may run while it does. */
+        final boolean safe;
         private WorkerStream stream;
         private ResetCode resetWhenOpened;
+        /** Started before its turn: listener events are held in {@link #held} until then. */
+        boolean early;
+        private ArrayDeque<Runnable> held;
+        private ArrayDeque<ByteBuf> heldData;
+        private boolean heldEnd;
 
         // request body
         boolean requestComplete;
@@ -358,6 +440,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             HttpHeaders h = request.headers();
             this.http10 = !request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
             this.isHead = HttpMethod.HEAD.equals(request.method());
+            this.safe = isSafe(request);
             this.clientKeepAlive = HttpUtil.isKeepAlive(request);
             // RFC 9110 §10.1.4: "TE: trailers" says the client accepts trailer fields.
             this.trailersAccepted = !http10 && !isHead && h.containsValue(HttpHeaderNames.TE, TRAILERS, true);
@@ -425,6 +508,48 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             return current == this && !done;
         }
 
+        /** Keeps a listener event of an exchange started early until its turn. */
+        private void hold(Runnable event, ByteBuf data, boolean terminal) {
+            if (held == null) {
+                held = new ArrayDeque<>(4);
+            }
+            held.add(event);
+            if (data != null) {
+                if (heldData == null) {
+                    heldData = new ArrayDeque<>(2);
+                }
+                heldData.add(data);
+            }
+            heldEnd |= terminal;
+        }
+
+        /** Its turn has come: the held events happen now, in the order they arrived. */
+        void takeTurn() {
+            early = false;
+            heldData = null; // the events below take over the buffers
+            ArrayDeque<Runnable> events = held;
+            held = null;
+            if (events != null) {
+                for (Runnable event : events) {
+                    event.run();
+                }
+            }
+        }
+
+        /** Started early, but its turn will never come (the connection ends first). */
+        void abandon() {
+            early = false;
+            done = true;
+            held = null;
+            if (heldData != null) {
+                heldData.forEach(ByteBuf::release);
+                heldData = null;
+            }
+            if (!heldEnd) {
+                resetStream(ResetCode.CANCEL);
+            }
+        }
+
         boolean wantsBody() {
             return pending.isEmpty() && credit > 0;
         }
@@ -481,6 +606,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onRequestWindow(int increment) {
+            if (early) {
+                hold(() -> onRequestWindow(increment), null, false);
+                return;
+            }
             if (!live()) {
                 return;
             }
@@ -501,6 +630,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onInformational(int status, List<Header> headers) {
+            if (early) {
+                hold(() -> onInformational(status, headers), null, false);
+                return;
+            }
             // 1xx are not defined for HTTP/1.0 (RFC 9110 §15.2); 100 and 101 are the server's own.
             if (!live() || headSent || http10 || status == 100 || status == 101 || status < 100 || status > 199) {
                 return;
@@ -519,6 +652,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onResponse(int status, List<Header> headers, boolean endStream) {
+            if (early) {
+                hold(() -> onResponse(status, headers, endStream), null, endStream);
+                return;
+            }
             if (!live() || headSent) {
                 return;
             }
@@ -575,6 +712,11 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onData(ByteBuf data, boolean endStream) {
+            if (early) {
+                boolean last = endStream; // the parameter changes below
+                hold(() -> onData(data, last), data, last);
+                return;
+            }
             if (!live() || !headSent) {
                 data.release();
                 return;
@@ -620,6 +762,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onTrailers(List<Header> trailers) {
+            if (early) {
+                hold(() -> onTrailers(trailers), null, true);
+                return;
+            }
             if (!live() || !headSent) {
                 return;
             }
@@ -643,6 +789,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onReset(ResetCode code) {
+            if (early) {
+                hold(() -> onReset(code), null, true);
+                return;
+            }
             if (!live()) {
                 return;
             }
@@ -657,6 +807,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onFailure(StreamFailure failure) {
+            if (early) {
+                hold(() -> onFailure(failure), null, true);
+                return;
+            }
             if (!live()) {
                 return;
             }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ByteProcessor;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -23,6 +24,8 @@ import java.util.function.Consumer;
 final class Http1RequestDecoder extends HttpRequestDecoder {
 
     private final RequestHeadScanner scanner = new RequestHeadScanner();
+    /** Feeds the scanner; stops at the byte that ends the head or breaks it. */
+    private final ByteProcessor scannerFeed = b -> scanner.feed(b & 0xff);
     private final Consumer<HttpRequest> onRequest;
     /** True between messages and while the head is being received: bytes are scanned. */
     private boolean inHead = true;
@@ -48,7 +51,7 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
                 headStartSignalled = true;
                 ctx.fireUserEventTriggered(RequestHeadStarted.INSTANCE);
             }
-            int end = scanner.scan(buffer::getByte, buffer.readerIndex() + scannedAhead, buffer.writerIndex());
+            int end = scan(buffer, buffer.readerIndex() + scannedAhead, buffer.writerIndex());
             if (end == -2) {
                 out.add(malformed(scanner.failure()));
                 discarding = true;
@@ -81,6 +84,18 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
                 scanner.reset();
             }
         }
+    }
+
+    /** {@link RequestHeadScanner#scan} over a ByteBuf without a bounds and liveness check per byte. */
+    private int scan(ByteBuf buffer, int from, int to) {
+        if (from >= to) {
+            return RequestHeadScanner.NEED_MORE;
+        }
+        int stop = buffer.forEachByte(from, to - from, scannerFeed);
+        if (stop < 0) {
+            return RequestHeadScanner.NEED_MORE;
+        }
+        return scanner.failed() ? -2 : stop + 1;
     }
 
     @Override

@@ -46,15 +46,26 @@ final class RequestHeadScanner {
      */
     int scan(ByteSource bytes, int from, int to) {
         for (int i = from; i < to; i++) {
-            state = next(state, bytes.get(i) & 0xff);
-            if (state == State.DONE) {
-                return i + 1;
-            }
-            if (state == State.FAILED) {
-                return -2;
+            if (!feed(bytes.get(i) & 0xff)) {
+                return state == State.DONE ? i + 1 : -2;
             }
         }
         return NEED_MORE;
+    }
+
+    /**
+     * Scans one more byte (0-255).
+     *
+     * @return true while the head goes on; false once this byte ended it or broke it
+     *         ({@link #failed()} tells which)
+     */
+    boolean feed(int b) {
+        state = next(state, b);
+        return state != State.DONE && state != State.FAILED;
+    }
+
+    boolean failed() {
+        return state == State.FAILED;
     }
 
     String failure() {

@@ -8,9 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,14 +50,26 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         void onClosed(WorkerLink link);
     }
 
+    /** DATA payloads up to this size are copied into the frame batch rather than written alone. */
+    static final int COPY_LIMIT = 1024;
+    private static final int BATCH_CAPACITY = 4096;
+
     private final LinkSettings settings;
     private final Owner owner;
-    private final IntObjectHashMap<LinkStream> streams = new IntObjectHashMap<>();
+    private final StreamTable streams = new StreamTable();
     /** Streams open or reserved; the pool reserves from any thread, so this one is atomic. */
     private final AtomicInteger reserved = new AtomicInteger();
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
     private ChannelHandlerContext ctx;
+    private EventLoop loop;
+    /** Frames written since the last flush, encoded back to back (see {@link #write}); or null. */
+    private ByteBuf batch;
+    private boolean flushScheduled;
+    private final Runnable scheduledFlush = () -> {
+        flushScheduled = false;
+        flush();
+    };
     private LinkState state = LinkState.AWAIT_HELLO;
     private volatile boolean accepting;
     private int nextStreamId = 1;
@@ -103,7 +113,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     }
 
     EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
+        return loop;
     }
 
     /** Completes once the link drains (GOAWAY either way, or closed) with no stream left. */
@@ -154,11 +164,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         EventLoop loop = eventLoop();
         if (loop.inEventLoop()) {
             doSendData(s, data, endStream);
-            flush();
+            flushSoon();
         } else {
             loop.execute(() -> {
                 doSendData(s, data, endStream);
-                flush();
+                flushSoon();
             });
         }
     }
@@ -239,12 +249,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             id = id == Integer.MAX_VALUE ? 1 : id + 1;
         }
         nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
-        ByteBuf request = ctx.alloc().ioBuffer();
         try {
-            FrameCodec.encode(new Frame.Request(id, s.head), request);
+            FrameCodec.encode(new Frame.Request(id, s.head), batch());
         } catch (IllegalArgumentException e) {
-            // A field too long for the link (the front end's limits should make this impossible).
-            request.release();
+            // A field too long for the link (the front end's limits should make this impossible);
+            // encode() left the batch as it was.
             LOG.log(System.Logger.Level.WARNING, "request cannot be sent to a worker: " + e.getMessage());
             s.done = true;
             LinkStream.releasePending(pending);
@@ -257,8 +266,6 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         s.requestWindow = s.head.expectContinue() ? 0 : workerInitialWindow;
         s.responseWindow = settings.initialWindow();
         streams.put(id, s);
-        ctx.write(request, ctx.voidPromise());
-        flushPending = true;
         if (s.head.hasBody() && !s.head.expectContinue() && workerInitialWindow > 0) {
             s.deliverRequestWindow((int) Math.min(workerInitialWindow, Integer.MAX_VALUE));
         }
@@ -269,7 +276,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
                 doSendTrailers(s, t.trailers());
             }
         }
-        flush();
+        flushSoon();
     }
 
     private void doSendData(LinkStream s, ByteBuf data, boolean endStream) {
@@ -299,7 +306,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         }
         s.requestEnded = true;
         write(new Frame.Trailers(s.id, trailers));
-        flush();
+        flushSoon();
     }
 
     private void doGrant(LinkStream s, int increment) {
@@ -308,7 +315,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         }
         s.responseWindow += increment;
         write(new Frame.Window(s.id, increment));
-        flush();
+        flushSoon();
     }
 
     private void doReset(LinkStream s, ResetCode code) {
@@ -316,7 +323,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             return;
         }
         write(new Frame.Reset(s.id, code.code));
-        flush();
+        flushSoon();
         complete(s);
     }
 
@@ -325,6 +332,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.loop = ctx.channel().eventLoop();
     }
 
     @Override
@@ -388,7 +396,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         state = state.to(LinkState.OPEN);
         accepting = true;
         long interval = settings.pingInterval().toNanos();
-        pingTask = ctx.channel().eventLoop().scheduleAtFixedRate(this::pingTick, interval, interval, TimeUnit.NANOSECONDS);
+        pingTask = loop.scheduleAtFixedRate(this::pingTick, interval, interval, TimeUnit.NANOSECONDS);
         owner.onHello(this);
     }
 
@@ -558,9 +566,10 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private void linkError(String message) {
         LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid + ") broke the link: " + message);
         if (state != LinkState.CLOSED && ctx.channel().isActive()) {
-            flushPending = false;
-            ctx.writeAndFlush(new Frame.GoAway(LinkProtocolException.PROTOCOL_ERROR, message))
-                    .addListener(ChannelFutureListener.CLOSE);
+            write(new Frame.GoAway(LinkProtocolException.PROTOCOL_ERROR, message));
+            ByteBuf last = batch;
+            batch = null;
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();
         }
@@ -589,8 +598,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (pingTask != null) {
             pingTask.cancel(false);
         }
-        List<LinkStream> open = new ArrayList<>(streams.values());
-        streams.clear();
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
+        List<LinkStream> open = streams.removeAll();
         for (LinkStream s : open) {
             s.done = true;
             reserved.decrementAndGet();
@@ -603,15 +615,61 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /**
+     * Encodes {@code frame} into the batch of frames that leaves at the next flush. Small frames
+     * of many streams written in one event-loop turn thus cost one buffer, one outbound-buffer
+     * entry and one write system call. A DATA payload larger than {@link #COPY_LIMIT} is not
+     * copied: the batch so far is written, then the payload buffer itself.
+     */
     private void write(Frame frame) {
-        ctx.write(frame, ctx.voidPromise());
-        flushPending = true;
+        ByteBuf out = batch();
+        if (frame instanceof Frame.Data d && d.data().readableBytes() > COPY_LIMIT) {
+            ByteBuf data = d.data();
+            FrameCodec.writeHeader(out, DATA, d.endStream() ? FLAG_END_STREAM : 0, d.streamId(), data.readableBytes());
+            batch = null;
+            ctx.write(out, ctx.voidPromise());
+            ctx.write(data, ctx.voidPromise());
+            flushPending = true;
+            return;
+        }
+        try {
+            FrameCodec.encode(frame, out);
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
     }
 
+    private ByteBuf batch() {
+        if (batch == null) {
+            batch = ctx.alloc().ioBuffer(BATCH_CAPACITY);
+        }
+        return batch;
+    }
+
+    /** Writes out the batch now (the link's own reads end with this, and link-level frames). */
     private void flush() {
-        if (flushPending) {
+        ByteBuf out = batch;
+        boolean pending = flushPending;
+        if (out != null) {
+            batch = null;
+            ctx.write(out, ctx.voidPromise());
+            pending = true;
+        }
+        if (pending) {
             flushPending = false;
             ctx.flush();
+        }
+    }
+
+    /**
+     * Flushes once the event loop has handled its current batch of I/O: the requests that every
+     * connection read in this turn share one write to the worker, and the worker reads them in
+     * one go. The flush runs as a task, which Netty runs right after the ready channels.
+     */
+    private void flushSoon() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            loop.execute(scheduledFlush);
         }
     }
 }

@@ -132,7 +132,7 @@ public final class WorkerPool implements WorkerDispatcher {
             return stream;
         }
         if (queue.isEmpty()) {
-            WorkerLink link = reserve();
+            WorkerLink link = reserve(executor);
             if (link != null) {
                 link.bind(stream);
                 return stream;
@@ -167,7 +167,8 @@ public final class WorkerPool implements WorkerDispatcher {
      */
     private void drain() {
         while (!queue.isEmpty()) {
-            WorkerLink link = reserve();
+            LinkStream first = queue.peekFirst();
+            WorkerLink link = reserve(first != null ? first.executor : null);
             if (link == null) {
                 return;
             }
@@ -181,25 +182,46 @@ public final class WorkerPool implements WorkerDispatcher {
         }
     }
 
-    /** The least-loaded live worker that has a free stream slot, with the slot taken; or null. */
-    private WorkerLink reserve() {
+    /**
+     * A live worker with a free stream slot, with the slot taken; or null. The least-loaded one,
+     * except that a worker whose link runs on the caller's event loop is preferred while its load
+     * is close to the least: then the stream's frames and events are plain calls on one thread,
+     * not tasks handed between threads (the largest cost per request when they differ).
+     */
+    private WorkerLink reserve(EventExecutor caller) {
         for (;;) {
             WorkerLink best = null;
+            WorkerLink local = null;
             int bestLoad = Integer.MAX_VALUE;
+            int localLoad = Integer.MAX_VALUE;
             for (WorkerLink link : live) {
                 int load = link.load();
-                if (link.accepting() && load < link.maxStreams() && load < bestLoad) {
+                if (!link.accepting() || load >= link.maxStreams()) {
+                    continue;
+                }
+                if (load < bestLoad) {
                     best = link;
                     bestLoad = load;
+                }
+                if (load < localLoad && link.eventLoop() == caller) {
+                    local = link;
+                    localLoad = load;
                 }
             }
             if (best == null) {
                 return null;
             }
-            if (best.tryReserve()) {
-                return best;
+            WorkerLink chosen = local != null && localLoad - bestLoad <= localitySlack(bestLoad) ? local : best;
+            if (chosen.tryReserve()) {
+                return chosen;
             }
         }
+    }
+
+    /** How many more streams a same-loop worker may run than the least-loaded one and still be
+     * chosen: a little, so that locality never leaves a worker idle while another queues work. */
+    static int localitySlack(int leastLoad) {
+        return 2 + leastLoad / 4;
     }
 
     private void failQueued() {

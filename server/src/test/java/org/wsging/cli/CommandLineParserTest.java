@@ -70,6 +70,15 @@ class CommandLineParserTest {
         assertEquals(Duration.ofSeconds(30), c.http1().timeouts().body());
         assertFalse(c.logging().accessLog());
         assertFalse(c.ceiling());
+        assertEquals(ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors()), c.ioThreads());
+    }
+
+    @Test
+    void ioThreadsDefaultToHalfTheCores() {
+        assertEquals(1, ServerConfig.defaultIoThreads(1));
+        assertEquals(1, ServerConfig.defaultIoThreads(2));
+        assertEquals(1, ServerConfig.defaultIoThreads(3));
+        assertEquals(4, ServerConfig.defaultIoThreads(8));
     }
 
     @Test
@@ -80,7 +89,7 @@ class CommandLineParserTest {
                 "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
                 "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
                 "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
-                "--ceiling");
+                "--io-threads", "3", "--ceiling");
         assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
         assertEquals(4, c.workers().count());
         assertEquals(8, c.workers().threads());
@@ -98,6 +107,7 @@ class CommandLineParserTest {
         assertEquals(Duration.ofSeconds(5), c.workers().queueTimeout());
         assertEquals(Duration.ofSeconds(6), c.workers().gracefulTimeout());
         assertTrue(c.ceiling());
+        assertEquals(3, c.ioThreads());
     }
 
     @Test
@@ -131,6 +141,7 @@ class CommandLineParserTest {
         assertTrue(error("serve", "a:b", "--workers").contains("needs a value"));
         assertTrue(error("serve", "a:b", "--workers", "two").contains("--workers: expected a whole number"));
         assertTrue(error("serve", "a:b", "--workers", "0").contains("--workers"));
+        assertTrue(error("serve", "a:b", "--io-threads", "0").contains("--io-threads"));
         assertTrue(error("serve", "a:b", "--max-body-size", "-1").contains("--max-body-size"));
         assertTrue(error("serve", "a:b", "--header-timeout", "0").contains("positive number of seconds"));
         assertTrue(error("serve", "a:b", "--body-timeout", "soon").contains("--body-timeout"));

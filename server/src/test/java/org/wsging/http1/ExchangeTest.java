@@ -184,9 +184,9 @@ class ExchangeTest {
     void headKeepsContentLengthAndSendsNoBody() {
         var t = new Http1TestChannel();
         t.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
-        assertEquals("HEAD", t.dispatcher.last().head.method());
-        t.respond(200, "hello", "content-length", "5");
-        t.respond(200, "world", "content-length", "5");
+        assertEquals("HEAD", t.dispatcher.streams.get(0).head.method());
+        t.respond(t.dispatcher.streams.get(0), 200, "hello", "content-length", "5");
+        t.respond(t.dispatcher.streams.get(1), 200, "world", "content-length", "5");
         String out = t.received();
         var rs = Http1TestChannel.parse(out, true, false);
         assertEquals(2, rs.size(), out);
@@ -212,22 +212,92 @@ class ExchangeTest {
     }
 
     @Test
-    void pipelinedRequestsAreAnsweredInOrderWithBoundedReadAhead() {
+    void pipelinedGetsRunEarlyButAreAnsweredInOrder() {
         var t = new Http1TestChannel();
-        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
-        assertEquals(1, t.dispatcher.streams.size(), "one request at a time");
+        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(3, t.dispatcher.streams.size(), "bodiless GET and HEAD go to the worker at once");
+        assertTrue(t.autoRead(), "nothing waits unstarted: keep reading");
+        FakeStream first = t.dispatcher.streams.get(0);
+        FakeStream second = t.dispatcher.streams.get(1);
+        FakeStream third = t.dispatcher.streams.get(2);
+        // The later answers come first: they are held until their turn.
+        third.listener.onResponse(200, Http1TestChannel.headers("content-length", "5"), false);
+        third.listener.onData(t.data("three"), true);
+        second.listener.onResponse(200, List.of(), false); // chunked
+        second.listener.onData(t.data("two"), false);
+        assertEquals("", t.received(), "nothing overtakes the first response");
+        first.listener.onResponse(200, Http1TestChannel.headers("content-length", "3"), false);
+        first.listener.onData(t.data("one"), true);
+        var responses = Http1TestChannel.parse(t.received(), false, false, true);
+        assertEquals(List.of("one", "two"), responses.stream().map(Http1TestChannel.Response::body).toList());
+        assertFalse(responses.get(1).complete(), "the second response is still streaming");
+        assertEquals(3, second.responseCredit, "credit for what reached the client");
+        second.listener.onData(t.data("!"), true);
+        String rest = t.received();
+        String lastChunk = "1\r\n!\r\n0\r\n\r\n";
+        assertTrue(rest.startsWith(lastChunk), "the second response ends: " + rest);
+        var head = Http1TestChannel.parse(rest.substring(lastChunk.length()), true);
+        assertEquals(1, head.size(), "then the held HEAD answer, without its body");
+        assertEquals("5", head.get(0).header("content-length"));
+        assertEquals("/1", first.head.rawPath());
+        assertEquals("/3", third.head.rawPath());
+        assertTrue(t.open());
+        t.finish();
+    }
+
+    @Test
+    void pipelinedRequestsWithBodiesWaitTheirTurnWithBoundedReadAhead() {
+        var t = new Http1TestChannel();
+        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+                + "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(1, t.dispatcher.streams.size(), "a request with a body is not started early, nor what follows");
         assertFalse(t.autoRead(), "stops reading while requests wait");
-        FakeStream first = t.dispatcher.last();
         t.respond(200, "one", "content-length", "3");
         assertEquals(2, t.dispatcher.streams.size());
         assertEquals("/2", t.dispatcher.last().head.rawPath());
+        t.dispatcher.last().listener.onRequestWindow(10);
+        assertEquals("x", t.dispatcher.last().bodyText());
         t.respond(200, "two", "content-length", "3");
         assertEquals("/3", t.dispatcher.last().head.rawPath());
         assertTrue(t.autoRead());
         t.respond(200, "three", "content-length", "5");
         var bodies = Http1TestChannel.parse(t.received()).stream().map(Http1TestChannel.Response::body).toList();
         assertEquals(List.of("one", "two", "three"), bodies);
-        assertEquals("/1", first.head.rawPath());
+        t.finish();
+    }
+
+    @Test
+    void readAheadStopsAtTheEarlyLimit() {
+        var t = new Http1TestChannel();
+        String get = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        t.send(get.repeat(Http1ExchangeHandler.MAX_EARLY + 3));
+        assertEquals(Http1ExchangeHandler.MAX_EARLY + 1, t.dispatcher.streams.size(),
+                "the one being answered and MAX_EARLY more");
+        assertFalse(t.autoRead());
+        for (int i = 0; i < Http1ExchangeHandler.MAX_EARLY + 3; i++) {
+            t.dispatcher.streams.get(i).listener.onResponse(200, Http1TestChannel.headers("content-length", "1"), false);
+            t.dispatcher.streams.get(i).listener.onData(t.data("x"), true);
+        }
+        assertEquals(Http1ExchangeHandler.MAX_EARLY + 3, Http1TestChannel.parse(t.received()).size());
+        assertTrue(t.autoRead());
+        t.finish();
+    }
+
+    @Test
+    void earlyExchangesAreCancelledWhenTheConnectionEnds() {
+        var t = new Http1TestChannel();
+        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        FakeStream second = t.dispatcher.streams.get(1);
+        FakeStream third = t.dispatcher.streams.get(2);
+        third.listener.onResponse(200, Http1TestChannel.headers("content-length", "5"), false);
+        third.listener.onData(t.data("three"), true); // held, then released unsent
+        FakeStream first = t.dispatcher.streams.get(0);
+        first.listener.onResponse(200, Http1TestChannel.headers("content-length", "3", "connection", "close"), false);
+        first.listener.onData(t.data("one"), true);
+        assertEquals(ResetCode.CANCEL, second.reset, "its answer will never be read");
+        assertEquals(null, third.reset, "it had ended already");
+        assertEquals(1, Http1TestChannel.parse(t.received()).size());
         t.finish();
     }
 
@@ -454,12 +524,13 @@ class ExchangeTest {
     }
 
     @Test
-    void invalidResponseHeaderIs502() {
+    void invalidResponseHeaderIs500() {
         var t = new Http1TestChannel();
         t.send(GET);
         FakeStream s = t.dispatcher.last();
         s.listener.onResponse(200, Http1TestChannel.headers("bad name", "x"), true);
-        assertEquals(List.of(502), Http1TestChannel.statuses(t.received()));
+        // Spec MUST-RESP-3: an application error like any other, so 500 (never the broken head).
+        assertEquals(List.of(500), Http1TestChannel.statuses(t.received()));
         assertEquals(ResetCode.PROTOCOL_ERROR, s.reset);
         t.finish();
     }

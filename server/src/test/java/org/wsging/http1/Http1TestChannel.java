@@ -69,7 +69,11 @@ final class Http1TestChannel {
     }
 
     void respond(int status, String body, String... headerPairs) {
-        FakeDispatcher.FakeStream s = dispatcher.last();
+        respond(dispatcher.last(), status, body, headerPairs);
+    }
+
+    /** Answers the stream {@code s} (pipelined GETs run early: the last stream is not always the one). */
+    void respond(FakeDispatcher.FakeStream s, int status, String body, String... headerPairs) {
         s.listener.onResponse(status, headers(headerPairs), false);
         s.listener.onData(data(body), true);
         channel.runPendingTasks();

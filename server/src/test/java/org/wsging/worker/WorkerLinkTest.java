@@ -94,6 +94,7 @@ class WorkerLinkTest {
 
     /** The next frame the link wrote, or null. */
     private Frame sent() {
+        ch.runPendingTasks(); // the link flushes frames written outside its reads in a task
         ByteBuf all = Unpooled.buffer();
         for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
             all.writeBytes(b);

@@ -145,12 +145,19 @@ public final class FrameCodec {
         return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
     }
 
-    /** Appends {@code frame} with its header to {@code out}. DATA is written with its payload copied;
+    /** Appends {@code frame} with its header to {@code out}; on failure {@code out} is left as it
+     * was. DATA is written with its payload copied;
      * {@link FrameEncoder} avoids that copy by writing the header alone (see {@link #writeHeader}). */
     public static void encode(Frame frame, ByteBuf out) {
         int start = out.writerIndex();
         out.writeZero(HEADER_SIZE);
-        int flags = encodePayload(frame, out);
+        int flags;
+        try {
+            flags = encodePayload(frame, out);
+        } catch (RuntimeException e) {
+            out.writerIndex(start); // a frame is written whole or not at all: out may hold others
+            throw e;
+        }
         int length = out.writerIndex() - start - HEADER_SIZE;
         if (length > MAX_PAYLOAD) {
             out.writerIndex(start);
