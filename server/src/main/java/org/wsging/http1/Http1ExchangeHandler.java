@@ -23,9 +23,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,6 +93,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private boolean autoRead = true;
     /** Exchanges in {@link #backlog} started ahead of their turn. */
     private int early;
+    /** The connection's addresses as the link carries them; null until first needed. */
+    private InetSocketAddress clientAddress;
+    private InetSocketAddress serverAddress;
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher) {
         this(dispatcher, "http");
@@ -182,6 +187,31 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         early++;
         exchange.open();
         return true;
+    }
+
+    private InetSocketAddress clientAddress() {
+        if (clientAddress == null) {
+            clientAddress = literal(ctx.channel().remoteAddress());
+        }
+        return clientAddress;
+    }
+
+    private InetSocketAddress serverAddress() {
+        if (serverAddress == null) {
+            serverAddress = literal(ctx.channel().localAddress());
+        }
+        return serverAddress;
+    }
+
+    /**
+     * The address with its host as a literal (RFC 5952 form for IPv6), the form the worker link
+     * carries: worked out once per connection rather than formatted for every request.
+     */
+    private static InetSocketAddress literal(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress inet) || inet.isUnresolved() || inet.getAddress() == null) {
+            return address instanceof InetSocketAddress inet ? inet : null;
+        }
+        return InetSocketAddress.createUnresolved(NetUtil.toAddressString(inet.getAddress()), inet.getPort());
     }
 
     /** No Content-Length above zero and no Transfer-Encoding: the head is the whole request. */
@@ -495,8 +525,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     request.method().name(),
                     target.rawPath(),
                     target.rawQuery(),
-                    ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null,
-                    ctx.channel().localAddress() instanceof InetSocketAddress a ? a : null,
+                    clientAddress(),
+                    serverAddress(),
                     length,
                     capabilities,
                     List.copyOf(headers),

@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.wsging.config.Http1Config;
 
@@ -25,6 +25,10 @@ import org.wsging.config.Http1Config;
  * While the server itself stops reading (autoRead off: the application has not asked for more
  * body, or a pipelined request waits its turn) the head and body clocks pause. A read request
  * ({@link #read}) counts as progress, so a pause never eats into the client's time.
+ *
+ * <p>Each clock is a {@link Clock}: starting or moving it only sets a deadline, and its one
+ * scheduled task re-arms itself when it finds the deadline moved. A connection that serves many
+ * requests thus schedules and cancels nothing per request (that showed in profiles).
  */
 public final class Http1TimeoutHandler extends ChannelDuplexHandler {
 
@@ -33,11 +37,9 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     private final long bodyNanos;
 
     private ChannelHandlerContext ctx;
-    private Future<?> headTimer;
-    private Future<?> idleTimer;
-    private Future<?> bodyTimer;
-    private long headStarted;
-    private long lastBodyProgress;
+    private final Clock headClock = new Clock(this::headClockRang);
+    private final Clock idleClock = new Clock(this::idleClockRang);
+    private final Clock bodyClock = new Clock(this::bodyClockRang);
     private boolean bodyOpen;
     private boolean finalResponseOpen;
     private long requests;
@@ -54,14 +56,14 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         if (ctx.channel().isActive()) {
-            startHeadClock();
+            headClock.start(headNanos);
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (headTimer == null && !expired) {
-            startHeadClock();
+        if (!headClock.running() && !expired) {
+            headClock.start(headNanos);
         }
         super.channelActive(ctx);
     }
@@ -80,9 +82,9 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == RequestHeadStarted.INSTANCE) {
-            idleTimer = cancel(idleTimer);
-            if (headTimer == null) {
-                startHeadClock();
+            idleClock.stop();
+            if (!headClock.running() && !expired) {
+                headClock.start(headNanos);
             }
         }
         super.userEventTriggered(ctx, evt);
@@ -91,21 +93,19 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof HttpRequest) {
-            headTimer = cancel(headTimer);
-            idleTimer = cancel(idleTimer);
+            headClock.stop();
+            idleClock.stop();
             requests++;
             if (!(msg instanceof LastHttpContent)) {
                 bodyOpen = true;
-                lastBodyProgress = now();
-                if (bodyTimer == null) {
-                    bodyTimer = schedule(this::bodyClockRang, bodyNanos);
-                }
+                bodyClock.start(bodyNanos);
             }
         } else if (msg instanceof HttpContent) {
-            lastBodyProgress = now();
             if (msg instanceof LastHttpContent) {
                 bodyOpen = false;
-                bodyTimer = cancel(bodyTimer);
+                bodyClock.stop();
+            } else {
+                bodyClock.start(bodyNanos); // progress
             }
         }
         super.channelRead(ctx, msg);
@@ -114,7 +114,9 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void read(ChannelHandlerContext ctx) throws Exception {
         // The server asks for more: the time the client has starts now.
-        lastBodyProgress = now();
+        if (bodyClock.running()) {
+            bodyClock.start(bodyNanos);
+        }
         super.read(ctx);
     }
 
@@ -126,45 +128,34 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent && finalResponseOpen) {
             finalResponseOpen = false;
             responses++;
-            if (responses >= requests && headTimer == null && !bodyOpen && !expired) {
-                idleTimer = cancel(idleTimer);
-                idleTimer = schedule(this::idleClockRang, idleNanos);
+            if (responses >= requests && !headClock.running() && !bodyOpen && !expired) {
+                idleClock.start(idleNanos);
             }
         }
         super.write(ctx, msg, promise);
     }
 
-    private void startHeadClock() {
-        headStarted = now();
-        headTimer = schedule(this::headClockRang, headNanos);
-    }
-
     private void headClockRang() {
-        headTimer = null;
-        long left = headStarted + headNanos - now();
-        if (!ctx.channel().config().isAutoRead() || left > 0) {
-            headTimer = schedule(this::headClockRang, Math.max(left, headNanos / 10));
+        if (!ctx.channel().config().isAutoRead()) {
+            headClock.start(headNanos / 10); // the server is not reading: look again later
             return;
         }
         expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time"));
     }
 
     private void bodyClockRang() {
-        bodyTimer = null;
         if (!bodyOpen) {
             return;
         }
-        long left = lastBodyProgress + bodyNanos - now();
-        if (!ctx.channel().config().isAutoRead() || left > 0) {
-            bodyTimer = schedule(this::bodyClockRang, Math.max(left, bodyNanos / 10));
+        if (!ctx.channel().config().isAutoRead()) {
+            bodyClock.start(bodyNanos / 10);
             return;
         }
         expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time"));
     }
 
     private void idleClockRang() {
-        idleTimer = null;
-        if (headTimer == null && !bodyOpen && responses >= requests) {
+        if (!headClock.running() && !bodyOpen && responses >= requests) {
             ctx.close();
         }
     }
@@ -176,14 +167,10 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
         ctx.fireChannelRead(rejection);
     }
 
-    private Future<?> schedule(Runnable task, long nanos) {
-        return ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS);
-    }
-
     private void cancelAll() {
-        headTimer = cancel(headTimer);
-        idleTimer = cancel(idleTimer);
-        bodyTimer = cancel(bodyTimer);
+        headClock.cancel();
+        idleClock.cancel();
+        bodyClock.cancel();
     }
 
     /** The event loop's clock (controllable in tests), the one its timers run on. */
@@ -191,10 +178,70 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
         return ctx.executor().ticker().nanoTime();
     }
 
-    private static Future<?> cancel(Future<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
+    /**
+     * One timeout. {@link #start} sets the deadline; a task is scheduled only when none is pending
+     * at or before it. When the task runs it calls {@code onExpiry} if the deadline has passed,
+     * else schedules itself for the (moved) deadline; a stopped clock's task does nothing.
+     */
+    private final class Clock implements Runnable {
+        private final Runnable onExpiry;
+        private boolean running;
+        private long deadline;
+        private ScheduledFuture<?> task;
+        private long taskAt;
+
+        Clock(Runnable onExpiry) {
+            this.onExpiry = onExpiry;
         }
-        return null;
+
+        boolean running() {
+            return running;
+        }
+
+        /** (Re)starts the clock: it expires {@code nanos} from now unless stopped or moved first. */
+        void start(long nanos) {
+            running = true;
+            deadline = now() + nanos;
+            if (task != null && taskAt - deadline > 0) {
+                task.cancel(false); // pending for later than the new deadline: too late
+                task = null;
+            }
+            if (task == null) {
+                scheduleAt(deadline);
+            }
+        }
+
+        /** Stops the clock; its pending task, if any, stays and does nothing (cheaper than cancelling). */
+        void stop() {
+            running = false;
+        }
+
+        /** Stops the clock and drops its task (the connection is finished). */
+        void cancel() {
+            running = false;
+            if (task != null) {
+                task.cancel(false);
+                task = null;
+            }
+        }
+
+        private void scheduleAt(long at) {
+            taskAt = at;
+            task = ctx.executor().schedule(this, Math.max(0, at - now()), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void run() {
+            task = null;
+            if (!running) {
+                return;
+            }
+            if (deadline - now() > 0) {
+                scheduleAt(deadline);
+                return;
+            }
+            running = false;
+            onExpiry.run();
+        }
     }
 }
