@@ -40,6 +40,7 @@ class Plan:
     rounds: int
     duration_s: int
     warmup_s: int
+    server_warmup_s: int
     rows: Sequence[Row]
     servers: Sequence[str]
     client: ClientSettings
@@ -59,6 +60,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     # whole seconds: wrk takes no fractions
     parser.add_argument("--duration", type=int, help="measured seconds per run (default 5)")
     parser.add_argument("--warmup", type=int, help="warm-up seconds before each run (default 1)")
+    parser.add_argument("--server-warmup", type=int,
+                        help="seconds of plaintext load right after each server starts, before "
+                             "any row, so JIT compilation is not charged to the first row "
+                             "(default 5; quick: 2)")
     parser.add_argument("--connections", type=int, default=64,
                         help="concurrent connections (HTTP/1.1, WebSocket) or streams (HTTP/2)")
     parser.add_argument("--rows", help="only these rows: " + ",".join(row.key for row in ROWS))
@@ -97,6 +102,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         rounds=args.rounds or (1 if quick else 2),
         duration_s=args.duration or (2 if quick else 5),
         warmup_s=args.warmup if args.warmup is not None else 1,
+        server_warmup_s=args.server_warmup if args.server_warmup is not None else (2 if quick else 5),
         rows=rows,
         servers=servers,
         client=ClientSettings(connections=args.connections, cpu=client_cpu()),
@@ -167,6 +173,14 @@ def run(plan: Plan, run_dir: Path, bench_file: Path) -> List[Measurement]:
                 try:
                     took = server.wait_ready(plan.start_timeout_s)
                     print(f"[{workers}w r{round_no}] {key} ready in {took:.1f}s", flush=True)
+                    if plan.server_warmup_s > 0:
+                        # Every server gets the same start-up load; for the JVM it is when the
+                        # hot path gets compiled, which should not count against the first row.
+                        try:
+                            run_wrk(server.url("/plaintext"), plan.client, plan.server_warmup_s,
+                                    log=run_dir / f"clients-{key}-w{workers}.log")
+                        except LoadError as exc:  # the rows will show what is wrong
+                            print(f"[{workers}w r{round_no}] {key} warm-up failed: {exc}", flush=True)
                     for row in rows:
                         measurement = measure(row, server, plan, round_no, run_dir, bench_file)
                         measurements.append(measurement)
@@ -204,7 +218,8 @@ def main(argv: Sequence[str]) -> int:
                   "taskset; servers are not pinned and share all cores with it",
         "load": f"{plan.client.connections} connections (HTTP/2: "
                 f"{max(1, plan.client.connections // plan.client.h2_streams)} connections x "
-                f"{plan.client.h2_streams} streams); {plan.warmup_s:g} s warm-up + "
+                f"{plan.client.h2_streams} streams); {plan.server_warmup_s:g} s plaintext load after "
+                f"each server start; {plan.warmup_s:g} s warm-up + "
                 f"{plan.duration_s:g} s measured per run; {plan.rounds} round(s), servers "
                 "alternated A B A B",
     }
