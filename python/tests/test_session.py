@@ -144,3 +144,27 @@ def test_one_transport_write_per_loop_turn(harness):
     harness.transport._deliver = writes.append
     harness.run(SERVER_HELLO, link.encode_ping(b"11111111") + link.encode_ping(b"22222222"))
     assert len(writes) == 1
+
+
+def test_body_in_the_same_read_is_complete_when_the_app_starts():
+    seen = []
+
+    async def app(request):
+        # Before any await: the body sent with the REQUEST frame must already be buffered.
+        exchange = h.session._streams[1 if request.path == "/a" else 2]
+        seen.append((request.path, list(exchange._chunks), exchange._body_ended))
+        return Response(await request.body.aread())
+
+    h = Harness(app)
+    try:
+        post = link.encode_request(
+            link.RequestFrame(1, 0, "1.1", b"http", b"POST", b"/a", b"", b"", 0, b"", 0, 5, 0, [])
+        )
+        get2 = GET.replace(b"\x00\x00\x00\x01", b"\x00\x00\x00\x02", 1)
+        frames = h.run(SERVER_HELLO + post + link.encode_data(1, b"hello", link.END_STREAM) + get2)
+        assert seen[0] == ("/a", [b"hello"], True)
+        assert len(seen) == 2  # the later request still started, after the first
+        data = [f for f in frames if isinstance(f, link.DataFrame) and f.stream == 1]
+        assert b"".join(f.data for f in data) == b"hello"
+    finally:
+        h.close()

@@ -100,7 +100,8 @@ class Exchange:
         self._trailers: Optional[Headers] = None
         # disconnect news
         self._disconnected = False
-        self._disconnect_waiters: List["asyncio.Future[None]"] = []
+        # Made by the first wait_disconnected(): most requests never wait for a disconnect.
+        self._disconnect_waiters: Optional[List["asyncio.Future[None]"]] = None
         # response body
         self._pending: Deque[memoryview] = deque()
         self._end_marked = False
@@ -233,6 +234,8 @@ class Exchange:
         # Also returns once the stream is complete, so a watcher task never outlives its request.
         if not self._disconnected and not self.stream.complete:
             waiter: "asyncio.Future[None]" = self.session.loop.create_future()
+            if self._disconnect_waiters is None:
+                self._disconnect_waiters = []
             self._disconnect_waiters.append(waiter)
             await waiter
 
@@ -414,7 +417,7 @@ class Exchange:
             self._pending.clear()
         self._signal_drained()
         if self._disconnect_waiters:
-            waiters, self._disconnect_waiters = self._disconnect_waiters, []
+            waiters, self._disconnect_waiters = self._disconnect_waiters, None
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)

@@ -16,12 +16,12 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Union
 from ..api.body import Body
 from ..api.capabilities import Capabilities
 from ..api.headers import Headers
-from ..api.request import _link_request
+from ..api.request import Request, _link_request
 from . import link
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
-from .streams import Stream
+from .streams import IN_DONE, Stream
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
 
@@ -122,6 +122,8 @@ class WorkerSession(asyncio.Protocol):
         self._paused: Set[Exchange] = set()
         self._inbox: Deque[Tuple[Callable[..., object], Tuple[Any, ...]]] = deque()
         self._inbox_wake_pending = False
+        # Requests to start at the end of the current data_received (None outside it).
+        self._deferred: Optional[List[Tuple[Exchange, Request]]] = None
         self._handlers: Dict[type, Callable[[Any], None]] = {
             link.HelloFrame: self._on_hello,
             link.RequestFrame: self._on_request,
@@ -153,6 +155,11 @@ class WorkerSession(asyncio.Protocol):
         self._flush()
 
     def data_received(self, data: bytes) -> None:
+        # Requests whose body is still to come are started after the whole read is handled:
+        # a small body usually arrives in the same read as its REQUEST frame, and then the
+        # application finds it complete instead of waiting a loop turn for it.
+        deferred: List[Tuple[Exchange, Request]] = []
+        self._deferred = deferred
         try:
             frames = self._decoder.feed(data)
             handlers = self._handlers
@@ -170,6 +177,12 @@ class WorkerSession(asyncio.Protocol):
                     self.state = move
         except LinkError as exc:
             self._link_error(exc)
+        finally:
+            self._deferred = None
+            if deferred:
+                start = self._dispatcher.start
+                for exchange, request in deferred:
+                    start(exchange, request)
 
     def eof_received(self) -> Optional[bool]:
         return False  # close our side too
@@ -312,7 +325,12 @@ class WorkerSession(asyncio.Protocol):
             Body._of(exchange),
             exchange,
         )
-        self._dispatcher.start(exchange, request)
+        deferred = self._deferred
+        # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
+        if deferred is not None and (deferred or stream.inbound is not IN_DONE):
+            deferred.append((exchange, request))
+        else:
+            self._dispatcher.start(exchange, request)
 
     def _stream_error(self, exchange: Exchange, exc: StreamError) -> None:
         logger.warning("stream error (%s side): %s", exc.side, exc)

@@ -50,6 +50,10 @@ OUTBOUND: Dict[Tuple[str, str], str] = {
     (OUT_BODY, SEND_TRAILERS): OUT_DONE,
 }
 
+# send_whole's two moves, RESPONSE then DATA END_STREAM, taken from a fresh response at once.
+_WHOLE_FROM = OUT_IDLE
+_WHOLE_TO = OUTBOUND[(OUTBOUND[(OUT_IDLE, SEND_HEAD)], SEND_DATA_END)]
+
 # A.5 does not bound a window; like HTTP/2 (RFC 9113 section 6.9.1) we refuse to let one pass
 # 2^31 - 1, which also keeps the counters small integers.
 MAX_WINDOW = (1 << 31) - 1
@@ -147,8 +151,11 @@ class Stream:
                 side=LOCAL,
             )
         if size:
-            self._send(SEND_HEAD)
-            self._send(SEND_DATA_END)
+            if self.outbound is _WHOLE_FROM:
+                self.outbound = _WHOLE_TO
+            else:  # not allowed: _send raises the error naming the state
+                self._send(SEND_HEAD)
+                self._send(SEND_DATA_END)
             self.send_window -= size
         else:
             self._send(SEND_HEAD_END)
