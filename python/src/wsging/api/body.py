@@ -74,11 +74,10 @@ class Body:
 
     # -- sync ---------------------------------------------------------------------------
 
-    def _next(self) -> bool:
-        """Replace the (consumed) buffer with the next chunk; False at the end."""
-        if self._eof:
-            return False
-        chunk = self._source.take()
+    # The buffer steps shared by the sync and async readers: only waiting for a chunk differs.
+
+    def _accept(self, chunk: Optional[bytes]) -> bool:
+        """Make `chunk` the buffer; None marks the end. False at the end."""
         if chunk is None:
             self._eof = True
             self._buf, self._pos = b"", 0
@@ -86,17 +85,36 @@ class Body:
         self._buf, self._pos = chunk, 0
         return True
 
+    def _take(self, size: int, have: int) -> bytes:
+        """From the buffer: up to `size - have` bytes (all of it when `size` < 0)."""
+        buf, pos = self._buf, self._pos
+        stop = len(buf) if size < 0 else min(len(buf), pos + size - have)
+        self._pos = stop
+        return buf[pos:stop] if pos or stop < len(buf) else buf
+
+    def _take_line(self, limit: int, have: int) -> "tuple[bytes, bool]":
+        """From the buffer: the next piece of a line, and whether it ended the line."""
+        buf, pos = self._buf, self._pos
+        newline = buf.find(b"\n", pos)
+        stop = len(buf) if newline < 0 else newline + 1
+        if limit >= 0:
+            stop = min(stop, pos + limit - have)
+        self._pos = stop
+        return buf[pos:stop], newline >= 0 and stop == newline + 1
+
+    def _next(self) -> bool:
+        """Replace the (consumed) buffer with the next chunk; False at the end."""
+        return False if self._eof else self._accept(self._source.take())
+
     def read(self, size: int = -1) -> bytes:
         """`size` bytes (fewer only at the end), or everything left when `size` is negative."""
         parts: List[bytes] = []
         have = 0
         while size < 0 or have < size:
-            buf, pos = self._buf, self._pos
-            if pos < len(buf):
-                stop = len(buf) if size < 0 else min(len(buf), pos + size - have)
-                parts.append(buf[pos:stop] if pos or stop < len(buf) else buf)
-                have += stop - pos
-                self._pos = stop
+            if self._pos < len(self._buf):
+                part = self._take(size, have)
+                parts.append(part)
+                have += len(part)
             elif not self._next():
                 break
         return parts[0] if len(parts) == 1 else b"".join(parts)
@@ -106,16 +124,11 @@ class Body:
         parts: List[bytes] = []
         have = 0
         while limit < 0 or have < limit:
-            buf, pos = self._buf, self._pos
-            if pos < len(buf):
-                newline = buf.find(b"\n", pos)
-                stop = len(buf) if newline < 0 else newline + 1
-                if limit >= 0:
-                    stop = min(stop, pos + limit - have)
-                parts.append(buf[pos:stop])
-                have += stop - pos
-                self._pos = stop
-                if newline >= 0 and stop == newline + 1:
+            if self._pos < len(self._buf):
+                part, ended = self._take_line(limit, have)
+                parts.append(part)
+                have += len(part)
+                if ended:
                     break
             elif not self._next():
                 break
@@ -135,27 +148,17 @@ class Body:
     # -- async --------------------------------------------------------------------------
 
     async def _anext(self) -> bool:
-        if self._eof:
-            return False
-        chunk = await self._source.atake()
-        if chunk is None:
-            self._eof = True
-            self._buf, self._pos = b"", 0
-            return False
-        self._buf, self._pos = chunk, 0
-        return True
+        return False if self._eof else self._accept(await self._source.atake())
 
     async def aread(self, size: int = -1) -> bytes:
         """Async `read`."""
         parts: List[bytes] = []
         have = 0
         while size < 0 or have < size:
-            buf, pos = self._buf, self._pos
-            if pos < len(buf):
-                stop = len(buf) if size < 0 else min(len(buf), pos + size - have)
-                parts.append(buf[pos:stop] if pos or stop < len(buf) else buf)
-                have += stop - pos
-                self._pos = stop
+            if self._pos < len(self._buf):
+                part = self._take(size, have)
+                parts.append(part)
+                have += len(part)
             elif not await self._anext():
                 break
         return parts[0] if len(parts) == 1 else b"".join(parts)
@@ -165,16 +168,11 @@ class Body:
         parts: List[bytes] = []
         have = 0
         while limit < 0 or have < limit:
-            buf, pos = self._buf, self._pos
-            if pos < len(buf):
-                newline = buf.find(b"\n", pos)
-                stop = len(buf) if newline < 0 else newline + 1
-                if limit >= 0:
-                    stop = min(stop, pos + limit - have)
-                parts.append(buf[pos:stop])
-                have += stop - pos
-                self._pos = stop
-                if newline >= 0 and stop == newline + 1:
+            if self._pos < len(self._buf):
+                part, ended = self._take_line(limit, have)
+                parts.append(part)
+                have += len(part)
+                if ended:
                     break
             elif not await self._anext():
                 break
