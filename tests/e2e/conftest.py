@@ -13,7 +13,7 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from e2e_server import ROOT, Server
+from e2e_server import ROOT, Server, stop_cleanly
 
 # Every test is bounded; the slowest (100 MB uploads) take a few seconds on 2 cores.
 DEFAULT_TEST_TIMEOUT = 120
@@ -48,17 +48,12 @@ def server_built() -> None:
         pytest.exit(f"cannot build the server:\n{done.stderr[-4000:]}", returncode=1)
 
 
-def _stop_cleanly(server: Server) -> None:
-    status = server.stop()
-    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"
-
-
 @pytest.fixture(scope="session")
 def main_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The e2e app with default options and one worker; tests must leave it serving."""
     server = Server(tmp_path_factory.mktemp("main") / "server.log").start()
     yield server
-    _stop_cleanly(server)
+    stop_cleanly(server)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +61,7 @@ def example_server(server_built: None, tmp_path_factory: pytest.TempPathFactory)
     """examples/hello.py, a sync application (runs in the worker's thread pool)."""
     server = Server(tmp_path_factory.mktemp("example") / "server.log", app="hello:app", app_dir=ROOT / "examples").start()
     yield server
-    _stop_cleanly(server)
+    stop_cleanly(server)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +70,7 @@ def limits_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) 
     options = ["--header-timeout", "1", "--max-body-size", "1024", "--debug"]
     server = Server(tmp_path_factory.mktemp("limits") / "server.log", options=options).start()
     yield server
-    _stop_cleanly(server)
+    stop_cleanly(server)
 
 
 @pytest.fixture
@@ -90,4 +85,4 @@ def start_server(server_built: None, tmp_path: Path) -> Iterator[Callable[..., S
 
     yield start
     for server in started:
-        _stop_cleanly(server)
+        stop_cleanly(server)

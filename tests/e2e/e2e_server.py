@@ -186,3 +186,9 @@ class Server:
                 self.wait(10)
                 raise AssertionError(f"server did not exit {timeout} s after SIGTERM:\n{self.log()}")
         return self.process.returncode
+
+
+def stop_cleanly(server: Server) -> None:
+    """Stops a fixture's server; a server that does not exit 0 after SIGTERM fails the test."""
+    status = server.stop()
+    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"

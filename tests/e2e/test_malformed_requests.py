@@ -13,7 +13,7 @@ import pytest
 
 from e2e_http import RawConnection, exchange
 from e2e_outcomes import wait_for_outcome
-from e2e_server import Server
+from e2e_server import Server, stop_cleanly
 
 H = b"Host: e2e\r\n"
 
@@ -133,8 +133,7 @@ def timeouts_server(server_built: None, tmp_path_factory: pytest.TempPathFactory
     server = Server(tmp_path_factory.mktemp("timeouts") / "server.log",
                     options=["--body-timeout", "1", "--keepalive-timeout", "1"]).start()
     yield server
-    status = server.stop()
-    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"
+    stop_cleanly(server)
 
 
 def test_stalled_body_times_out_with_408_and_close(timeouts_server) -> None:

@@ -10,7 +10,7 @@ from typing import Dict
 import httpx
 import pytest
 
-from e2e_server import Server, wait_for
+from e2e_server import Server, stop_cleanly, wait_for
 
 FAILURE_MARKER = "e2e-app-failure-marker"  # what apps/e2e_app.py's /raise raises
 
@@ -21,8 +21,7 @@ def fragile_server(server_built: None, tmp_path_factory: pytest.TempPathFactory)
     server = Server(tmp_path_factory.mktemp("fragile") / "server.log",
                     options=["--workers", "1", "--worker-timeout", "2"]).start()
     yield server
-    status = server.stop()
-    assert status == 0, f"server exited with {status} after SIGTERM:\n{server.log()}"
+    stop_cleanly(server)
 
 
 def get(server: Server, path: str, timeout: float = 30) -> httpx.Response:
