@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import List, NoReturn, Sequence
+from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from harness import machine, procstats, report
 from harness.load import ClientSettings, LoadError, LoadResult, client_cpu, run_h2load, run_wrk, \
@@ -25,7 +25,8 @@ from harness.load import ClientSettings, LoadError, LoadResult, client_cpu, run_
 from harness.report import Measurement
 from harness.rows import QUICK_ROWS, QUICK_SERVERS, ROWS, WS_MESSAGE_BYTES, Row, WrongAnswer, \
     check_answer
-from harness.servers import BENCH_DIR, REPO_DIR, SPECS, RunningServer, ServerError, stop_all
+from harness.servers import BENCH_DIR, REPO_DIR, SPECS, RunningServer, ServerError, ServerSpec, \
+    serving, stop_all
 
 DOC = REPO_DIR / "docs" / "benchmarks.md"
 RESULTS_DIR = BENCH_DIR / "results" / "raw"
@@ -159,39 +160,51 @@ def _rows_of(server_key: str, plan: Plan) -> List[Row]:
             and not (server_key == "wsging" and row.wsging_not_built)]
 
 
+def server_runs(server_key: str, plan: Plan) -> List[Tuple[ServerSpec, str, List[Row]]]:
+    """How a server measures its rows: (spec, log name, rows) per start. wsging is started once
+    per app it serves: its own for most rows, another one (through a shim) for a row written for
+    another interface."""
+    spec = SPECS[server_key]
+    by_app: Dict[Optional[str], List[Row]] = {}
+    for row in _rows_of(server_key, plan):
+        by_app.setdefault(row.wsging_app if spec.is_wsging else None, []).append(row)
+    return [(spec if app is None else serving(spec, app),
+             server_key if app is None else f"{server_key}-{app.split(':')[0]}", rows)
+            for app, rows in by_app.items()]
+
+
 def run(plan: Plan, run_dir: Path, bench_file: Path) -> List[Measurement]:
     measurements: List[Measurement] = []
     env = {"BENCH_FILE": str(bench_file)}
     for workers in plan.worker_counts:
         for round_no in range(1, plan.rounds + 1):
             for key in plan.servers:
-                rows = _rows_of(key, plan)
-                if not rows:
-                    continue
-                server = RunningServer(SPECS[key], workers, run_dir / f"server-{key}-w{workers}.log",
-                                       env)
-                try:
-                    took = server.wait_ready(plan.start_timeout_s)
-                    print(f"[{workers}w r{round_no}] {key} ready in {took:.1f}s", flush=True)
-                    if plan.server_warmup_s > 0:
-                        # Every server gets the same start-up load; for the JVM it is when the
-                        # hot path gets compiled, which should not count against the first row.
-                        try:
-                            run_wrk(server.url("/plaintext"), plan.client, plan.server_warmup_s,
-                                    log=run_dir / f"clients-{key}-w{workers}.log")
-                        except LoadError as exc:  # the rows will show what is wrong
-                            print(f"[{workers}w r{round_no}] {key} warm-up failed: {exc}", flush=True)
-                    for row in rows:
-                        measurement = measure(row, server, plan, round_no, run_dir, bench_file)
-                        measurements.append(measurement)
-                        print(_progress(measurement), flush=True)
-                except ServerError as exc:
-                    print(f"[{workers}w r{round_no}] {key} FAILED to start: {exc}", flush=True)
-                    failure = str(exc).splitlines()[0][:200]
-                    measurements += [Measurement(workers, round_no, row.key, key, None,
-                                                 failure=failure) for row in rows]
-                finally:
-                    server.stop()
+                for spec, name, rows in server_runs(key, plan):
+                    server = RunningServer(spec, workers,
+                                           run_dir / f"server-{name}-w{workers}.log", env)
+                    try:
+                        took = server.wait_ready(plan.start_timeout_s)
+                        print(f"[{workers}w r{round_no}] {name} ready in {took:.1f}s", flush=True)
+                        if plan.server_warmup_s > 0:
+                            # Every server gets the same start-up load; for the JVM it is when the
+                            # hot path gets compiled, which should not count against the first row.
+                            try:
+                                run_wrk(server.url("/plaintext"), plan.client, plan.server_warmup_s,
+                                        log=run_dir / f"clients-{name}-w{workers}.log")
+                            except LoadError as exc:  # the rows will show what is wrong
+                                print(f"[{workers}w r{round_no}] {name} warm-up failed: {exc}",
+                                      flush=True)
+                        for row in rows:
+                            measurement = measure(row, server, plan, round_no, run_dir, bench_file)
+                            measurements.append(measurement)
+                            print(_progress(measurement), flush=True)
+                    except ServerError as exc:
+                        print(f"[{workers}w r{round_no}] {name} FAILED to start: {exc}", flush=True)
+                        failure = str(exc).splitlines()[0][:200]
+                        measurements += [Measurement(workers, round_no, row.key, key, None,
+                                                     failure=failure) for row in rows]
+                    finally:
+                        server.stop()
     return measurements
 
 

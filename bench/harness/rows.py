@@ -2,7 +2,8 @@
 
 A row lists the servers that measure it. wsging is listed on every row; where it cannot serve
 the row yet, `wsging_not_built` says why, and the table shows "n/a (not built yet)" instead of a
-number. Before a wrk row is measured, one request checks that the server answers it correctly,
+number. A row written for another interface names the app wsging serves it with
+(`wsging_app`, through a shim); wsging is then started once more, with that app, for the row. Before a wrk row is measured, one request checks that the server answers it correctly,
 so that a fast error page is never counted as a result.
 """
 
@@ -29,6 +30,7 @@ class Row:
     body_bytes: int = 0
     depth: int = 1
     wsging_not_built: Optional[str] = None
+    wsging_app: Optional[str] = None  # MODULE:ATTR in bench/apps, when not wsging_app:app
 
 
 ROWS: Tuple[Row, ...] = (
@@ -39,7 +41,7 @@ ROWS: Tuple[Row, ...] = (
         method="POST", body_bytes=100 * 1024),
     Row("file-50k", "50 KB file GET", "wrk", "/file", NATIVE),
     Row("wsgi-hello", "WSGI hello GET", "wrk", "/plaintext", ("wsging", "granian-wsgi", "gunicorn"),
-        wsging_not_built="the WSGI shim is planned"),
+        wsging_app="wsging_wsgi_app:app"),
     Row("h2-get", "HTTP/2 GET (h2c)", "h2load", "/plaintext", ("wsging", "granian-rsgi", "hypercorn"),
         wsging_not_built="HTTP/2 comes in a later issue"),
     Row("ws-echo", "WebSocket echo (64 B)", "ws", "/ws",

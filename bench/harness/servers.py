@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, List
 
@@ -71,10 +71,13 @@ def _wsging_base() -> List[str]:
     return [str(java_home() / "bin" / "java"), "-jar", str(SERVER_JAR)]
 
 
-def _wsging(ceiling: bool) -> Callable[[int, int], List[str]]:
+WSGING_APP = "wsging_app:app"
+
+
+def _wsging(ceiling: bool, app: str = WSGING_APP) -> Callable[[int, int], List[str]]:
     def argv(workers: int, port: int) -> List[str]:
         return _wsging_base() + [
-            "serve", "wsging_app:app", "--app-dir", str(APPS_DIR),
+            "serve", app, "--app-dir", str(APPS_DIR),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--python", str(VENV_BIN / "python"),
         ] + (["--ceiling"] if ceiling else [])
@@ -120,6 +123,14 @@ SPECS: Dict[str, ServerSpec] = {spec.key: spec for spec in [
     ServerSpec("hypercorn", "hypercorn", "ASGI, uvloop", _hypercorn),
     ServerSpec("gunicorn", "gunicorn", f"WSGI, gthread x{GUNICORN_THREADS}", _gunicorn),
 ]}
+
+
+def serving(spec: ServerSpec, app: str) -> ServerSpec:
+    """A wsging server spec that serves `app` (MODULE:ATTR in bench/apps) instead of the WSGI-NG
+    benchmark app: how wsging runs a row written for another interface, through a shim."""
+    if not spec.is_wsging:
+        raise ValueError(f"{spec.key} serves its own app; only wsging serves another one")
+    return replace(spec, argv=_wsging(ceiling=spec.key == "wsging-ceiling", app=app))
 
 
 # ---------------------------------------------------------------- processes

@@ -55,6 +55,11 @@ def frame_from_json(d):
         return link.PingFrame(_b(d["data"]), flags, stream)
     if kind == "GOAWAY":
         return link.GoawayFrame(d["code"], d["reason"], flags, stream)
+    if kind == "FILE_RESPONSE":
+        return link.FileResponseFrame(
+            stream, d["status"], headers, _b(d["path"]), d["offset"], d["length"], d["device"],
+            d["inode"], flags,
+        )
     raise AssertionError(f"unknown vector type {kind}")
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Se
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
-from ..api.response import KIND_AITER, KIND_FILE, KIND_ITER, Response
+from ..api.response import KIND_AITER, KIND_FILE, KIND_ITER, FileReference, FileResponse, Response
 from . import link
 from .exchange import Exchange, as_bytes
 
@@ -222,7 +222,7 @@ class Dispatcher:
         try:
             first = context.run(awaitable.send, None)
         except StopIteration as stop:
-            self._respond(exchange, request, stop.value, False)
+            self._respond(exchange, request, stop.value, owned_by_thread=False)
             return
         except Exception as exc:
             self._failed_before_head(exchange, request, exc)
@@ -235,7 +235,7 @@ class Dispatcher:
         except Exception as exc:
             self._failed_before_head(exchange, request, exc)
             return
-        self._respond(exchange, request, response, in_thread=False)
+        self._respond(exchange, request, response, owned_by_thread=False)
 
     def _run_sync(self, exchange: Exchange, request: Request) -> None:
         call_soon = exchange.session.call_from_thread
@@ -246,7 +246,10 @@ class Dispatcher:
             return
         if (
             isinstance(response, Response)
-            and (response._kind == KIND_ITER or response._kind == KIND_FILE)
+            and (
+                response._kind == KIND_ITER
+                or (response._kind == KIND_FILE and _file_reference(exchange, response) is None)
+            )
             and not _bodiless(request, response)
         ):
             # This thread goes on pulling the body once the loop has sent the head (the
@@ -254,12 +257,14 @@ class Dispatcher:
             call_soon(self._respond, exchange, request, response, True)
             self._produce_sync(exchange, request, response)
         else:
-            call_soon(self._respond, exchange, request, response, True)
+            call_soon(self._respond, exchange, request, response, False)
 
     def _respond(
-        self, exchange: Exchange, request: Request, response: Any, in_thread: bool
+        self, exchange: Exchange, request: Request, response: Any, owned_by_thread: bool
     ) -> None:
-        """On the loop: send the head (and an in-memory body); start an async producer."""
+        """On the loop: send the head (and an in-memory body, or the file reference); start an
+        async producer. `owned_by_thread`: a sync producer thread already owns the body and
+        closes it when it stops."""
         if not isinstance(response, Response):
             logger.error(
                 "application returned %s instead of a wsging.Response for %s %s",
@@ -271,26 +276,31 @@ class Dispatcher:
             return
         kind = response._kind
         bodiless = _bodiless(request, response)
-        # A sync producer thread already owns the body and closes it when it stops.
-        owned_by_thread = in_thread and (kind == KIND_ITER or kind == KIND_FILE) and not bodiless
         if exchange.stopped:
             # The client left before the head (spec 11.2): the body is closed, never pulled.
             if not owned_by_thread:
                 self._discard_body(response)
             return
+        file = None
+        if kind == KIND_FILE and not bodiless and not owned_by_thread:
+            file = _file_reference(exchange, response)
         try:
-            exchange.start(response, bodiless)
+            if file is not None:
+                exchange.start_file(response, file)
+            else:
+                exchange.start(response, bodiless)
         except Exception as exc:
             if not owned_by_thread:
                 self._discard_body(response)
             self._failed_before_head(exchange, request, exc)
             return
-        if bodiless:
+        if bodiless or file is not None:
             # RFC 9110 sections 9.3.2, 15.3.5, 15.4.5: no content; close without iterating.
+            # A file the front end sends itself is opened again there, by its path.
             self._discard_body(response)
         elif kind == KIND_AITER:
             self._spawn(self._produce_async(exchange, request, response))
-        elif (kind == KIND_ITER or kind == KIND_FILE) and not in_thread:
+        elif (kind == KIND_ITER or kind == KIND_FILE) and not owned_by_thread:
             self._pool.submit(self._produce_sync, exchange, request, response)
 
     # -- producing bodies --------------------------------------------------------------------
@@ -392,6 +402,25 @@ class Dispatcher:
 def _bodiless(request: Request, response: Response) -> bool:
     """HEAD responses and 204, 304 carry no content (RFC 9110 sections 9.3.2, 6.4.1)."""
     return response._status == 204 or response._status == 304 or request.method == "HEAD"
+
+
+def _file_reference(exchange: Exchange, response: Response) -> Optional[FileReference]:
+    """The file of a FileResponse when the front end sends it itself (A.2 FILE_RESPONSE), or
+    None to send it as DATA: the front end must have announced FILE_BODIES, for a kind of path
+    this one is. Thread-safe: the setting is fixed before any stream starts."""
+    accepted = exchange.session.peer_file_bodies
+    if not accepted or not isinstance(response, FileResponse) or response._trailers is not None:
+        return None
+    file = response._file
+    if file is None:
+        return None
+    if accepted == link.FILE_BODIES_ASCII:
+        return file if file[0].isascii() else None
+    try:  # FILE_BODIES_UTF8, and values this worker does not know yet, which include it
+        file[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return file
 
 
 def _final_trailers(exchange: Exchange, response: Response) -> Any:

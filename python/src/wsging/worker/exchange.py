@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
-from ..api.response import KIND_BYTES, KIND_CHUNKS, Response
+from ..api.response import KIND_BYTES, KIND_CHUNKS, FileReference, Response
 from . import link
 from .streams import IN_OPEN, OUT_BODY, Stream
 
@@ -35,6 +35,7 @@ class SessionPort(Protocol):
     loop: asyncio.AbstractEventLoop
     loop_thread: int
     peer_max_frame: int
+    peer_file_bodies: int
     initial_window: int
     writing_paused: bool
 
@@ -318,6 +319,19 @@ class Exchange:
         elif in_memory:
             self._pending.extend(views)
             self.finish(trailers)
+
+    def start_file(self, response: Response, file: FileReference) -> None:
+        """Send the head with a reference to the file the front end sends as the body (A.2
+        FILE_RESPONSE): the stream is complete at once, no body flows over the link. Raises
+        before anything is sent when the head is invalid."""
+        stream = self.stream
+        path, size, device, inode = file
+        frame = link.encode_file_response(
+            stream.id, response._status, response._headers._raw, path, 0, size, device, inode
+        )
+        stream.send_file_response()
+        self.session.write(frame)
+        self._completed()
 
     def push(self, chunk: bytes) -> None:
         """Queue a body chunk and send what the window allows."""

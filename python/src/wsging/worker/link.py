@@ -25,6 +25,7 @@ __all__ = [
     "WindowFrame",
     "PingFrame",
     "GoawayFrame",
+    "FileResponseFrame",
     "encode",
     "encode_whole_response",
 ]
@@ -44,6 +45,7 @@ RESET = 0x06
 WINDOW = 0x07
 PING = 0x08
 GOAWAY = 0x09
+FILE_RESPONSE = 0x0A  # sent only to a front end that announced FILE_BODIES
 
 # Flags
 END_STREAM = 0x01
@@ -56,9 +58,13 @@ SETTING_PID = 2
 SETTING_INITIAL_WINDOW = 3
 SETTING_MAX_STREAMS = 4
 SETTING_MAX_FRAME = 5
+SETTING_FILE_BODIES = 6
 DEFAULT_INITIAL_WINDOW = 65536
 DEFAULT_MAX_STREAMS = 100
 DEFAULT_MAX_FRAME = 65536
+# FILE_BODIES values: which file paths the front end can open (0, the default: none).
+FILE_BODIES_ASCII = 1
+FILE_BODIES_UTF8 = 2
 
 # RESET codes (A.4)
 NO_ERROR = 0
@@ -81,8 +87,12 @@ _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _U16U16 = struct.Struct(">HH")
 _SETTING = struct.Struct(">HI")
-_REQUEST_FIXED = struct.Struct(">BB")
-_CONTENT_CAPS = struct.Struct(">qI")
+# REQUEST's fixed part (A.2): version, the six string lengths, ports, content length,
+# capabilities, header count and header block length; one unpack reads them all.
+_REQUEST_FIXED = struct.Struct(">BBBBBHHHHqIHI")
+_REQUEST_FIXED_SIZE = _REQUEST_FIXED.size
+_FILE_REFERENCE = struct.Struct(">QQQQ")  # offset, length, device, inode
+_MAX_FILE_OFFSET = (1 << 63) - 1
 
 Fields = List[Tuple[bytes, bytes]]
 
@@ -162,6 +172,20 @@ class GoawayFrame(NamedTuple):
     stream: int = 0
 
 
+class FileResponseFrame(NamedTuple):
+    """A response whose body the front end reads from a file itself (A.2, FILE_RESPONSE)."""
+
+    stream: int
+    status: int
+    headers: Fields
+    path: bytes  # absolute
+    offset: int
+    length: int
+    device: int  # st_dev and st_ino of the file the worker opened
+    inode: int
+    flags: int = 0
+
+
 Frame = Union[
     HelloFrame,
     RequestFrame,
@@ -173,6 +197,7 @@ Frame = Union[
     WindowFrame,
     PingFrame,
     GoawayFrame,
+    FileResponseFrame,
 ]
 
 
@@ -206,32 +231,41 @@ def _decode_hello(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
 
 
 def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
-    # Runs once per request: the str8/str16 reads are written out instead of called.
-    version = _HTTP_VERSIONS.get(p[0])
+    # Runs once per request: one unpack for every length, then slices; the header block
+    # splits at its NULs in C (no field is read one by one).
+    (version_code, ns, nm, nc, nh, client_port, server_port, np, nq,
+     content_length, capabilities, count, block_size) = _REQUEST_FIXED.unpack_from(p, 0)
+    version = _HTTP_VERSIONS.get(version_code)
     if version is None:
-        raise _error(f"REQUEST with unknown HTTP version byte 0x{p[0]:02x}")
-    unpack = _U16.unpack_from
-    o = 2 + p[1]
-    scheme = p[2:o]
-    n = p[o]
-    method = p[o + 1 : o + 1 + n]
-    o += 1 + n
-    (n,) = unpack(p, o)
-    path = p[o + 2 : o + 2 + n]
-    o += 2 + n
-    (n,) = unpack(p, o)
-    query = p[o + 2 : o + 2 + n]
-    o += 2 + n
-    n = p[o]
-    client_host = p[o + 1 : o + 1 + n]
-    o += 1 + n
-    (client_port,) = unpack(p, o)
-    n = p[o + 2]
-    server_host = p[o + 3 : o + 3 + n]
-    o += 3 + n
-    (server_port,) = unpack(p, o)
-    content_length, capabilities = _CONTENT_CAPS.unpack_from(p, o + 2)
-    headers, o = _read_fields(p, o + 14)
+        raise _error(f"REQUEST with unknown HTTP version byte 0x{version_code:02x}")
+    o = _REQUEST_FIXED_SIZE
+    scheme = p[o : o + ns]
+    o += ns
+    method = p[o : o + nm]
+    o += nm
+    path = p[o : o + np]
+    o += np
+    query = p[o : o + nq]
+    o += nq
+    client_host = p[o : o + nc]
+    o += nc
+    server_host = p[o : o + nh]
+    o += nh
+    end = o + block_size
+    if end != len(p):
+        raise _error(
+            f"REQUEST payload of {len(p)} bytes is {'truncated' if end > len(p) else 'too long'}"
+        )
+    headers: Fields
+    if count:
+        parts = p[o:end].split(b"\0")
+        if len(parts) != 2 * count + 1 or parts[-1]:
+            raise _error(f"REQUEST header block does not hold {count} NUL-terminated pairs")
+        headers = list(zip(parts[0:-1:2], parts[1::2]))
+    elif block_size:
+        raise _error("REQUEST header block is not empty but has no headers")
+    else:
+        headers = []
     frame = RequestFrame(
         stream,
         flags,
@@ -248,7 +282,7 @@ def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
         capabilities,
         headers,
     )
-    return frame, o
+    return frame, end
 
 
 def _decode_data(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
@@ -298,6 +332,23 @@ def _decode_goaway(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return GoawayFrame(code, p[4:].decode("utf-8", "replace"), flags, stream), len(p)
 
 
+def _decode_file_response(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (status,) = _U16.unpack_from(p, 0)
+    if not 200 <= status <= 599:
+        raise _error(f"FILE_RESPONSE status {status} outside 200..599")
+    headers, o = _read_fields(p, 2)
+    (n,) = _U16.unpack_from(p, o)
+    path = p[o + 2 : o + 2 + n]
+    o += 2 + n
+    offset, length, device, inode = _FILE_REFERENCE.unpack_from(p, o)
+    if not path.startswith(b"/"):
+        raise _error(f"FILE_RESPONSE path {path!r} is not absolute")
+    if offset > _MAX_FILE_OFFSET or length > _MAX_FILE_OFFSET:
+        raise _error("FILE_RESPONSE offset or length is 2^63 or more")
+    frame = FileResponseFrame(stream, status, headers, path, offset, length, device, inode, flags)
+    return frame, o + _FILE_REFERENCE.size
+
+
 _LINK_TYPES = frozenset((HELLO, PING, GOAWAY))
 _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
@@ -310,6 +361,7 @@ _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     WINDOW: _decode_window,
     PING: _decode_ping,
     GOAWAY: _decode_goaway,
+    FILE_RESPONSE: _decode_file_response,
 }
 _NAMES = {
     HELLO: "HELLO",
@@ -322,6 +374,7 @@ _NAMES = {
     WINDOW: "WINDOW",
     PING: "PING",
     GOAWAY: "GOAWAY",
+    FILE_RESPONSE: "FILE_RESPONSE",
 }
 
 
@@ -401,6 +454,11 @@ class FrameDecoder:
                 assert isinstance(payload, bytes)
             if decoder is _decode_data and stream:
                 append(DataFrame(stream, payload, flags))  # the most frequent frame, inline
+            elif decoder is _decode_request and stream:
+                try:
+                    append(_decode_request(stream, flags, payload)[0])
+                except struct.error:
+                    raise _error(f"REQUEST payload of {length} bytes is truncated") from None
             else:
                 append(_decode_checked(decoder, ftype, flags, stream, payload))
         if buffer:
@@ -471,24 +529,31 @@ def encode_hello(
 
 def encode_request(frame: RequestFrame) -> bytes:
     f = frame
+    block = b"".join(name + b"\0" + value + b"\0" for name, value in f.headers)
     parts = [
-        bytes((_HTTP_VERSION_BYTES[f.http_version], len(f.scheme))),
+        _REQUEST_FIXED.pack(
+            _HTTP_VERSION_BYTES[f.http_version],
+            len(f.scheme),
+            len(f.method),
+            len(f.client_host),
+            len(f.server_host),
+            f.client_port,
+            f.server_port,
+            len(f.path),
+            len(f.query),
+            f.content_length,
+            f.capabilities,
+            len(f.headers),
+            len(block),
+        ),
         f.scheme,
-        bytes((len(f.method),)),
         f.method,
-        _U16.pack(len(f.path)),
         f.path,
-        _U16.pack(len(f.query)),
         f.query,
-        bytes((len(f.client_host),)),
         f.client_host,
-        _U16.pack(f.client_port),
-        bytes((len(f.server_host),)),
         f.server_host,
-        _U16.pack(f.server_port),
-        _CONTENT_CAPS.pack(f.content_length, f.capabilities),
+        block,
     ]
-    parts += _encode_fields(f.headers)
     return _frame(REQUEST, f.flags, f.stream, parts)
 
 
@@ -506,6 +571,30 @@ def encode_informational(
     stream: int, status: int, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0
 ) -> bytes:
     return _frame(INFORMATIONAL, flags, stream, [_U16.pack(status)] + _encode_fields(headers))
+
+
+def encode_file_response(
+    stream: int,
+    status: int,
+    headers: Sequence[Tuple[bytes, bytes]],
+    path: bytes,
+    offset: int,
+    length: int,
+    device: int,
+    inode: int,
+    flags: int = 0,
+) -> bytes:
+    """FILE_RESPONSE: the head, and a body the front end sends from the file at `path`."""
+    parts = [_U16.pack(status)] + _encode_fields(headers)
+    try:
+        parts += (_U16.pack(len(path)), path, _FILE_REFERENCE.pack(offset, length, device, inode))
+    except struct.error:
+        raise LinkError(
+            "a file path longer than 65535 bytes or a file position outside 0..2^64-1",
+            code=0,
+            side=LOCAL,
+        ) from None
+    return _frame(FILE_RESPONSE, flags, stream, parts)
 
 
 def encode_trailers(stream: int, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0) -> bytes:
@@ -550,4 +639,9 @@ def encode(frame: Frame) -> bytes:
         return encode_ping(frame.data, frame.flags)
     if isinstance(frame, GoawayFrame):
         return encode_goaway(frame.code, frame.reason, frame.flags)
+    if isinstance(frame, FileResponseFrame):
+        f = frame
+        return encode_file_response(
+            f.stream, f.status, f.headers, f.path, f.offset, f.length, f.device, f.inode, f.flags
+        )
     raise TypeError(f"not a link frame: {frame!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import threading
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Union
@@ -87,6 +88,26 @@ def _text(raw: bytes) -> str:
     return text
 
 
+# Room for several streams' windows in flight: a full socket or transport buffer costs a
+# pause, a wake-up and a resume per refill. The kernel caps the socket's at net.core.wmem_max.
+_LINK_BUFFER = 1024 * 1024
+
+
+def _widen_buffers(transport: asyncio.BaseTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _LINK_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _LINK_BUFFER)
+        except OSError:
+            pass  # a smaller buffer only costs speed
+    if isinstance(transport, asyncio.WriteTransport):
+        try:
+            transport.set_write_buffer_limits(high=_LINK_BUFFER)
+        except NotImplementedError:
+            pass  # an in-memory transport has no buffer to size
+
+
 class WorkerSession(asyncio.Protocol):
     """One link to a front end. `closed` resolves to True after a graceful shutdown (GOAWAY
     then close), False when the link died or broke the protocol."""
@@ -107,6 +128,7 @@ class WorkerSession(asyncio.Protocol):
         self.max_frame = max_frame
         self.peer_initial_window = link.DEFAULT_INITIAL_WINDOW
         self.peer_max_frame = link.DEFAULT_MAX_FRAME
+        self.peer_file_bodies = 0  # A.2 FILE_BODIES: which file references the front end takes
         self.writing_paused = False
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
@@ -143,6 +165,7 @@ class WorkerSession(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
+        _widen_buffers(transport)
         self.loop_thread = threading.get_ident()
         settings = (
             (link.SETTING_WORKER_ID, self._worker_id),
@@ -290,6 +313,8 @@ class WorkerSession(asyncio.Protocol):
                 self.peer_initial_window = value
             elif key == link.SETTING_MAX_FRAME and value > 0:
                 self.peer_max_frame = value
+            elif key == link.SETTING_FILE_BODIES:
+                self.peer_file_bodies = value
 
     def _on_request(self, frame: link.RequestFrame) -> None:
         stream_id = frame.stream

@@ -34,6 +34,7 @@ SEND_HEAD_END = "send RESPONSE END_STREAM"
 SEND_DATA = "send DATA"
 SEND_DATA_END = "send DATA END_STREAM"
 SEND_TRAILERS = "send TRAILERS"
+SEND_FILE_RESPONSE = "send FILE_RESPONSE"
 
 INBOUND: Dict[Tuple[str, str], str] = {
     (IN_OPEN, RECV_DATA): IN_OPEN,
@@ -45,6 +46,7 @@ OUTBOUND: Dict[Tuple[str, str], str] = {
     (OUT_IDLE, SEND_INFORMATIONAL): OUT_IDLE,
     (OUT_IDLE, SEND_HEAD): OUT_BODY,
     (OUT_IDLE, SEND_HEAD_END): OUT_DONE,
+    (OUT_IDLE, SEND_FILE_RESPONSE): OUT_DONE,
     (OUT_BODY, SEND_DATA): OUT_BODY,
     (OUT_BODY, SEND_DATA_END): OUT_DONE,
     (OUT_BODY, SEND_TRAILERS): OUT_DONE,
@@ -173,6 +175,10 @@ class Stream:
 
     def send_trailers(self) -> None:
         self._send(SEND_TRAILERS)
+
+    def send_file_response(self) -> None:
+        """Head and body at once: the front end sends the body from the file itself."""
+        self._send(SEND_FILE_RESPONSE)
 
     def reset(self) -> None:
         """A RESET was sent or received: nothing more moves in either direction."""

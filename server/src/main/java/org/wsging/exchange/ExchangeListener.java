@@ -7,8 +7,8 @@ import java.util.List;
  * What the worker side tells a front end about one stream. Every method is called on the
  * executor the front end passed to {@link WorkerDispatcher#open}, in the order the frames arrived,
  * so a front end needs no locking. Exactly one terminal event ends the stream: the response's end
- * (endStream on {@link #onResponse} / {@link #onData}, or {@link #onTrailers}), {@link #onReset}
- * or {@link #onFailure}; nothing is delivered after it.
+ * (endStream on {@link #onResponse} / {@link #onData}, {@link #onTrailers} or
+ * {@link #onFileResponse}), {@link #onReset} or {@link #onFailure}; nothing is delivered after it.
  */
 public interface ExchangeListener {
     /** The worker granted {@code increment} more bytes of request body (spec A.5). The first grant
@@ -19,6 +19,13 @@ public interface ExchangeListener {
     void onInformational(int status, List<Header> headers);
 
     void onResponse(int status, List<Header> headers, boolean endStream);
+
+    /**
+     * The whole response: its head, and a body the front end sends from {@code file} itself
+     * (spec A.2 FILE_RESPONSE). It ends the stream. The front end opens and checks the file
+     * ({@link FileBodyOpener}) before it sends any byte of the head.
+     */
+    void onFileResponse(int status, List<Header> headers, FileBody file);
 
     /** A chunk of response body; the listener owns {@code data} and must release or write it. */
     void onData(ByteBuf data, boolean endStream);

@@ -3,6 +3,7 @@ package org.wsging.http1;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -58,7 +59,9 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
             status = response.status().code();
             bytes = 0;
         }
-        if (responding != null && msg instanceof HttpContent content) {
+        if (responding != null && msg instanceof FileRegion region) {
+            bytes += region.count(); // a file body, sent by the transport itself
+        } else if (responding != null && msg instanceof HttpContent content) {
             bytes += content.content().readableBytes();
             if (msg instanceof LastHttpContent) {
                 log(responding);

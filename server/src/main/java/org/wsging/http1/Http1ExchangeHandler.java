@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -28,6 +29,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +39,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.FileBody;
+import org.wsging.exchange.FileBodyOpener;
 import org.wsging.exchange.GracefulShutdown;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
@@ -93,6 +99,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private boolean autoRead = true;
     /** Exchanges in {@link #backlog} started ahead of their turn. */
     private int early;
+    /** The final write of the latest response: a file body may still be on its way after it was
+     * queued, so a shutdown closes only once it completed. Null before the first response. */
+    private ChannelFuture lastResponseWrite;
     /** The connection's addresses as the link carries them; null until first needed. */
     private InetSocketAddress clientAddress;
     private InetSocketAddress serverAddress;
@@ -301,7 +310,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         if (!closing && shuttingDown && current == null && !draining) {
             closing = true;
-            ctx.close();
+            closeWhenWritten();
         }
     }
 
@@ -325,10 +334,11 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (evt == GracefulShutdown.INSTANCE) {
             shuttingDown = true;
             if (!closing && current == null && !draining) {
-                // Idle (or only unserved pipelined requests): nothing in flight to wait for.
+                // Idle (or only unserved pipelined requests): nothing to wait for but the
+                // writing of the last response.
                 closing = true;
                 releaseBacklog();
-                ctx.close();
+                closeWhenWritten();
             }
             return;
         }
@@ -399,6 +409,16 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         flushScheduled = false;
         ctx.flush();
     };
+
+    /** Closes once the last response is written out (at once when it is). */
+    private void closeWhenWritten() {
+        ChannelFuture last = lastResponseWrite;
+        if (last == null || last.isDone()) {
+            ctx.close();
+        } else {
+            last.addListener(f -> ctx.close());
+        }
+    }
 
     /** Closes after {@code last} is written: half-close, then read and drop input for a while. */
     private void closeGracefully(ChannelFuture last) {
@@ -689,6 +709,71 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (!live() || headSent) {
                 return;
             }
+            HttpResponse response = responseHead(status, headers, endStream, -1);
+            if (response == null) {
+                return;
+            }
+            headSent = true;
+            ctx.write(response);
+            if (endStream) {
+                finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+            }
+            scheduleFlush();
+        }
+
+        @Override
+        public void onFileResponse(int status, List<Header> headers, FileBody file) {
+            if (early) {
+                hold(() -> onFileResponse(status, headers, file), null, true);
+                return;
+            }
+            if (!live() || headSent) {
+                return;
+            }
+            // The file is opened and checked before any byte of the head goes out, so a file
+            // that is gone, replaced or cut short still gets a proper error response. HEAD, 204
+            // and 304 carry no content (RFC 9110 §6.4.1): their file is not opened at all.
+            FileChannel channel = null;
+            if (!isHead && status != 204 && status != 304) {
+                try {
+                    channel = FileBodyOpener.open(file);
+                } catch (FileBodyOpener.Unavailable e) {
+                    done = true;
+                    System.err.println("wsging: error: the response's file cannot be sent: " + e.getMessage());
+                    answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the response's file is unavailable");
+                    return;
+                }
+            }
+            HttpResponse response = responseHead(status, headers, false, file.length());
+            if (response == null) {
+                closeQuietly(channel);
+                return;
+            }
+            headSent = true;
+            ctx.write(response);
+            if (channel != null && file.length() > 0) {
+                written = file.length();
+                // Zero copy: the transport hands the file to the socket (sendfile) and closes the
+                // channel when the region is released, whether it was sent or not.
+                ctx.write(new DefaultFileRegion(channel, file.offset(), file.length())).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        fileSendFailed(file, f.cause());
+                    }
+                });
+            } else {
+                closeQuietly(channel);
+            }
+            finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+            scheduleFlush();
+        }
+
+        /**
+         * The head of a final response, with the framing this connection decides (RFC 9112 §6),
+         * or null when the application's head cannot be sent (then a 500 went out instead).
+         *
+         * @param fileLength the length of a file body, or -1 when the body (if any) comes as data
+         */
+        private HttpResponse responseHead(int status, List<Header> headers, boolean endStream, long fileLength) {
             HttpResponse response = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(status));
             HttpHeaders out = response.headers();
@@ -701,6 +786,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     if (declaredLength < 0 || out.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
                         throw new IllegalArgumentException("bad Content-Length");
                     }
+                    if (fileLength >= 0 && declaredLength != fileLength) {
+                        throw new IllegalArgumentException("Content-Length " + declaredLength
+                                + " differs from the file body's " + fileLength + " bytes");
+                    }
                 }
             } catch (IllegalArgumentException e) {
                 // The application produced a head HTTP/1.1 cannot carry (spec MUST-RESP-3): an
@@ -709,12 +798,15 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 resetStream(ResetCode.PROTOCOL_ERROR);
                 System.err.println("wsging: invalid response head from the application: " + e.getMessage());
                 answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
-                return;
+                return null;
             }
             // RFC 9110 §6.4.1: no content for HEAD, 204 and 304.
             bodiless = isHead || status == 204 || status == 304;
             if (status == 204 || status == 304) {
                 declaredLength = -1;
+            } else if (declaredLength < 0 && fileLength >= 0) {
+                out.set(HttpHeaderNames.CONTENT_LENGTH, fileLength); // HEAD too: what a GET would get
+                declaredLength = fileLength;
             } else if (declaredLength < 0 && !isHead) {
                 if (endStream) {
                     out.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -732,12 +824,26 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             } else if (http10) {
                 out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
-            headSent = true;
-            ctx.write(response);
-            if (endStream) {
-                finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+            return response;
+        }
+
+        /**
+         * Sending a file body failed after its head: the client cannot get a whole response, so
+         * the connection ends (the transport closes it on an I/O error already). A file cut short
+         * while it was sent is the application's error and is logged; a client that left is not.
+         */
+        private void fileSendFailed(FileBody file, Throwable cause) {
+            try {
+                Path path = FileBodyOpener.toPath(file.path());
+                long size = Files.size(path);
+                if (size - file.offset() < file.length()) {
+                    System.err.println("wsging: error: " + path + " became shorter (" + size
+                            + " bytes) while it was sent as a response body: " + cause);
+                }
+            } catch (IOException ignored) {
+                // gone altogether: the client saw the connection end, nothing more to tell
             }
-            scheduleFlush();
+            ctx.close();
         }
 
         @Override
@@ -877,6 +983,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private void finish(ChannelFuture last) {
             done = true;
             current = null;
+            lastResponseWrite = last;
             releasePending();
             if (!keepAlive || shuttingDown) {
                 closeGracefully(last);
@@ -932,6 +1039,16 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             HttpContent c;
             while ((c = pending.poll()) != null) {
                 c.release();
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // opened read-only and never read: nothing to report
             }
         }
     }

@@ -12,8 +12,8 @@ import org.wsging.config.Http1Config;
  */
 public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1RequestDecoder, Http1ResponseEncoder> {
 
-    /** Largest body piece handed on at once; bounds what one decoded chunk holds in memory. */
-    static final int MAX_CHUNK_SIZE = 16 * 1024;
+    /** Largest body piece handed on at once: one link DATA frame (MAX_FRAME), so a body needs no more frames than it must. */
+    static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     public Http1ServerCodec(Http1Config.Limits limits) {
         Http1ResponseEncoder encoder = new Http1ResponseEncoder();

@@ -1,6 +1,7 @@
 package org.wsging.worker;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
@@ -41,6 +42,8 @@ public final class LinkServer {
         this.channel = channel;
     }
 
+    static final int SOCKET_BUFFER = 1024 * 1024;
+
     /** Binds a new link socket; {@code childHandler} sets up each accepted link's pipeline. */
     public static LinkServer bind(EventLoopGroup group, ChannelHandler childHandler) throws IOException {
         Path directory = Files.createTempDirectory("wsging-",
@@ -63,6 +66,10 @@ public final class LinkServer {
             Channel channel = new ServerBootstrap()
                     .group(group)
                     .channel(channelClass)
+                    // Room for several streams' windows in flight: a full socket buffer costs
+                    // both processes a wake-up per refill. The kernel caps it at net.core.wmem_max.
+                    .childOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                    .childOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                     .childHandler(childHandler)
                     .bind(address)
                     .sync()

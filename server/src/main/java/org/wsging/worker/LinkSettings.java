@@ -1,6 +1,7 @@
 package org.wsging.worker;
 
 import java.time.Duration;
+import org.wsging.exchange.FileBodyOpener;
 import org.wsging.worker.link.FrameType;
 
 /**
@@ -8,13 +9,21 @@ import org.wsging.worker.link.FrameType;
  *
  * @param initialWindow response-body bytes a worker may send on a new stream before a WINDOW
  * @param maxFrame      largest response DATA payload accepted
+ * @param fileBodies    the FILE_BODIES value announced: which file references a worker may send
+ *                      as response bodies (0: none)
  * @param pingInterval  how often a PING goes out
  * @param timeout       a PING unanswered this long means the worker hung
  */
-public record LinkSettings(int initialWindow, int maxFrame, Duration pingInterval, Duration timeout) {
+public record LinkSettings(int initialWindow, int maxFrame, int fileBodies, Duration pingInterval, Duration timeout) {
     public static final int DEFAULT_INITIAL_WINDOW = 256 * 1024;
 
     public static LinkSettings withTimeout(Duration timeout) {
-        return new LinkSettings(DEFAULT_INITIAL_WINDOW, FrameType.DEFAULT_MAX_FRAME, Duration.ofSeconds(1), timeout);
+        return new LinkSettings(DEFAULT_INITIAL_WINDOW, FrameType.DEFAULT_MAX_FRAME, fileBodiesThisJvmTakes(),
+                Duration.ofSeconds(1), timeout);
+    }
+
+    /** File references for every path this JVM can open by name: UTF-8 ones, or ASCII only. */
+    public static int fileBodiesThisJvmTakes() {
+        return FileBodyOpener.opensUtf8Paths() ? FrameType.FILE_BODIES_UTF8 : FrameType.FILE_BODIES_ASCII;
     }
 }

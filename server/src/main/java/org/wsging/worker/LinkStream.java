@@ -7,6 +7,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
@@ -53,6 +54,8 @@ final class LinkStream implements WorkerStream {
     long requestWindow;
     /** Response-body bytes this side still accepts. */
     long responseWindow;
+    /** Response-body bytes written to the client and not yet granted back to the worker. */
+    long ungranted;
     boolean requestEnded;
     /** RESPONSE seen: DATA and TRAILERS may follow, INFORMATIONAL may not. */
     boolean responseStarted;
@@ -176,6 +179,18 @@ final class LinkStream implements WorkerStream {
             }
         } else {
             submit(() -> listener.onResponse(status, headers, endStream), null);
+        }
+    }
+
+    void deliverFileResponse(int status, List<Header> headers, FileBody file) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onFileResponse(status, headers, file);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onFileResponse(status, headers, file), null);
         }
     }
 

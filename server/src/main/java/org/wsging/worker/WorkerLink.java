@@ -313,8 +313,18 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (s.done || increment <= 0) {
             return;
         }
-        s.responseWindow += increment;
-        write(new Frame.Window(s.id, increment));
+        // Grants go out in batches of a quarter window, as HTTP/2 peers do: a 100 KB response
+        // then needs no WINDOW at all. The worker cannot stall on a held-back grant: whatever
+        // it sent that is not held back here is still being written, and the rest of its window
+        // (at least three quarters) stays open.
+        long pending = s.ungranted + increment;
+        if (pending < settings.initialWindow() / 4) {
+            s.ungranted = pending;
+            return;
+        }
+        s.ungranted = 0;
+        s.responseWindow += pending;
+        write(new Frame.Window(s.id, (int) pending));
         flushSoon();
     }
 
@@ -361,6 +371,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             case Frame.Window w -> onWindow(w);
             case Frame.Ping p -> onPing(p);
             case Frame.GoAway g -> onGoAway(g);
+            case Frame.FileResponse f -> onFileResponse(f);
         }
     }
 
@@ -391,7 +402,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         workerMaxFrame = (int) Math.max(1, Math.min(h.setting(SETTING_MAX_FRAME, DEFAULT_MAX_FRAME), MAX_PAYLOAD));
         write(new Frame.Hello(PROTOCOL_VERSION, List.of(
                 new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
-                new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()))));
+                new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()),
+                new Frame.Setting(SETTING_FILE_BODIES, settings.fileBodies()))));
         flush();
         state = state.to(LinkState.OPEN);
         accepting = true;
@@ -437,6 +449,21 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             complete(s);
         }
         s.deliverResponse(r.status(), r.headers(), r.endStream());
+    }
+
+    /** The head and a body the front end reads from a file (A.2): it completes the stream at once. */
+    private void onFileResponse(Frame.FileResponse f) {
+        LinkStream s = streams.get(f.streamId());
+        if (s == null) {
+            return;
+        }
+        if (s.responseStarted || settings.fileBodies() == 0) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.responseStarted = true;
+        complete(s);
+        s.deliverFileResponse(f.status(), f.headers(), f.file());
     }
 
     private void onInformational(Frame.Informational i) {

@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
@@ -28,6 +29,13 @@ final class RecordingListener implements ExchangeListener {
     @Override
     public void onResponse(int status, List<Header> headers, boolean endStream) {
         events.add("response " + status + " " + text(headers) + (endStream ? " end" : ""));
+    }
+
+    @Override
+    public void onFileResponse(int status, List<Header> headers, FileBody file) {
+        events.add("file-response " + status + " " + text(headers) + " " + file.path() + " " + file.offset()
+                + "+" + file.length() + " dev " + Long.toUnsignedString(file.device()) + " ino "
+                + Long.toUnsignedString(file.inode()));
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
@@ -29,7 +30,8 @@ import org.wsging.worker.link.FrameType;
 
 /** The link handler over an EmbeddedChannel: frames in as bytes, frames out decoded from bytes. */
 class WorkerLinkTest {
-    private static final LinkSettings SETTINGS = new LinkSettings(16, 16, Duration.ofSeconds(1), Duration.ofSeconds(3));
+    private static final LinkSettings SETTINGS = new LinkSettings(16, 16, FrameType.FILE_BODIES_UTF8,
+            Duration.ofSeconds(1), Duration.ofSeconds(3));
 
     private final List<String> ownerEvents = new ArrayList<>();
     private final List<ByteBuf> sentBuffers = new ArrayList<>();
@@ -61,7 +63,11 @@ class WorkerLinkTest {
     };
 
     private void connect(long initialWindow, long maxStreams) {
-        link = new WorkerLink(SETTINGS, owner);
+        connect(SETTINGS, initialWindow, maxStreams);
+    }
+
+    private void connect(LinkSettings settings, long initialWindow, long maxStreams) {
+        link = new WorkerLink(settings, owner);
         ch = new EmbeddedChannel(new FrameDecoder(), FrameEncoder.INSTANCE, link);
         ch.freezeTime();
         receive(new Frame.Hello(1, List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 2),
@@ -71,6 +77,7 @@ class WorkerLinkTest {
         Frame.Hello hello = assertInstanceOf(Frame.Hello.class, sent());
         assertEquals(16, hello.setting(FrameType.SETTING_INITIAL_WINDOW, -1));
         assertEquals(16, hello.setting(FrameType.SETTING_MAX_FRAME, -1));
+        assertEquals(settings.fileBodies(), hello.setting(FrameType.SETTING_FILE_BODIES, -1));
         assertEquals(List.of("hello 2 4242"), ownerEvents);
         ownerEvents.clear();
     }
@@ -411,6 +418,54 @@ class WorkerLinkTest {
         receive(new Frame.Data(1, Unpooled.copiedBuffer("x", StandardCharsets.US_ASCII), false)); // DATA before RESPONSE
         receive(new Frame.Informational(2, 101, List.of())); // 101 is not allowed (A.2)
         assertEquals(List.of("reset PROTOCOL_ERROR"), a.drain());
+        assertEquals(List.of("reset PROTOCOL_ERROR"), b.drain());
+        assertTrue(ch.isActive());
+    }
+
+    @Test
+    void theHelloAnnouncesFileBodiesForThePathsThisJvmCanOpen() {
+        int expected = org.wsging.exchange.FileBodyOpener.opensUtf8Paths()
+                ? FrameType.FILE_BODIES_UTF8 : FrameType.FILE_BODIES_ASCII;
+        assertEquals(expected, LinkSettings.withTimeout(Duration.ofSeconds(3)).fileBodies());
+    }
+
+    @Test
+    void aFileResponseEndsTheStreamAtOnceWithoutAnyWindow() throws Exception {
+        connect(8, 10);
+        RecordingListener l = new RecordingListener();
+        LinkStream s = open(l, head(false, false));
+        assertInstanceOf(Frame.Request.class, sent());
+        receive(new Frame.FileResponse(1, 200, List.of(new Header("content-length", "100000")),
+                new FileBody("/srv/big.bin", 0, 100_000, 2049, -2)));
+        assertEquals(List.of("file-response 200 [content-length: 100000] /srv/big.bin 0+100000 dev 2049 ino "
+                + "18446744073709551614"), l.drain());
+        assertEquals(0, link.load(), "the stream's slot is free: the body does not flow over the link");
+        // The body is not DATA: no credit is owed for it, and late frames of the stream are ignored.
+        s.grantResponseWindow(100_000);
+        receive(new Frame.Data(1, Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII), true));
+        assertEquals(List.of(), l.drain());
+        assertEquals(null, sent());
+    }
+
+    @Test
+    void aFileResponseAfterTheHeadOrUnannouncedResetsOnlyThatStream() throws Exception {
+        connect(8, 10);
+        RecordingListener a = new RecordingListener();
+        open(a, head(false, false));
+        sent();
+        receive(new Frame.Response(1, 200, List.of(), false));
+        receive(new Frame.FileResponse(1, 200, List.of(), new FileBody("/f", 0, 1, 1, 1)));
+        assertEquals(List.of("response 200 []", "reset PROTOCOL_ERROR"), a.drain());
+        assertEquals(ResetCode.PROTOCOL_ERROR.code, assertInstanceOf(Frame.Reset.class, sent()).code());
+        assertTrue(ch.isActive());
+        ch.finishAndReleaseAll();
+        ownerEvents.clear();
+
+        connect(new LinkSettings(16, 16, 0, Duration.ofSeconds(1), Duration.ofSeconds(3)), 8, 10);
+        RecordingListener b = new RecordingListener();
+        open(b, head(false, false));
+        sent();
+        receive(new Frame.FileResponse(1, 200, List.of(), new FileBody("/f", 0, 1, 1, 1)));
         assertEquals(List.of("reset PROTOCOL_ERROR"), b.drain());
         assertTrue(ch.isActive());
     }

@@ -40,22 +40,19 @@ def frames():
         buf += chunk
 
 
-def str8(p, i):
-    return p[i + 1:i + 1 + p[i]], i + 1 + p[i]
-
-
-def str16(p, i):
-    n = struct.unpack(">H", p[i:i + 2])[0]
-    return p[i + 2:i + 2 + n], i + 2 + n
+def request_path(p):
+    # REQUEST (A.2): the lengths come first; the path follows the scheme and the method.
+    scheme_length, method_length = p[1], p[2]
+    path_length = struct.unpack(">H", p[9:11])[0]
+    start = 31 + scheme_length + method_length
+    return p[start:start + path_length]
 
 
 for ftype, flags, stream, payload in frames():
     if ftype == 8 and not flags & 1:
         send(8, 1, 0, payload)
     elif ftype == 1:
-        _, i = str8(payload, 1)
-        _, i = str8(payload, i)
-        path, i = str16(payload, i)
+        path = request_path(payload)
         if path == b"/crash":
             os.kill(os.getpid(), signal.SIGKILL)
         if path == b"/hold":

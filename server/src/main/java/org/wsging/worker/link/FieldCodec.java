@@ -9,7 +9,7 @@ import java.util.List;
 import org.wsging.exchange.Header;
 
 /**
- * Payload field encodings of spec A.2 ({@code u8 u16 u32 i64 str8 str16 fields}). Readers take
+ * Payload field encodings of spec A.2 ({@code u8 u16 u32 i64 str16 fields}, REQUEST's header block). Readers take
  * the payload's end index and throw {@link LinkProtocolException} instead of reading past it.
  * Strings are bytes: one char per byte (ISO-8859-1) in both directions, nothing is decoded.
  */
@@ -20,11 +20,6 @@ final class FieldCodec {
         if (end - in.readerIndex() < n) {
             throw new LinkProtocolException("truncated payload");
         }
-    }
-
-    static int readU8(ByteBuf in, int end) {
-        need(in, end, 1);
-        return in.readUnsignedByte();
     }
 
     static int readU16(ByteBuf in, int end) {
@@ -42,15 +37,7 @@ final class FieldCodec {
         return in.readLong();
     }
 
-    static String readStr8(ByteBuf in, int end) {
-        return readString(in, end, readU8(in, end));
-    }
-
-    static String readStr16(ByteBuf in, int end) {
-        return readString(in, end, readU16(in, end));
-    }
-
-    private static String readString(ByteBuf in, int end, int n) {
+    static String readString(ByteBuf in, int end, int n) {
         need(in, end, n);
         return n == 0 ? "" : in.readCharSequence(n, CharsetUtil.ISO_8859_1).toString();
     }
@@ -78,12 +65,6 @@ final class FieldCodec {
         return fields;
     }
 
-    static void writeStr8(ByteBuf out, CharSequence s) {
-        checkLength(s, 0xFF);
-        out.writeByte(s.length());
-        writeChars(out, s);
-    }
-
     static void writeStr16(ByteBuf out, CharSequence s) {
         checkLength(s, 0xFFFF);
         out.writeShort(s.length());
@@ -102,14 +83,54 @@ final class FieldCodec {
         }
     }
 
-    private static void checkLength(CharSequence s, int max) {
+    /** The length of {@code s} (one byte per char), refused when above {@code max}. */
+    static int checkLength(CharSequence s, int max) {
         if (s.length() > max) {
             throw new IllegalArgumentException("field of " + s.length() + " bytes exceeds " + max);
         }
+        return s.length();
+    }
+
+    /**
+     * REQUEST's header block (A.2): each field as {@code name NUL value NUL}. HTTP forbids NUL in
+     * names and values (RFC 9110 section 5.5) and the front end refuses requests carrying one,
+     * so the separator never occurs inside a field.
+     */
+    static void writeNulBlock(ByteBuf out, List<Header> fields) {
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            Header h = fields.get(i);
+            writeChars(out, h.name());
+            out.writeByte(0);
+            writeChars(out, h.value());
+            out.writeByte(0);
+        }
+    }
+
+    /** Reads a header block of {@code count} fields that fills the payload up to {@code end}. */
+    static List<Header> readNulBlock(ByteBuf in, int end, int count) {
+        List<Header> fields = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            fields.add(new Header(readUntilNul(in, end), readUntilNul(in, end)));
+        }
+        if (in.readerIndex() != end) {
+            throw new LinkProtocolException("REQUEST header block holds more than " + count + " fields");
+        }
+        return fields;
+    }
+
+    private static AsciiString readUntilNul(ByteBuf in, int end) {
+        int nul = in.indexOf(in.readerIndex(), end, (byte) 0);
+        if (nul < 0) {
+            throw new LinkProtocolException("REQUEST header block holds fewer fields than its count");
+        }
+        byte[] bytes = new byte[nul - in.readerIndex()];
+        in.readBytes(bytes);
+        in.skipBytes(1);
+        return bytes.length == 0 ? AsciiString.EMPTY_STRING : new AsciiString(bytes, false);
     }
 
     /** ISO-8859-1: one byte per char, the inverse of the readers (chars above 0xFF become '?'). */
-    private static void writeChars(ByteBuf out, CharSequence s) {
+    static void writeChars(ByteBuf out, CharSequence s) {
         if (s instanceof AsciiString a) {
             ByteBufUtil.copy(a, out);
         } else if (!s.isEmpty()) {

@@ -3,6 +3,7 @@ package org.wsging.worker.link;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
 import java.util.List;
+import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.RequestHead;
 
@@ -78,6 +79,9 @@ public sealed interface Frame {
     record Response(int streamId, int status, List<Header> headers, boolean endStream) implements Frame {}
 
     record Informational(int streamId, int status, List<Header> headers) implements Frame {}
+
+    /** FILE_RESPONSE: a response head and a body the front end sends from {@code file}; it ends the stream. */
+    record FileResponse(int streamId, int status, List<Header> headers, FileBody file) implements Frame {}
 
     record Trailers(int streamId, List<Header> headers) implements Frame {}
 

@@ -2,11 +2,8 @@ package org.wsging.worker.link;
 
 import static org.wsging.worker.link.FieldCodec.readFields;
 import static org.wsging.worker.link.FieldCodec.readI64;
-import static org.wsging.worker.link.FieldCodec.readStr16;
-import static org.wsging.worker.link.FieldCodec.readStr8;
 import static org.wsging.worker.link.FieldCodec.readU16;
 import static org.wsging.worker.link.FieldCodec.readU32;
-import static org.wsging.worker.link.FieldCodec.readU8;
 import static org.wsging.worker.link.FrameType.*;
 
 import io.netty.buffer.ByteBuf;
@@ -15,6 +12,8 @@ import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.wsging.exchange.FileBody;
+import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
 
@@ -23,6 +22,9 @@ import org.wsging.exchange.RequestHead;
  * {@link FrameDecoder} and {@link FrameEncoder} are thin wrappers around it.
  */
 public final class FrameCodec {
+    /** REQUEST's fixed part (A.2): version, four u8 lengths, two ports, two u16 lengths, i64, u32, u16, u32. */
+    static final int REQUEST_FIXED_SIZE = 1 + 4 + 2 + 2 + 2 + 2 + 8 + 4 + 2 + 4;
+
     private FrameCodec() {}
 
     /**
@@ -48,7 +50,7 @@ public final class FrameCodec {
             int payloadStart = start + HEADER_SIZE;
             int end = payloadStart + (int) length;
             in.readerIndex(payloadStart);
-            if (type > GOAWAY) {
+            if (type > LAST_KNOWN_TYPE) {
                 in.readerIndex(end); // unknown type: ignored, that is how the link grows (A.8)
                 continue;
             }
@@ -114,31 +116,69 @@ public final class FrameCodec {
                 String reason = in.readCharSequence(end - in.readerIndex(), CharsetUtil.UTF_8).toString();
                 return new Frame.GoAway(code, reason);
             }
+            case FILE_RESPONSE:
+                return decodeFileResponse(in, streamId, end);
             default:
                 throw new AssertionError(type);
         }
     }
 
     private static Frame.Request decodeRequest(ByteBuf in, int flags, int streamId, int end) {
-        int versionCode = readU8(in, end);
+        FieldCodec.need(in, end, REQUEST_FIXED_SIZE);
+        int versionCode = in.readUnsignedByte();
         HttpVersion version;
         try {
             version = HttpVersion.fromCode(versionCode);
         } catch (IllegalArgumentException e) {
             throw new LinkProtocolException(e.getMessage());
         }
-        String scheme = readStr8(in, end);
-        String method = readStr8(in, end);
-        String path = readStr16(in, end);
-        String query = readStr16(in, end);
-        InetSocketAddress client = address(readStr8(in, end), readU16(in, end));
-        InetSocketAddress server = address(readStr8(in, end), readU16(in, end));
-        long contentLength = readI64(in, end);
-        int capabilities = (int) readU32(in, end);
+        int schemeLength = in.readUnsignedByte();
+        int methodLength = in.readUnsignedByte();
+        int clientHostLength = in.readUnsignedByte();
+        int serverHostLength = in.readUnsignedByte();
+        int clientPort = in.readUnsignedShort();
+        int serverPort = in.readUnsignedShort();
+        int pathLength = in.readUnsignedShort();
+        int queryLength = in.readUnsignedShort();
+        long contentLength = in.readLong();
+        int capabilities = in.readInt();
+        int headerCount = in.readUnsignedShort();
+        long blockLength = in.readUnsignedInt();
+        long rest = (long) schemeLength + methodLength + pathLength + queryLength + clientHostLength
+                + serverHostLength + blockLength;
+        if (rest != end - in.readerIndex()) {
+            throw new LinkProtocolException("REQUEST payload is " + (rest > end - in.readerIndex() ? "truncated" : "too long"));
+        }
+        String scheme = FieldCodec.readString(in, end, schemeLength);
+        String method = FieldCodec.readString(in, end, methodLength);
+        String path = FieldCodec.readString(in, end, pathLength);
+        String query = FieldCodec.readString(in, end, queryLength);
+        InetSocketAddress client = address(FieldCodec.readString(in, end, clientHostLength), clientPort);
+        InetSocketAddress server = address(FieldCodec.readString(in, end, serverHostLength), serverPort);
         RequestHead head = new RequestHead(version, scheme, method, path, query, client, server, contentLength,
-                capabilities, readFields(in, end), (flags & FLAG_END_STREAM) == 0,
+                capabilities, FieldCodec.readNulBlock(in, end, headerCount), (flags & FLAG_END_STREAM) == 0,
                 (flags & FLAG_EXPECT_CONTINUE) != 0);
         return new Frame.Request(streamId, head);
+    }
+
+    private static Frame.FileResponse decodeFileResponse(ByteBuf in, int streamId, int end) {
+        int status = readU16(in, end);
+        if (status < 200 || status > 599) {
+            throw new LinkProtocolException("FILE_RESPONSE status " + status + " outside 200..599");
+        }
+        List<Header> headers = readFields(in, end);
+        CharSequence path = FieldCodec.readBytes16(in, end);
+        long offset = readI64(in, end);
+        long length = readI64(in, end);
+        long device = readI64(in, end);
+        long inode = readI64(in, end);
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            throw new LinkProtocolException("FILE_RESPONSE path is not absolute");
+        }
+        if (offset < 0 || length < 0) {
+            throw new LinkProtocolException("FILE_RESPONSE offset or length is 2^63 or more");
+        }
+        return new Frame.FileResponse(streamId, status, headers, new FileBody(path, offset, length, device, inode));
     }
 
     private static InetSocketAddress address(String host, int port) {
@@ -189,6 +229,7 @@ public final class FrameCodec {
             case Frame.Window w -> WINDOW;
             case Frame.Ping p -> PING;
             case Frame.GoAway g -> GOAWAY;
+            case Frame.FileResponse f -> FILE_RESPONSE;
         };
     }
 
@@ -246,32 +287,66 @@ public final class FrameCodec {
                 out.writeCharSequence(g.reason(), CharsetUtil.UTF_8);
                 return 0;
             }
+            case Frame.FileResponse f -> {
+                FileBody file = f.file();
+                if (file.offset() < 0 || file.length() < 0) {
+                    throw new IllegalArgumentException("FILE_RESPONSE offset and length must not be negative");
+                }
+                out.writeShort(f.status());
+                FieldCodec.writeFields(out, f.headers());
+                FieldCodec.writeStr16(out, file.path());
+                out.writeLong(file.offset());
+                out.writeLong(file.length());
+                out.writeLong(file.device());
+                out.writeLong(file.inode());
+                return 0;
+            }
         }
     }
 
-    /** REQUEST payload straight from the head (A.2): no intermediate byte arrays. */
+    /** REQUEST payload straight from the head (A.2): every length first, then the bytes, so a
+     * worker reads the whole fixed part with one unpack and splits the header block at its NULs. */
     private static void encodeRequest(RequestHead head, ByteBuf out) {
+        String clientHost = host(head.client());
+        String serverHost = host(head.server());
         out.writeByte(head.version().code);
-        FieldCodec.writeStr8(out, head.scheme());
-        FieldCodec.writeStr8(out, head.method());
-        FieldCodec.writeStr16(out, head.rawPath());
-        FieldCodec.writeStr16(out, head.rawQuery());
-        writeAddress(out, head.client());
-        writeAddress(out, head.server());
+        out.writeByte(FieldCodec.checkLength(head.scheme(), 0xFF));
+        out.writeByte(FieldCodec.checkLength(head.method(), 0xFF));
+        out.writeByte(FieldCodec.checkLength(clientHost, 0xFF));
+        out.writeByte(FieldCodec.checkLength(serverHost, 0xFF));
+        out.writeShort(port(head.client()));
+        out.writeShort(port(head.server()));
+        out.writeShort(FieldCodec.checkLength(head.rawPath(), 0xFFFF));
+        out.writeShort(FieldCodec.checkLength(head.rawQuery(), 0xFFFF));
         out.writeLong(head.contentLength());
         out.writeInt(head.capabilities());
-        FieldCodec.writeFields(out, head.headers());
+        List<Header> headers = head.headers();
+        if (headers.size() > 0xFFFF) {
+            throw new IllegalArgumentException("too many fields for one frame: " + headers.size());
+        }
+        out.writeShort(headers.size());
+        int blockLengthAt = out.writerIndex();
+        out.writeInt(0); // patched below, once the block is written
+        FieldCodec.writeChars(out, head.scheme());
+        FieldCodec.writeChars(out, head.method());
+        FieldCodec.writeChars(out, head.rawPath());
+        FieldCodec.writeChars(out, head.rawQuery());
+        FieldCodec.writeChars(out, clientHost);
+        FieldCodec.writeChars(out, serverHost);
+        int blockStart = out.writerIndex();
+        FieldCodec.writeNulBlock(out, headers);
+        out.setInt(blockLengthAt, out.writerIndex() - blockStart);
     }
 
-    private static void writeAddress(ByteBuf out, InetSocketAddress address) {
+    /** A resolved address as its literal (RFC 5952 form for IPv6), never a looked-up name; "" when unknown. */
+    private static String host(InetSocketAddress address) {
         if (address == null) {
-            out.writeByte(0);
-            out.writeShort(0);
-            return;
+            return "";
         }
-        // A resolved address is written as its literal (RFC 5952 form for IPv6), never a looked-up name.
-        String host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
-        FieldCodec.writeStr8(out, host);
-        out.writeShort(address.getPort());
+        return address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
+    }
+
+    private static int port(InetSocketAddress address) {
+        return address == null ? 0 : address.getPort();
     }
 }

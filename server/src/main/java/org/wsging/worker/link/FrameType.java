@@ -12,6 +12,10 @@ public final class FrameType {
     public static final int WINDOW = 0x07;
     public static final int PING = 0x08;
     public static final int GOAWAY = 0x09;
+    /** Sent by a worker only to a front end that announced {@link #SETTING_FILE_BODIES}. */
+    public static final int FILE_RESPONSE = 0x0A;
+    /** The highest type this side knows; higher ones are ignored (A.8). */
+    static final int LAST_KNOWN_TYPE = FILE_RESPONSE;
 
     /** REQUEST, DATA, RESPONSE: nothing more follows in this direction. */
     public static final int FLAG_END_STREAM = 0x01;
@@ -30,6 +34,12 @@ public final class FrameType {
     public static final int SETTING_INITIAL_WINDOW = 3;
     public static final int SETTING_MAX_STREAMS = 4;
     public static final int SETTING_MAX_FRAME = 5;
+    public static final int SETTING_FILE_BODIES = 6;
+
+    /** FILE_BODIES values: the front end takes FILE_RESPONSE for paths that are ASCII ... */
+    public static final int FILE_BODIES_ASCII = 1;
+    /** ... or for any path that is valid UTF-8. */
+    public static final int FILE_BODIES_UTF8 = 2;
 
     public static final int DEFAULT_INITIAL_WINDOW = 65_536;
     public static final int DEFAULT_MAX_STREAMS = 100;

@@ -188,4 +188,27 @@ class FrameCodecVectorsTest {
         assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(in));
         in.release();
     }
+
+    @Test
+    void fileResponseIdentityIsUnsigned64Bit() {
+        LinkVectors.Valid v = LinkVectors.valid().stream()
+                .filter(x -> x.name().equals("file-response-u64-identity")).findFirst().orElseThrow();
+        ByteBuf in = Unpooled.wrappedBuffer(v.bytes());
+        Frame.FileResponse f = (Frame.FileResponse) FrameCodec.decode(in);
+        in.release();
+        assertEquals(0xfd00000000000001L, f.file().device());
+        assertEquals(0x8000000000000002L, f.file().inode());
+        assertEquals(1024, f.file().offset());
+        assertEquals(65536, f.file().length());
+        assertEquals("/srv/caf\u00c3\u00a9.bin", f.file().path().toString(), "the path's bytes, one char each");
+    }
+
+    @Test
+    void aFileResponseWithANegativeLengthCannotBeEncoded() {
+        ByteBuf out = Unpooled.buffer();
+        Frame f = new Frame.FileResponse(1, 200, List.of(), new org.wsging.exchange.FileBody("/f", 0, -1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(f, out));
+        assertEquals(0, out.writerIndex());
+        out.release();
+    }
 }

@@ -5,10 +5,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
@@ -86,6 +88,16 @@ final class FrameJson {
                 o.addProperty("code", g.code());
                 o.addProperty("reason", g.reason());
             }
+            case Frame.FileResponse f -> {
+                o.addProperty("type", "FILE_RESPONSE");
+                o.addProperty("status", f.status());
+                o.add("headers", fields(f.headers()));
+                o.addProperty("path", f.file().path().toString());
+                o.addProperty("offset", f.file().offset());
+                o.addProperty("length", f.file().length());
+                o.addProperty("device", new BigInteger(Long.toUnsignedString(f.file().device())));
+                o.addProperty("inode", new BigInteger(Long.toUnsignedString(f.file().inode())));
+            }
         }
         o.addProperty("flags", flags);
         o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
@@ -125,6 +137,10 @@ final class FrameJson {
                 yield new Frame.Ping(opaque, (flags & FrameType.FLAG_ACK) != 0);
             }
             case "GOAWAY" -> new Frame.GoAway(o.get("code").getAsLong(), o.get("reason").getAsString());
+            case "FILE_RESPONSE" -> new Frame.FileResponse(stream, o.get("status").getAsInt(),
+                    headers(o.getAsJsonArray("headers")), new FileBody(o.get("path").getAsString(),
+                            o.get("offset").getAsLong(), o.get("length").getAsLong(),
+                            o.get("device").getAsBigInteger().longValue(), o.get("inode").getAsBigInteger().longValue()));
             default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
         };
     }

@@ -1,0 +1,7 @@
+"""WSGI shims (spec 15): `from_wsgi` runs a PEP 3333 application on a WSGI-NG server or inside
+WSGI-NG middleware; `to_wsgi` hosts a WSGI-NG application in any WSGI container."""
+
+from .ng_on_wsgi import to_wsgi
+from .wsgi_on_ng import from_wsgi
+
+__all__ = ["from_wsgi", "to_wsgi"]

@@ -1,0 +1,108 @@
+"""The WSGI iterable `to_wsgi` returns for a Response: its body as bytes chunks, async bodies
+pulled through the private loop, trailers dropped after their callable ran (spec 15.3)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterator, Optional, Tuple
+
+from ..api.headers import RawHeaders
+from ..api.response import KIND_AITER, KIND_BYTES, KIND_FILE, Response
+from .host_channel import HostChannel
+from .loop_thread import Relay
+
+__all__ = ["NGBody"]
+
+logger = logging.getLogger("wsging.wsgi")
+
+FILE_CHUNK = 64 * 1024
+
+
+def _chunk_bytes(chunk: Any) -> bytes:
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"response body chunks must be bytes or str, not {type(chunk).__name__}")
+
+
+def _file_chunks(file: Any) -> Iterator[Any]:
+    read = file.read
+    while True:
+        chunk = read(FILE_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+class NGBody:
+    """`origin`: the Response and the head given to start_response, when the request came
+    from `from_wsgi` unchanged; `from_wsgi` then hands on the Response itself (lossless)."""
+
+    __slots__ = ("_response", "_relay", "_channel", "_sync", "_async", "_ended", "_closed", "origin")
+
+    def __init__(self, response: Response, relay: Relay, channel: Optional[HostChannel]) -> None:
+        self._response = response
+        self._relay = relay
+        self._channel = channel
+        kind = response._kind
+        body: Any = response._body
+        self._async: Any = body.__aiter__() if kind == KIND_AITER else None
+        self._sync: Optional[Iterator[Any]] = None
+        if kind == KIND_BYTES:
+            self._sync = iter((response._data,))
+        elif kind == KIND_FILE:
+            self._sync = _file_chunks(body)
+        elif kind != KIND_AITER:
+            self._sync = iter(body)
+        self._ended = False
+        self._closed = False
+        self.origin: Optional[Tuple[Response, RawHeaders]] = None
+
+    def __iter__(self) -> "NGBody":
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            if self._sync is not None:
+                chunk = next(self._sync)
+            else:
+                chunk = self._relay.run(self._async.__anext__())
+        except (StopIteration, StopAsyncIteration):
+            self._end()
+            raise StopIteration from None
+        return _chunk_bytes(chunk)
+
+    def _end(self) -> None:
+        """After the last chunk: trailers cannot pass WSGI, but a callable is still called
+        (7.6); its errors are the application's, raised where the container sees them."""
+        if not self._ended:
+            self._ended = True
+            self._response._resolve_trailers()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            body: Any = self._response._body
+            if self._async is not None:
+                aclose = getattr(self._async, "aclose", None)
+                if aclose is not None:
+                    self._relay.run(aclose())
+            else:
+                close = getattr(body, "close", None) or getattr(self._sync, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            try:
+                if not self._ended:
+                    self._end()
+            except Exception:
+                logger.exception("error in the trailers callable of a response closed early")
+            finally:
+                if self._channel is not None:
+                    self._channel.finish()
+                self._relay.close()

@@ -1,0 +1,78 @@
+"""`to_wsgi`: a WSGI-NG application as a PEP 3333 application, for mod_wsgi, uWSGI,
+gunicorn, any WSGI server or WSGI middleware (spec 15)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Callable, Dict, Iterable, Optional
+
+from ..api.request import Request
+from ..api.response import KIND_FILE, Response
+from ..worker.loading import is_async_app
+from .host_channel import HostChannel
+from .loop_thread import Relay
+from .ng_body import NGBody
+from .pep3333 import HOP_BY_HOP, Environ, StartResponse, WSGIApplication
+from .request_from_environ import relayed, request_from_environ, stashed_request
+
+__all__ = ["to_wsgi"]
+
+_LINES: Dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+
+
+def status_line(status: int) -> str:
+    return _LINES.get(status) or f"{status} Unknown"
+
+
+def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
+    """A PEP 3333 application that serves `app`, sync or async (async ones on one private
+    event loop per process). The WSGI container sends the head with the first chunk and has
+    no trailers, push or disconnect notices (spec 10.2)."""
+    is_async = is_async_app(app)
+
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        relay = Relay()
+        channel: Optional[HostChannel] = None
+        request = stashed_request(environ)
+        round_trip = request is not None and not is_async
+        if request is None:
+            request, channel = request_from_environ(environ, relay)
+        elif is_async:
+            request, channel = relayed(request, relay)
+        try:
+            response = relay.run(app(request)) if is_async else app(request)
+            if not isinstance(response, Response):
+                raise TypeError(
+                    f"the application returned {type(response).__name__}, not a wsging.Response"
+                )
+        except BaseException:
+            if channel is not None:
+                channel.finish()
+            relay.close()
+            raise
+        if channel is not None:
+            channel.responded = True
+        line = status_line(response.status)
+        raw = [pair for pair in response.headers.raw if pair[0].lower() not in HOP_BY_HOP]
+        start_response(line, [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw])
+        if round_trip:
+            body = NGBody(response, relay, channel)
+            body.origin = (response, raw)
+            return body
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if (
+            file_wrapper is not None
+            and response._kind == KIND_FILE
+            and response.trailers is None
+            and not is_async
+        ):
+            # The container's own way to send a file, sendfile where it can.
+            relay.close()
+            wrapped: Iterable[bytes] = file_wrapper(response.body, 64 * 1024)
+            return wrapped
+        return NGBody(response, relay, channel)
+
+    lifespan = getattr(app, "lifespan", None)
+    if lifespan is not None:
+        application.lifespan = lifespan  # type: ignore[attr-defined]  # 11.4
+    return application
