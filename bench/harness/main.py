@@ -30,7 +30,7 @@ from harness.servers import BENCH_DIR, REPO_DIR, SPECS, RunningServer, ServerErr
 
 DOC = REPO_DIR / "docs" / "benchmarks.md"
 RESULTS_DIR = BENCH_DIR / "results" / "raw"
-SERVER_ORDER = ("wsging", "wsging-ceiling", "granian-rsgi", "granian-asgi", "granian-wsgi",
+SERVER_ORDER = ("wsging", "wsging-ceiling", "wsging-inline", "granian-rsgi", "granian-asgi", "granian-wsgi",
                 "uvicorn", "hypercorn", "gunicorn")
 FILE_BYTES = 50 * 1024
 

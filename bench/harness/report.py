@@ -112,9 +112,14 @@ def _number(value: Optional[float], digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _ratio(wsging: Optional[Cell], cell: Cell) -> str:
+def _ratio(wsging: Optional[Cell], cell: Cell, peer: Optional[Cell] = None) -> str:
     if cell.server == "wsging":
         return ""
+    if cell.server == "wsging-inline":
+        # Its own ratio against the row's first peer: the line shows what the option buys.
+        if peer is None or not peer.requests_per_s or not cell.requests_per_s:
+            return "n/a"
+        return f"{cell.requests_per_s / peer.requests_per_s:.2f} vs {peer.server}"
     if wsging is None or wsging.unavailable or not wsging.requests_per_s:
         return "n/a"
     if not cell.requests_per_s:
@@ -131,6 +136,10 @@ def render_table(cells: Sequence[Cell], rows: Sequence[Row], specs: Dict[str, Se
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     by_row: Dict[str, Cell] = {cell.row: cell for cell in cells if cell.server == "wsging"}
+    first_peer: Dict[str, Cell] = {}
+    for cell in cells:
+        if not specs[cell.server].is_wsging and not cell.unavailable:
+            first_peer.setdefault(cell.row, cell)
     for cell in cells:
         spec = specs[cell.server]
         name = spec.name if spec.is_wsging else f"{spec.name} {versions.get(spec.name, '')}".strip()
@@ -148,7 +157,7 @@ def render_table(cells: Sequence[Cell], rows: Sequence[Row], specs: Dict[str, Se
             f"| {_number(cell.p99_ms, 2)} | {_number(cell.peak_rss_bytes / 2**20, 1)} "
             f"| {_number(cell.cpu_us_per_request, 1)} "
             f"| {'-' if cell.spread is None else f'{cell.spread * 100:.0f}%'} "
-            f"| {_ratio(by_row.get(cell.row), cell)} |")
+            f"| {_ratio(by_row.get(cell.row), cell, first_peer.get(cell.row))} |")
     return "\n".join(lines)
 
 

@@ -74,13 +74,13 @@ def _wsging_base() -> List[str]:
 WSGING_APP = "wsging_app:app"
 
 
-def _wsging(ceiling: bool, app: str = WSGING_APP) -> Callable[[int, int], List[str]]:
+def _wsging(ceiling: bool, app: str = WSGING_APP, inline_sync: bool = False) -> Callable[[int, int], List[str]]:
     def argv(workers: int, port: int) -> List[str]:
         return _wsging_base() + [
             "serve", app, "--app-dir", str(APPS_DIR),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--python", str(VENV_BIN / "python"),
-        ] + (["--ceiling"] if ceiling else [])
+        ] + (["--ceiling"] if ceiling else []) + (["--inline-sync"] if inline_sync else [])
     return argv
 
 
@@ -116,6 +116,10 @@ SPECS: Dict[str, ServerSpec] = {spec.key: spec for spec in [
     ServerSpec("wsging", "wsging", "WSGI-NG", _wsging(ceiling=False), is_wsging=True),
     ServerSpec("wsging-ceiling", "wsging --ceiling", "Java only, no Python",
                _wsging(ceiling=True), is_wsging=True),
+    # Sync applications called on the worker's loop thread while they are fast (off by default:
+    # see --inline-sync in `wsging serve --help`); measured on the rows served by a sync app.
+    ServerSpec("wsging-inline", "wsging --inline-sync", "WSGI-NG, sync calls inline",
+               _wsging(ceiling=False, inline_sync=True), is_wsging=True),
     ServerSpec("granian-rsgi", "granian", "RSGI", _granian("rsgi", "rsgi_app")),
     ServerSpec("granian-asgi", "granian", "ASGI", _granian("asgi", "asgi_app")),
     ServerSpec("granian-wsgi", "granian", "WSGI", _granian("wsgi", "wsgi_app")),
@@ -130,7 +134,8 @@ def serving(spec: ServerSpec, app: str) -> ServerSpec:
     benchmark app: how wsging runs a row written for another interface, through a shim."""
     if not spec.is_wsging:
         raise ValueError(f"{spec.key} serves its own app; only wsging serves another one")
-    return replace(spec, argv=_wsging(ceiling=spec.key == "wsging-ceiling", app=app))
+    return replace(spec, argv=_wsging(ceiling=spec.key == "wsging-ceiling", app=app,
+                                      inline_sync=spec.key == "wsging-inline"))
 
 
 # ---------------------------------------------------------------- processes

@@ -186,6 +186,7 @@ class TestClient:
         capabilities: int = RESPONSE_TRAILERS | EARLY_HINTS,
         debug: bool = False,
         threads: int = 8,
+        inline_sync: bool = False,
         client: Optional[Tuple[str, int]] = ("testclient", 50000),
         server: Tuple[str, int] = ("testserver", 80),
         scheme: str = "http",
@@ -198,6 +199,7 @@ class TestClient:
         self.capabilities = capabilities
         self.debug = debug
         self.threads = threads
+        self.inline_sync = inline_sync
         self.client = client
         self.server = server
         self.scheme = scheme
@@ -275,7 +277,12 @@ class TestClient:
         loop = asyncio.get_running_loop()
         self._pool = ThreadPool(self.threads, name="wsging-testclient-app")
         self._dispatcher = Dispatcher(
-            self.app, is_async=is_async_app(self.app), pool=self._pool, loop=loop, debug=self.debug
+            self.app,
+            is_async=is_async_app(self.app),
+            pool=self._pool,
+            loop=loop,
+            debug=self.debug,
+            inline_sync=self.inline_sync,
         )
         session = self._session = WorkerSession(
             self._dispatcher, loop=loop, worker_id=0, max_streams=self.threads * 2

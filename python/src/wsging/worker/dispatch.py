@@ -9,10 +9,12 @@ import contextvars
 import logging
 import sys
 import threading
+import time
 import traceback
 import types
+from asyncio import _set_running_loop
 from collections import deque
-from typing import Any, Callable, Deque, Generator, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Set, Tuple
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
@@ -57,6 +59,18 @@ def _resume(coro: Any, value: Any) -> Generator[Any, Any, Any]:
 # request waiting for another) stalls it, and then every queued job gets a thread.
 STALL_SECONDS = 0.001
 
+# With inline calls on (--inline-sync), a sync application is called on the loop's own thread,
+# without a hand-off to the pool, while its calls stay this fast (seconds) and its request body
+# is already complete (so reading it cannot block): two thread hand-offs cost more than a
+# handler that answers from memory. Two slow calls close together send the following ones to
+# the pool for INLINE_PAUSE_SECONDS, so an application that blocks (I/O, locks) gets the pool's
+# concurrency back. Off by default: while a call runs inline the worker reads no frame, so a
+# handler that waits for another request to the same worker (a call to its own server, a
+# long poll) waits until --worker-timeout ends the worker.
+INLINE_SECONDS = 0.005
+INLINE_PAUSE_SECONDS = 10.0
+INLINE_SLOW_SPAN = 100
+
 
 class ThreadPool:
     """Threads for sync applications, woken sparingly.
@@ -74,10 +88,13 @@ class ThreadPool:
         self._name = name
         self._jobs: Deque[Tuple[Callable[..., None], Tuple[Any, ...]]] = deque()
         self._lock = threading.Lock()
-        self._parked: List[threading.Lock] = []  # each parked thread waits on its own lock
+        # Each parked thread waits on its own lock: (thread number, lock).
+        self._parked: List[Tuple[int, threading.Lock]] = []
         self._threads = 0
         self._awake = 0  # threads not parked (running a job or looking for one)
         self._started = 0  # jobs taken so far: the progress the stall check looks at
+        # When each awake thread's current job started (0.0: between jobs), by thread number.
+        self._job_started: Dict[int, float] = {}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._stall_check_armed = False
         self._closed = False
@@ -101,15 +118,22 @@ class ThreadPool:
         """Unpark a thread, or start one; False when every thread is awake already."""
         if self._parked:
             self._awake += 1
-            self._parked.pop().release()
+            number, wake = self._parked.pop()
+            # Awake from now on, between jobs, even before the thread gets to run.
+            self._job_started[number] = 0.0
+            wake.release()
             return True
         if self._threads < self._max_threads:
             self._threads += 1
             self._awake += 1
             wake = threading.Lock()
             wake.acquire()
+            self._job_started[self._threads] = 0.0
             thread = threading.Thread(
-                target=self._run, args=(wake,), name=f"{self._name}-{self._threads}", daemon=True
+                target=self._run,
+                args=(self._threads, wake),
+                name=f"{self._name}-{self._threads}",
+                daemon=True,
             )
             thread.start()
             return True
@@ -121,7 +145,11 @@ class ThreadPool:
         jobs = self._jobs
         if not jobs or self._loop is None:
             return
-        if self._started == started_before:
+        # A thread that waits for the GIL looks like one that blocks; the loop thread can hold
+        # the GIL for a whole switch interval, so only a job older than two of them blocks.
+        if self._started == started_before and self._all_busy_since(
+            max(STALL_SECONDS, 2 * sys.getswitchinterval())
+        ):
             with self._lock:
                 for _ in range(len(jobs)):
                     if not self._wake_locked():
@@ -129,8 +157,17 @@ class ThreadPool:
         self._stall_check_armed = True
         self._loop.call_later(STALL_SECONDS, self._check_stall, self._started)
 
-    def _run(self, wake: threading.Lock) -> None:
+    def _all_busy_since(self, seconds: float) -> bool:
+        """Every awake thread is in a job begun `seconds` ago or more: they block. A thread
+        between jobs, or in a job just begun, only waits for the GIL (which this loop thread
+        held); waking more threads would only make more of them wait for it."""
+        limit = time.monotonic() - seconds
+        # list() copies at once: other threads add and remove entries meanwhile.
+        return all(0.0 < started <= limit for started in list(self._job_started.values()))
+
+    def _run(self, number: int, wake: threading.Lock) -> None:
         jobs = self._jobs
+        job_started = self._job_started
         while True:
             try:
                 fn, args = jobs.popleft()
@@ -139,17 +176,20 @@ class ThreadPool:
                     if jobs:
                         continue
                     self._awake -= 1
+                    job_started.pop(number, None)
                     if self._closed:
                         self._threads -= 1
                         return
-                    self._parked.append(wake)
+                    self._parked.append((number, wake))
                 wake.acquire()  # until _wake_locked or shutdown releases it
                 continue
             self._started += 1
+            job_started[number] = time.monotonic()
             try:
                 fn(*args)
             except BaseException:  # pragma: no cover - jobs handle their own errors
                 logger.exception("unexpected error in a worker thread")
+            job_started[number] = 0.0
             del fn, args
 
     def shutdown(self) -> None:
@@ -157,7 +197,7 @@ class ThreadPool:
         with self._lock:
             self._closed = True
             parked, self._parked = self._parked, []
-            for wake in parked:
+            for _, wake in parked:
                 self._awake += 1
                 wake.release()
 
@@ -173,9 +213,16 @@ class Dispatcher:
         pool: ThreadPool,
         loop: asyncio.AbstractEventLoop,
         debug: bool = False,
+        inline_sync: bool = False,
     ) -> None:
         self._app = app
         self._is_async = is_async
+        self._inline_seconds = INLINE_SECONDS if inline_sync else 0.0
+        self._inline_paused_until = 0.0
+        self._inline_calls = 0
+        self._last_slow_call = -INLINE_SLOW_SPAN - 1
+        # What a thread of the pool would have: one context of its own, kept across calls.
+        self._inline_context = contextvars.Context()
         self._pool = pool
         self._loop = loop
         pool.bind_loop(loop)
@@ -187,8 +234,51 @@ class Dispatcher:
         """On the loop: begin serving `request`."""
         if self._is_async:
             self._start_async(exchange, request)
+        elif self._inline_seconds and exchange.body_complete and self._inline_allowed():
+            self._run_inline(exchange, request)
         else:
             self._pool.submit(self._run_sync, exchange, request)
+
+    def _inline_allowed(self) -> bool:
+        if not self._inline_paused_until:
+            return True
+        if time.monotonic() < self._inline_paused_until:
+            return False
+        self._inline_paused_until = 0.0
+        return True
+
+    def _slow_inline_call(self) -> None:
+        # A first call that imports or warms caches, or a collection pause, is slow once: only
+        # a second slow call among the last INLINE_SLOW_SPAN marks an application that blocks.
+        calls = self._inline_calls
+        if calls - self._last_slow_call <= INLINE_SLOW_SPAN:
+            self._inline_paused_until = time.monotonic() + INLINE_PAUSE_SECONDS
+            logger.debug("sync calls are slow: the thread pool serves the next %d s", INLINE_PAUSE_SECONDS)
+        self._last_slow_call = calls
+
+    def _run_inline(self, exchange: Exchange, request: Request) -> None:
+        """On the loop: call a sync application here, as a pool thread would."""
+        started = time.perf_counter()
+        # Sync code must not see a running loop: asyncio.get_running_loop() in it would find
+        # this one, and frameworks refuse sync database calls from "async context" (Django).
+        _set_running_loop(None)
+        try:
+            response = self._inline_context.run(self._app, request)
+        except Exception as exc:
+            response = None
+            failure: Optional[Exception] = exc
+        else:
+            failure = None
+        finally:
+            _set_running_loop(self._loop)
+            self._inline_calls += 1
+            if time.perf_counter() - started > self._inline_seconds:
+                self._slow_inline_call()
+        if failure is not None:
+            self._failed_before_head(exchange, request, failure)
+            return
+        # A streamed body goes on in a pool thread (_respond submits the producer there).
+        self._respond(exchange, request, response, False)
 
     async def cancel_all(self) -> None:
         """Cancel the application tasks still running (the link is gone)."""

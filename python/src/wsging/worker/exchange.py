@@ -116,6 +116,11 @@ class Exchange:
         self._drain_waiter: Optional["asyncio.Future[None]"] = None
         self.stopped = False  # the response must not advance any more (reset or complete)
 
+    @property
+    def body_complete(self) -> bool:
+        """The whole request body has arrived: reading it cannot wait."""
+        return self._body_ended
+
     # == request body: loop side ===========================================================
 
     def on_data(self, data: bytes, end: bool) -> None:
@@ -185,21 +190,22 @@ class Exchange:
 
     def take(self) -> Optional[bytes]:
         """Thread-safe: the next body chunk, None at the end; blocks the calling thread."""
-        if threading.get_ident() == self.session.loop_thread:
-            raise RuntimeError(
-                "request.body's sync methods would block the event loop; in an async "
-                "application use await request.body.aread() or async for"
-            )
+        on_loop = threading.get_ident() == self.session.loop_thread
         with self._lock:
             while True:
                 if self._chunks:
                     chunk = self._chunks.popleft()
-                    self._consumed_locked(len(chunk), False)
+                    self._consumed_locked(len(chunk), on_loop)
                     return chunk
                 if self._body_error is not None:
                     raise ClientDisconnected(self._body_error)
                 if self._body_ended:
                     return None
+                if on_loop:
+                    raise RuntimeError(
+                        "request.body's sync methods would block the event loop; in an async "
+                        "application use await request.body.aread() or async for"
+                    )
                 self._before_wait_locked(False)
                 if self._body_cond is None:
                     self._body_cond = threading.Condition(self._lock)

@@ -39,6 +39,7 @@ class WorkerConfig:
     app_dir: str
     threads: int = 32
     debug: bool = False
+    inline_sync: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -71,6 +72,7 @@ class WorkerConfig:
             app_dir=env.get("WSGING_APP_DIR") or os.getcwd(),
             threads=number("WSGING_THREADS", 32),
             debug=env.get("WSGING_DEBUG", "") == "1",
+            inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
         )
 
 
@@ -107,7 +109,14 @@ async def serve(app: Any, config: WorkerConfig) -> int:
         return EXIT_CANNOT_LOAD
     is_async = is_async_app(app)
     pool = ThreadPool(config.threads)
-    dispatcher = Dispatcher(app, is_async=is_async, pool=pool, loop=loop, debug=config.debug)
+    dispatcher = Dispatcher(
+        app,
+        is_async=is_async,
+        pool=pool,
+        loop=loop,
+        debug=config.debug,
+        inline_sync=config.inline_sync,
+    )
     max_streams = ASYNC_MAX_STREAMS if is_async else config.threads * 2
     status = EXIT_LINK_FAILED
     try:

@@ -126,6 +126,7 @@ public final class CommandLineParser {
         t.put("--bind", new Option(true, (b, a) -> b.binds.add(bind(a))));
         t.put("--workers", new Option(true, (b, a) -> b.workers = positiveInt(a)));
         t.put("--threads", new Option(true, (b, a) -> b.threads = positiveInt(a)));
+        t.put("--inline-sync", new Option(false, (b, a) -> b.inlineSync = true));
         t.put("--app-dir", new Option(true, (b, a) -> b.appDir = path(a)));
         t.put("--python", new Option(true, (b, a) -> b.python = path(a)));
         t.put("--debug", new Option(false, (b, a) -> b.debug = true));
@@ -208,6 +209,7 @@ public final class CommandLineParser {
         final List<BindAddress> binds = new ArrayList<>();
         int workers = 1;
         int threads = 32;
+        boolean inlineSync;
         Path appDir;
         Path python;
         boolean debug;
@@ -247,7 +249,7 @@ public final class CommandLineParser {
             }
             List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
-                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug);
+                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync);
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));

@@ -14,6 +14,12 @@ final class Usage {
                                       IPv6 as [::1]:8000)
               --workers N             worker processes (default 1)
               --threads N             threads for sync applications in each worker (default 32)
+              --inline-sync           call sync applications on the worker's event-loop thread
+                                      while each call takes under 5 ms, without a thread
+                                      hand-off (faster); a handler that waits for another
+                                      request to the same worker then waits for
+                                      --worker-timeout, so leave it off for long polls or
+                                      calls to this server (off by default)
               --app-dir DIR           directory where MODULE is found (default: current directory)
               --python PATH           interpreter that runs the workers
                                       (default $WSGING_HOME/.venv/bin/python)

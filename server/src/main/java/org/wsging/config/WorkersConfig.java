@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param queueTimeout    how long a request may wait for a free worker before 503
  * @param gracefulTimeout how long shutdown waits for in-flight requests
  * @param debug           tracebacks in 500 responses (never by default)
+ * @param inlineSync      sync applications are called on the worker's event-loop thread while
+ *                        their calls are fast (no thread hand-off; see --inline-sync)
  */
 public record WorkersConfig(
         String app,
@@ -28,4 +30,12 @@ public record WorkersConfig(
         Duration timeout,
         Duration queueTimeout,
         Duration gracefulTimeout,
-        boolean debug) {}
+        boolean debug,
+        boolean inlineSync) {
+
+    /** Without inline sync calls (the default). */
+    public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
+            Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug) {
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false);
+    }
+}

@@ -56,6 +56,7 @@ final class WorkerProcess {
         env.put("WSGING_APP_DIR", config.appDir().toString());
         env.put("WSGING_THREADS", Integer.toString(config.threads()));
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
+        env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()
                 + (existing == null || existing.isEmpty() ? "" : java.io.File.pathSeparator + existing));

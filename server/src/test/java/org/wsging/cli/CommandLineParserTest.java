@@ -61,6 +61,7 @@ class CommandLineParserTest {
         assertEquals(Duration.ofSeconds(30), c.workers().queueTimeout());
         assertEquals(Duration.ofSeconds(30), c.workers().gracefulTimeout());
         assertFalse(c.workers().debug());
+        assertFalse(c.workers().inlineSync());
         assertEquals(8192, c.http1().limits().maxRequestLine());
         assertEquals(16384, c.http1().limits().maxHeaderSize());
         assertEquals(100, c.http1().limits().maxHeaders());
@@ -85,7 +86,7 @@ class CommandLineParserTest {
     void everyOption() throws Exception {
         Path dir = Files.createDirectory(home.resolve("site"));
         ServerConfig c = serve("serve", "pkg.mod:make.app", "--bind", "0.0.0.0:80", "--bind=[::1]:81",
-                "--workers", "4", "--threads=8", "--app-dir", "site", "--python", python.toString(), "--debug",
+                "--workers", "4", "--threads=8", "--inline-sync", "--app-dir", "site", "--python", python.toString(), "--debug",
                 "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
                 "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
                 "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
@@ -93,6 +94,7 @@ class CommandLineParserTest {
         assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
         assertEquals(4, c.workers().count());
         assertEquals(8, c.workers().threads());
+        assertTrue(c.workers().inlineSync());
         assertEquals(dir, c.workers().appDir());
         assertTrue(c.workers().debug());
         assertTrue(c.logging().accessLog());
