@@ -2,6 +2,7 @@ package org.wsging;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        quietLeakDetection();
         int status;
         try {
             status = run(args, System.out, System.err);
@@ -47,6 +49,18 @@ public final class Main {
         }
         System.out.flush();
         System.exit(status);
+    }
+
+    /**
+     * Netty samples buffer allocations for leak reports by default, recording a stack trace for
+     * each sampled buffer: measurable on every request of a server. The tests keep the detector
+     * (they do not start here); an operator can bring it back with -Dio.netty.leakDetection.level.
+     */
+    private static void quietLeakDetection() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
