@@ -262,6 +262,7 @@ class Dispatcher:
         # Sync code must not see a running loop: asyncio.get_running_loop() in it would find
         # this one, and frameworks refuse sync database calls from "async context" (Django).
         _set_running_loop(None)
+        exchange.inline_call = True
         try:
             response = self._inline_context.run(self._app, request)
         except Exception as exc:
@@ -270,6 +271,7 @@ class Dispatcher:
         else:
             failure = None
         finally:
+            exchange.inline_call = False
             _set_running_loop(self._loop)
             self._inline_calls += 1
             if time.perf_counter() - started > self._inline_seconds:

@@ -77,6 +77,7 @@ class Exchange:
         "_drain_lock",
         "_drain_waiter",
         "stopped",
+        "inline_call",
     )
 
     def __init__(
@@ -115,6 +116,9 @@ class Exchange:
         self._drain_lock: Optional[threading.Lock] = None
         self._drain_waiter: Optional["asyncio.Future[None]"] = None
         self.stopped = False  # the response must not advance any more (reset or complete)
+        # A sync application runs for this exchange on the loop's thread (--inline-sync): its
+        # sync body reads are allowed there, the body being complete.
+        self.inline_call = False
 
     @property
     def body_complete(self) -> bool:
@@ -191,6 +195,11 @@ class Exchange:
     def take(self) -> Optional[bytes]:
         """Thread-safe: the next body chunk, None at the end; blocks the calling thread."""
         on_loop = threading.get_ident() == self.session.loop_thread
+        if on_loop and not self.inline_call:
+            raise RuntimeError(
+                "request.body's sync methods would block the event loop; in an async "
+                "application use await request.body.aread() or async for"
+            )
         with self._lock:
             while True:
                 if self._chunks:
@@ -201,11 +210,8 @@ class Exchange:
                     raise ClientDisconnected(self._body_error)
                 if self._body_ended:
                     return None
-                if on_loop:
-                    raise RuntimeError(
-                        "request.body's sync methods would block the event loop; in an async "
-                        "application use await request.body.aread() or async for"
-                    )
+                if on_loop:  # an inline call starts only with the whole body here
+                    raise RuntimeError("request.body would wait for the event loop it runs on")
                 self._before_wait_locked(False)
                 if self._body_cond is None:
                     self._body_cond = threading.Condition(self._lock)
