@@ -109,3 +109,18 @@ def test_chunks_are_pulled_lazily():
     assert source.taken == 1
     b.readline()
     assert source.taken == 2
+
+
+def test_reading_to_the_end_after_a_partial_read_stops_at_the_first_none():
+    async def main():
+        source = ChunkSource(CHUNKS)
+        b = Body(source)
+        assert await b.aread(1) == b"a"
+        assert await b.aread() == WHOLE[1:]
+        source.chunks.append(b"late")  # nothing is taken once the end was seen
+        assert await b.aread() == b"" and b.read() == b"" and source.taken == len(CHUNKS)
+
+    asyncio.run(main())
+    b = body()
+    assert b.readline() == b"abc\n"
+    assert b.read() == WHOLE[4:]

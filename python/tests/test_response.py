@@ -149,3 +149,23 @@ def test_automatic_headers_are_visible_to_lookups():
     resp = Response("x", headers={"a": "b"})
     assert resp.headers["content-type"] == "text/plain; charset=utf-8"
     assert resp.headers["content-length"] == "1"
+
+
+def test_content_type_replacing_a_header_keeps_the_automatic_length():
+    resp = Response(b"abc", headers={"a": "b", "content-type": "text/csv"}, content_type="text/html")
+    assert resp.headers.raw == [
+        (b"a", b"b"),
+        (b"content-type", b"text/html"),
+        (b"content-length", b"3"),
+    ]
+    resp = Response(b"abc", headers={"a": "b"}, content_type="text/html")
+    assert resp.headers["content-length"] == "3"
+
+
+def test_common_response_headers_are_built_directly():
+    resp = Response(b"abc", content_type="application/json")
+    assert resp.headers.raw == [(b"content-type", b"application/json"), (b"content-length", b"3")]
+    assert type(resp.headers) is MutableHeaders
+    resp.headers["x-a"] = "1"  # the headers stay usable: index and list are real
+    assert resp.headers["x-a"] == "1" and resp.headers["content-length"] == "3"
+    assert Response("é", status=204).headers.raw == [(b"content-type", b"text/plain; charset=utf-8")]

@@ -106,9 +106,28 @@ class Body:
         """Replace the (consumed) buffer with the next chunk; False at the end."""
         return False if self._eof else self._accept(self._source.take())
 
+    def _rest(self) -> List[bytes]:
+        """What the buffer still holds, now consumed: the start of a read to the end."""
+        return [self._take(-1, 0)] if self._pos < len(self._buf) else []
+
+    def _ended(self, parts: List[bytes]) -> bytes:
+        self._eof = True
+        self._buf, self._pos = b"", 0
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
     def read(self, size: int = -1) -> bytes:
         """`size` bytes (fewer only at the end), or everything left when `size` is negative."""
-        parts: List[bytes] = []
+        if size < 0 and not self._eof:
+            # Reading to the end, the common case: chunks go straight from the source into
+            # the result, without passing through the buffer.
+            parts = self._rest()
+            take = self._source.take
+            chunk = take()
+            while chunk is not None:
+                parts.append(chunk)
+                chunk = take()
+            return self._ended(parts)
+        parts = []
         have = 0
         while size < 0 or have < size:
             if self._pos < len(self._buf):
@@ -152,7 +171,15 @@ class Body:
 
     async def aread(self, size: int = -1) -> bytes:
         """Async `read`."""
-        parts: List[bytes] = []
+        if size < 0 and not self._eof:  # as in read()
+            parts = self._rest()
+            atake = self._source.atake
+            chunk = await atake()
+            while chunk is not None:
+                parts.append(chunk)
+                chunk = await atake()
+            return self._ended(parts)
+        parts = []
         have = 0
         while size < 0 or have < size:
             if self._pos < len(self._buf):

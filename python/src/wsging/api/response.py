@@ -32,6 +32,7 @@ KIND_AITER = 3  # an async iterable: iterated on the event loop
 KIND_FILE = 4  # a binary file: read in chunks in a worker thread
 
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+_new_object = object.__new__
 # RFC 9110 section 8.6: no Content-Length is added to 204 responses; a 304's would describe
 # the selected representation, which only the application knows.
 
@@ -107,56 +108,62 @@ class Response:
         if type(status) is not int or not 200 <= status <= 599:
             _check_status(status)
         self._status = status
-        if headers is None:
-            fresh = True  # nothing in the headers but what is added below: no lookups needed
-            self._headers = hdrs = MutableHeaders._new()
-        else:
-            fresh = False
+        hdrs: Optional[MutableHeaders] = None
+        if headers is not None:
             hdrs = headers if type(headers) is MutableHeaders else MutableHeaders(headers)
-            self._headers = hdrs
         self._body = body
         text = False
-        self._data: bytes
+        data: bytes
         if type(body) is bytes:
-            self._data = body
-            self._kind = KIND_BYTES
+            data = body
+            kind = KIND_BYTES
         elif type(body) is str:
-            self._data = body.encode("utf-8")
-            self._kind = KIND_BYTES
+            data = body.encode("utf-8")
+            kind = KIND_BYTES
             text = True
         elif isinstance(body, str):
-            self._data = body.encode("utf-8")
-            self._kind = KIND_BYTES
+            data = body.encode("utf-8")
+            kind = KIND_BYTES
             text = True
         elif isinstance(body, (bytes, bytearray, memoryview)):
-            self._data = bytes(body)
-            self._kind = KIND_BYTES
+            data = bytes(body)
+            kind = KIND_BYTES
         else:
-            self._data = b""
-            self._kind = _body_kind(body)
-        self._trailers: Union[MutableHeaders, Callable[[], HeadersInput], None]
-        if trailers is None or callable(trailers):
-            self._trailers = trailers
-        else:
-            self._trailers = MutableHeaders(trailers)
+            data = b""
+            kind = _body_kind(body)
+        self._data = data
+        self._kind = kind
+        if trailers is not None and not callable(trailers):
+            trailers = MutableHeaders(trailers)
+        self._trailers: Union[MutableHeaders, Callable[[], HeadersInput], None] = trailers
+        # A known length lets HTTP/1.1 skip chunked coding; with trailers it must stay chunked.
+        length = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
 
+        if hdrs is None:
+            # Only what is added here: the pairs are built directly, with no lookups.
+            raw: RawHeaders = []
+            if content_type is not None:
+                value = _CONTENT_TYPES.get(content_type) or _content_type_value(content_type)
+                raw.append((b"content-type", value))
+            elif text:
+                raw.append(_TEXT_PLAIN)
+            if length:
+                raw.append((b"content-length", b"%d" % len(data)))
+            self._headers = hdrs = _new_object(MutableHeaders)
+            hdrs._raw = raw
+            hdrs._index = None
+            return
+        self._headers = hdrs
         raw = hdrs._raw
         if content_type is not None:
-            if fresh or not raw:
+            if not raw:
                 raw.append((b"content-type", _content_type_value(content_type)))
             else:
                 hdrs.set("content-type", content_type)
-        elif text and (fresh or not raw or "content-type" not in hdrs):
+        elif text and (not raw or "content-type" not in hdrs):
             raw.append(_TEXT_PLAIN)
-        # A known length lets HTTP/1.1 skip chunked coding; with trailers it must stay chunked.
-        if (
-            self._kind == KIND_BYTES
-            and self._trailers is None
-            and status != 204
-            and status != 304
-            and (fresh or not raw or "content-length" not in hdrs)
-        ):
-            raw.append((b"content-length", b"%d" % len(self._data)))
+        if length and (not hdrs._raw or "content-length" not in hdrs):
+            hdrs._raw.append((b"content-length", b"%d" % len(data)))  # set() made a new list
         hdrs._index = None
 
     @property

@@ -62,7 +62,6 @@ class Exchange:
         "_body_cond",
         "_body_waiter",
         "_credit",
-        "_credit_threshold",
         "_grant_scheduled",
         "_first_grant",
         "_trailers",
@@ -81,7 +80,7 @@ class Exchange:
     )
 
     def __init__(
-        self, session: SessionPort, stream: Stream, *, expect_continue: bool, capabilities: int
+        self, session: SessionPort, stream: Stream, expect_continue: bool, capabilities: int
     ) -> None:
         self.session = session
         self.stream = stream
@@ -94,9 +93,6 @@ class Exchange:
         self._body_cond: Optional[threading.Condition] = None
         self._body_waiter: Optional["asyncio.Future[None]"] = None
         self._credit = 0  # bytes consumed by the app, not yet granted back
-        # Grant in batches of a quarter window: fewer WINDOW frames, and the front end never
-        # runs dry because a grant is also flushed whenever the reader has to wait.
-        self._credit_threshold = max(1, session.initial_window // 4)
         self._grant_scheduled = False
         self._first_grant = expect_continue  # A.5: the window starts at 0 until the first read
         self._trailers: Optional[Headers] = None
@@ -177,7 +173,9 @@ class Exchange:
         if self._body_ended:  # everything is here already: no credit needed
             return
         self._credit += size
-        if self._credit >= self._credit_threshold:
+        # Grant in batches of a quarter window: fewer WINDOW frames, and the front end never
+        # runs dry because a grant is also flushed whenever the reader has to wait.
+        if self._credit >= max(1, self.session.initial_window // 4):
             self._schedule_grant_locked(on_loop)
 
     def _before_wait_locked(self, on_loop: bool) -> None:
@@ -288,19 +286,21 @@ class Exchange:
             # front end's window and frame size (A.5), which a fresh stream's window usually does.
             data = b"" if bodiless else response._data
             size = len(data)
-            if size <= stream.send_window and size <= self.session.peer_max_frame:
+            session = self.session
+            if size <= stream.send_window and size <= session.peer_max_frame:
                 stream.send_whole(size)
                 if size < _JOIN_LIMIT:
-                    frame = link.encode_whole_response(
-                        stream.id, response._status, response._headers._raw, data
+                    session.write(
+                        link.encode_whole_response(
+                            stream.id, response._status, response._headers._raw, data
+                        )
                     )
-                    self.session.write(frame)
                 else:  # a large body is not copied into the frame, the write takes it as is
-                    self.session.write(
+                    session.write(
                         link.encode_response(stream.id, response._status, response._headers._raw)
                         + link.frame_header(size, link.DATA, link.END_STREAM, stream.id)
                     )
-                    self.session.write(data)
+                    session.write(data)
                 self._completed()
                 return
         in_memory = bodiless or kind == KIND_BYTES or kind == KIND_CHUNKS
@@ -441,7 +441,8 @@ class Exchange:
         self.stopped = True
         if self._pending:
             self._pending.clear()
-        self._signal_drained()
+        if self._sync_producer or self._drain_waiter is not None:
+            self._signal_drained()  # a producer may wait for its chunks to go: it may stop
         if self._disconnect_waiters:
             waiters, self._disconnect_waiters = self._disconnect_waiters, None
             for waiter in waiters:

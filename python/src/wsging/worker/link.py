@@ -87,6 +87,8 @@ _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _U16U16 = struct.Struct(">HH")
 _SETTING = struct.Struct(">HI")
+# A RESPONSE frame's header followed by its status and header count.
+_RESPONSE_START = struct.Struct(">IBBIHH")
 # REQUEST's fixed part (A.2): version, the six string lengths, ports, content length,
 # capabilities, header count and header block length; one unpack reads them all.
 _REQUEST_FIXED = struct.Struct(">BBBBBHHHHqIHI")
@@ -230,6 +232,9 @@ def _decode_hello(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return HelloFrame(settings, version, flags, stream), 4 + 6 * count
 
 
+_new_tuple = tuple.__new__
+
+
 def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     # Runs once per request: one unpack for every length, then slices; the header block
     # splits at its NULs in C (no field is read one by one).
@@ -261,26 +266,31 @@ def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
         parts = p[o:end].split(b"\0")
         if len(parts) != 2 * count + 1 or parts[-1]:
             raise _error(f"REQUEST header block does not hold {count} NUL-terminated pairs")
-        headers = list(zip(parts[0:-1:2], parts[1::2]))
+        pairs = iter(parts)  # zip takes name, value, name, ...; the empty last part is left
+        headers = list(zip(pairs, pairs))
     elif block_size:
         raise _error("REQUEST header block is not empty but has no headers")
     else:
         headers = []
-    frame = RequestFrame(
-        stream,
-        flags,
-        version,
-        scheme,
-        method,
-        path,
-        query,
-        client_host,
-        client_port,
-        server_host,
-        server_port,
-        content_length,
-        capabilities,
-        headers,
+    # tuple.__new__ skips the generated RequestFrame.__new__ and its fourteen arguments.
+    frame = _new_tuple(
+        RequestFrame,
+        (
+            stream,
+            flags,
+            version,
+            scheme,
+            method,
+            path,
+            query,
+            client_host,
+            client_port,
+            server_host,
+            server_port,
+            content_length,
+            capabilities,
+            headers,
+        ),
     )
     return frame, end
 
@@ -497,21 +507,26 @@ def encode_whole_response(
     `body` is empty), as one bytes object: the common small response costs one write. The
     caller checks that `body` fits the peer's window and MAX_FRAME."""
     pack = _U16.pack
-    parts = [b"", _U16U16.pack(status, len(headers))]
-    size = 4
+    parts: List[bytes] = []
     try:
         for name, value in headers:
             parts += (pack(len(name)), name, pack(len(value)), value)
-            size += 4 + len(name) + len(value)
     except struct.error:
         raise _too_long() from None
+    fields = b"".join(parts)
+    # The frame header, status and header count are one pack: the payload's length is known
+    # once the fields are joined.
+    size = len(fields) + 4
     if body:
-        parts[0] = _FRAME_HEADER.pack(size, RESPONSE, 0, stream)
-        parts.append(_FRAME_HEADER.pack(len(body), DATA, END_STREAM, stream))
-        parts.append(body)
-    else:
-        parts[0] = _FRAME_HEADER.pack(size, RESPONSE, END_STREAM, stream)
-    return b"".join(parts)
+        return b"".join(
+            (
+                _RESPONSE_START.pack(size, RESPONSE, 0, stream, status, len(headers)),
+                fields,
+                _FRAME_HEADER.pack(len(body), DATA, END_STREAM, stream),
+                body,
+            )
+        )
+    return _RESPONSE_START.pack(size, RESPONSE, END_STREAM, stream, status, len(headers)) + fields
 
 
 def _frame(ftype: int, flags: int, stream: int, parts: List[bytes]) -> bytes:

@@ -22,7 +22,7 @@ from . import link
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
-from .streams import IN_DONE, Stream
+from .streams import Stream
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
 
@@ -87,6 +87,9 @@ def _text(raw: bytes) -> str:
             _TEXTS[raw] = text
     return text
 
+
+# Capabilities.from_bits' own cache, read without the call.
+_CAPABILITIES = Capabilities._cache
 
 # Room for several streams' windows in flight: a full socket or transport buffer costs a
 # pause, a wake-up and a resume per refill. The kernel caps the socket's at net.core.wmem_max.
@@ -186,17 +189,21 @@ class WorkerSession(asyncio.Protocol):
         try:
             frames = self._decoder.feed(data)
             handlers = self._handlers
+            moves = _MOVES_BY_CLASS
             for frame in frames:
-                if self.state is CLOSED:
+                state = self.state
+                if state is CLOSED:
                     return
-                move = _MOVES_BY_CLASS.get((self.state, type(frame)))
+                kind = type(frame)
+                move = moves.get((state, kind))
                 if move is None:
                     raise LinkError(
-                        f"{type(frame).__name__} not allowed while the link is {self.state}",
+                        f"{kind.__name__} not allowed while the link is {state}",
                         code=link.GOAWAY_PROTOCOL_ERROR,
                     )
-                handlers[type(frame)](frame)
-                if self.state is not CLOSED:
+                handlers[kind](frame)
+                # A handler changes the state only to CLOSED, which must stay.
+                if move is not state and self.state is not CLOSED:
                     self.state = move
         except LinkError as exc:
             self._link_error(exc)
@@ -286,7 +293,8 @@ class WorkerSession(asyncio.Protocol):
 
     def stream_completed(self, exchange: Exchange) -> None:
         self._streams.pop(exchange.stream.id, None)
-        self._paused.discard(exchange)
+        if self._paused:
+            self._paused.discard(exchange)
 
     def close(self) -> None:
         """Close the link from this side (used at the end of tests and on link errors)."""
@@ -317,42 +325,59 @@ class WorkerSession(asyncio.Protocol):
                 self.peer_file_bodies = value
 
     def _on_request(self, frame: link.RequestFrame) -> None:
-        stream_id = frame.stream
+        # Runs once per request: the frame is unpacked at once, and repeated texts and
+        # capability words come from dictionaries without a call.
+        (
+            stream_id,
+            flags,
+            http_version,
+            scheme,
+            method,
+            path,
+            query,
+            client_host,
+            client_port,
+            server_host,
+            server_port,
+            content_length,
+            capability_bits,
+            headers,
+        ) = frame
         if self.state is DRAINING:
             # A.4 REFUSED: the application was not started, the front end may retry elsewhere.
             self.write(link.encode_reset(stream_id, link.REFUSED))
             return
-        if stream_id in self._streams:
+        streams = self._streams
+        if stream_id in streams:
             raise LinkError(f"REQUEST for open stream {stream_id}", code=link.GOAWAY_PROTOCOL_ERROR)
-        expect_continue = bool(frame.flags & link.EXPECT_CONTINUE)
+        expect_continue = bool(flags & link.EXPECT_CONTINUE)
+        body_ended = bool(flags & link.END_STREAM)
         stream = Stream(
             stream_id,
-            send_window=self.peer_initial_window,
-            recv_window=0 if expect_continue else self.initial_window,
-            body_ended=bool(frame.flags & link.END_STREAM),
+            self.peer_initial_window,
+            0 if expect_continue else self.initial_window,
+            body_ended,
         )
-        exchange = Exchange(
-            self, stream, expect_continue=expect_continue, capabilities=frame.capabilities
-        )
-        self._streams[stream_id] = exchange
-        content_length = frame.content_length
+        exchange = Exchange(self, stream, expect_continue, capability_bits)
+        streams[stream_id] = exchange
+        texts = _TEXTS
         request = _link_request(
-            _text(frame.method),
-            frame.path,
-            frame.query,
-            _text(frame.scheme),
-            frame.http_version,
-            (_text(frame.client_host), frame.client_port) if frame.client_host else None,
-            (_text(frame.server_host), frame.server_port) if frame.server_host else None,
-            Headers(frame.headers),
+            texts.get(method) or _text(method),
+            path,
+            query,
+            texts.get(scheme) or _text(scheme),
+            http_version,
+            (texts.get(client_host) or _text(client_host), client_port) if client_host else None,
+            (texts.get(server_host) or _text(server_host), server_port) if server_host else None,
+            Headers(headers),
             content_length if content_length >= 0 else None,
-            Capabilities.from_bits(frame.capabilities),
+            _CAPABILITIES.get(capability_bits) or Capabilities.from_bits(capability_bits),
             Body._of(exchange),
             exchange,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
-        if deferred is not None and (deferred or stream.inbound is not IN_DONE):
+        if deferred is not None and (deferred or not body_ended):
             deferred.append((exchange, request))
         else:
             self._dispatcher.start(exchange, request)

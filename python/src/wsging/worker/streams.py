@@ -66,7 +66,7 @@ class Stream:
 
     __slots__ = ("id", "inbound", "outbound", "send_window", "recv_window")
 
-    def __init__(self, stream_id: int, *, send_window: int, recv_window: int, body_ended: bool):
+    def __init__(self, stream_id: int, send_window: int, recv_window: int, body_ended: bool):
         self.id = stream_id
         self.inbound = IN_DONE if body_ended else IN_OPEN
         self.outbound = OUT_IDLE
