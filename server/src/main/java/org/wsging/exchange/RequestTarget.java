@@ -14,7 +14,8 @@ public record RequestTarget(String rawPath, String rawQuery) {
     /** Splits a target that {@link #problem} accepted. */
     public static RequestTarget parse(String target) {
         String rest = target;
-        int schemeEnd = absoluteFormAuthorityStart(target);
+        // origin-form, nearly every request: no scheme to look for
+        int schemeEnd = !target.isEmpty() && target.charAt(0) == '/' ? -1 : absoluteFormAuthorityStart(target);
         if (schemeEnd >= 0) {
             int pathStart = schemeEnd;
             while (pathStart < target.length() && "/?".indexOf(target.charAt(pathStart)) < 0) {

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -34,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -407,6 +409,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private final Runnable flushTask = () -> {
         flushScheduled = false;
+        if (current != null) {
+            current.writeHeldHead();
+        }
         ctx.flush();
     };
 
@@ -457,6 +462,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private final boolean clientKeepAlive;
         private final boolean trailersAccepted;
         private final boolean expectContinue;
+        private final boolean chunkedRequest;
+        /** The request's Content-Length; -1 for a chunked body, 0 when absent. */
+        private final long requestLength;
         /** GET or HEAD: pipelined safe requests may run while it does. */
         final boolean safe;
         private WorkerStream stream;
@@ -477,6 +485,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         // response
         private boolean headSent;
+        /** A head with a Content-Length, kept back until its body's end comes in the same turn so
+         * that both leave as one full response (one encoding, one buffer); written before any
+         * other write of this exchange and at the latest by the flush task. */
+        private HttpResponse heldHead;
         private boolean done;
         private boolean bodiless;
         private boolean chunked;
@@ -494,8 +506,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.clientKeepAlive = HttpUtil.isKeepAlive(request);
             // RFC 9110 §10.1.4: "TE: trailers" says the client accepts trailer fields.
             this.trailersAccepted = !http10 && !isHead && h.containsValue(HttpHeaderNames.TE, TRAILERS, true);
-            boolean chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
+            this.chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
             long length = HttpUtil.getContentLength(request, chunkedRequest ? -1L : 0L);
+            this.requestLength = chunkedRequest ? -1 : length;
             boolean hasBody = chunkedRequest || length > 0;
             // RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored.
             this.expectContinue = hasBody && !http10
@@ -520,8 +533,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         private RequestHead head() {
             HttpHeaders h = request.headers();
-            boolean chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
-            long length = chunkedRequest ? -1 : HttpUtil.getContentLength(request, 0L);
+            long length = requestLength;
             int capabilities = 0;
             if (!http10) {
                 capabilities |= Capabilities.EARLY_HINTS;
@@ -549,7 +561,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     serverAddress(),
                     length,
                     capabilities,
-                    List.copyOf(headers),
+                    Collections.unmodifiableList(headers),
                     !requestEndSent,
                     expectContinue);
         }
@@ -714,11 +726,30 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             headSent = true;
-            ctx.write(response);
             if (endStream) {
-                finish(ctx.write(LastHttpContent.EMPTY_LAST_CONTENT));
+                finish(ctx.write(fullResponse(response, Unpooled.EMPTY_BUFFER)));
+            } else if (declaredLength > 0 && !bodiless) {
+                heldHead = response;
+            } else {
+                ctx.write(response);
             }
             scheduleFlush();
+        }
+
+        /** The head and its whole body as one message. */
+        private static HttpResponse fullResponse(HttpResponse head, ByteBuf body) {
+            return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), body, head.headers(),
+                    EmptyHttpHeaders.INSTANCE);
+        }
+
+        /** Writes the head kept back by {@link #onResponse}, if any: nothing else of this
+         * exchange may be written before it. */
+        void writeHeldHead() {
+            HttpResponse head = heldHead;
+            if (head != null) {
+                heldHead = null;
+                ctx.write(head);
+            }
         }
 
         @Override
@@ -780,10 +811,20 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean appClose;
             try {
                 appClose = copyHeaders(headers, out);
-                String length = out.get(HttpHeaderNames.CONTENT_LENGTH);
+                CharSequence length = null;
+                int lengths = 0;
+                for (int i = 0, n = headers.size(); i < n; i++) {
+                    Header h = headers.get(i);
+                    if (AsciiString.contentEqualsIgnoreCase(h.name(), HttpHeaderNames.CONTENT_LENGTH)) {
+                        lengths++;
+                        if (length == null) {
+                            length = h.value();
+                        }
+                    }
+                }
                 if (length != null) {
-                    declaredLength = Long.parseLong(length.trim());
-                    if (declaredLength < 0 || out.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+                    declaredLength = parseTrimmedLong(length);
+                    if (declaredLength < 0 || lengths > 1) {
                         throw new IllegalArgumentException("bad Content-Length");
                     }
                     if (fileLength >= 0 && declaredLength != fileLength) {
@@ -884,8 +925,15 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 if (declaredLength >= 0 && written < declaredLength) {
                     keepAlive = false; // short body: only a close tells the client
                 }
-                finish(ctx.write(new DefaultLastHttpContent(data)));
+                HttpResponse head = heldHead;
+                if (head != null) {
+                    heldHead = null;
+                    finish(ctx.write(fullResponse(head, data)));
+                } else {
+                    finish(ctx.write(new DefaultLastHttpContent(data)));
+                }
             } else {
+                writeHeldHead();
                 final int granted = n;
                 ctx.write(new DefaultHttpContent(data)).addListener(f -> {
                     if (f.isSuccess() && granted > 0 && !done && stream != null) {
@@ -919,6 +967,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (declaredLength >= 0 && written < declaredLength && !bodiless) {
                 keepAlive = false;
             }
+            writeHeldHead();
             finish(ctx.write(last));
             scheduleFlush();
         }
@@ -964,6 +1013,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 answerError(status, detail);
             } else {
                 // RFC 9112 §9.6 and 8: an incomplete response must not look complete.
+                writeHeldHead();
                 releasePending();
                 current = null;
                 abortConnection(closeDelimited);
@@ -1015,11 +1065,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (!headSent) {
                 answerRejection(rejection);
             } else {
+                writeHeldHead();
                 abortConnection(closeDelimited);
             }
         }
 
         void clientGone() {
+            heldHead = null;
             releasePending();
             if (!done) {
                 done = true;
@@ -1075,6 +1127,22 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             to.add(name, h.value());
         }
         return close;
+    }
+
+    /** {@code Long.parseLong(s.toString().trim())} without making the strings. */
+    static long parseTrimmedLong(CharSequence s) {
+        int begin = 0;
+        int end = s.length();
+        while (begin < end && s.charAt(begin) <= ' ') {
+            begin++;
+        }
+        while (end > begin && s.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        if (begin == end) {
+            throw new NumberFormatException("empty Content-Length");
+        }
+        return Long.parseLong(s, begin, end, 10);
     }
 
     private static List<Header> toHeaders(HttpHeaders headers) {

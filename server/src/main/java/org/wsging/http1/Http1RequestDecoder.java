@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ByteProcessor;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -23,9 +23,17 @@ import java.util.function.Consumer;
  */
 final class Http1RequestDecoder extends HttpRequestDecoder {
 
+    /** Head bytes are scanned in pieces of this size, copied out of the buffer in one go each
+     * (reading a direct buffer byte by byte costs a bounds and liveness check per byte). */
+    private static final int SCAN_PIECE = 512;
+    private static final FastThreadLocal<byte[]> SCAN_BUFFER = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[SCAN_PIECE];
+        }
+    };
+
     private final RequestHeadScanner scanner = new RequestHeadScanner();
-    /** Feeds the scanner; stops at the byte that ends the head or breaks it. */
-    private final ByteProcessor scannerFeed = b -> scanner.feed(b & 0xff);
     private final Consumer<HttpRequest> onRequest;
     /** True between messages and while the head is being received: bytes are scanned. */
     private boolean inHead = true;
@@ -86,16 +94,22 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    /** {@link RequestHeadScanner#scan} over a ByteBuf without a bounds and liveness check per byte. */
+    /** {@link RequestHeadScanner#scan} over bytes {@code [from, to)} of a ByteBuf: the index just
+     * past the head, {@link RequestHeadScanner#NEED_MORE}, or -2 when the head is malformed. */
     private int scan(ByteBuf buffer, int from, int to) {
-        if (from >= to) {
-            return RequestHeadScanner.NEED_MORE;
+        byte[] piece = SCAN_BUFFER.get();
+        for (int at = from; at < to; at += piece.length) {
+            int n = Math.min(piece.length, to - at);
+            buffer.getBytes(at, piece, 0, n);
+            int end = scanner.scan(piece, 0, n);
+            if (end == -2) {
+                return -2;
+            }
+            if (end != RequestHeadScanner.NEED_MORE) {
+                return at + end;
+            }
         }
-        int stop = buffer.forEachByte(from, to - from, scannerFeed);
-        if (stop < 0) {
-            return RequestHeadScanner.NEED_MORE;
-        }
-        return scanner.failed() ? -2 : stop + 1;
+        return RequestHeadScanner.NEED_MORE;
     }
 
     @Override

@@ -54,6 +54,43 @@ final class RequestHeadScanner {
     }
 
     /**
+     * {@link #scan(ByteSource, int, int)} over an array, with the plain bytes of a request line
+     * or field line (the bulk of a head, none of which changes the state) skipped in a tight loop.
+     */
+    int scan(byte[] bytes, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (state == State.FIELD_LINE) {
+                while (i < to && isPlainFieldByte(bytes[i] & 0xff)) {
+                    i++;
+                }
+            } else if (state == State.REQUEST_LINE) {
+                while (i < to && isPlainRequestLineByte(bytes[i] & 0xff)) {
+                    i++;
+                }
+            }
+            if (i == to) {
+                break;
+            }
+            if (!feed(bytes[i] & 0xff)) {
+                return state == State.DONE ? i + 1 : -2;
+            }
+            i++;
+        }
+        return NEED_MORE;
+    }
+
+    /** A byte that keeps a field line going (see {@link #fieldLineByte}); CR and LF are not. */
+    private static boolean isPlainFieldByte(int b) {
+        return (b >= 0x20 || b == '\t') && b != 0x7f;
+    }
+
+    /** A byte that keeps the request line going (see {@link #requestLineByte}). */
+    private static boolean isPlainRequestLineByte(int b) {
+        return b >= 0x20 && b != 0x7f;
+    }
+
+    /**
      * Scans one more byte (0-255).
      *
      * @return true while the head goes on; false once this byte ended it or broke it

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.Iterator;
 import org.wsging.exchange.RequestTarget;
 
 /**
@@ -36,7 +37,7 @@ final class RequestValidationHandler extends RequestGuard {
 
     static String problem(HttpRequest request) {
         HttpHeaders headers = request.headers();
-        int hosts = headers.getAll(HttpHeaderNames.HOST).size();
+        int hosts = count(headers, HttpHeaderNames.HOST);
         // RFC 9112 §3.2: a 1.1 request without Host, or with more than one, is 400.
         if (hosts == 0 && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             return "missing Host header";
@@ -48,12 +49,23 @@ final class RequestValidationHandler extends RequestGuard {
         if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) && headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             return "both Content-Length and Transfer-Encoding";
         }
-        if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+        if (count(headers, HttpHeaderNames.CONTENT_LENGTH) > 1) {
             return "more than one Content-Length header";
         }
         if (HttpMethod.CONNECT.equals(request.method())) {
             return "CONNECT is not supported";
         }
         return RequestTarget.problem(request.method().name(), request.uri());
+    }
+
+    /** How many fields named {@code name} there are, counted up to 2 (no list of them is made). */
+    private static int count(HttpHeaders headers, CharSequence name) {
+        Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(name);
+        int n = 0;
+        while (n < 2 && values.hasNext()) {
+            values.next();
+            n++;
+        }
+        return n;
     }
 }

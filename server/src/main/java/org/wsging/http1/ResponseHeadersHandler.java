@@ -22,11 +22,12 @@ public final class ResponseHeadersHandler extends ChannelOutboundHandlerAdapter 
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg instanceof HttpResponse response && response.status().code() >= 200) {
             HttpHeaders headers = response.headers();
+            // add, not set: they are known to be absent, so there is nothing to remove first
             if (!headers.contains(HttpHeaderNames.DATE)) {
-                headers.set(HttpHeaderNames.DATE, HttpDate.now());
+                headers.add(HttpHeaderNames.DATE, HttpDate.now());
             }
             if (!headers.contains(HttpHeaderNames.SERVER)) {
-                headers.set(HttpHeaderNames.SERVER, SERVER_NAME);
+                headers.add(HttpHeaderNames.SERVER, SERVER_NAME);
             }
         }
         ctx.write(msg, promise);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -577,5 +578,73 @@ class ExchangeTest {
         assertEquals("close", r.header("connection"));
         assertFalse(t.open());
         t.finish();
+    }
+
+    @Test
+    void aHeadWithContentLengthLeavesWithItsBodyOrAtTheLatestAtTheFlush() {
+        var t = new Http1TestChannel();
+        t.send(GET);
+        FakeStream s = t.dispatcher.last();
+        s.listener.onResponse(200, Http1TestChannel.headers("content-length", "6"), false);
+        String head = t.received();
+        assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n") && head.endsWith("\r\n\r\n"),
+                "no body in this turn: the head goes out alone: " + head);
+        s.listener.onData(t.data("abc"), false);
+        s.listener.onData(t.data("def"), true);
+        t.channel.runPendingTasks();
+        assertEquals("abcdef", t.received());
+        assertTrue(t.open());
+
+        t.send(GET);
+        s = t.dispatcher.last();
+        s.listener.onResponse(200, Http1TestChannel.headers("content-length", "4"), false);
+        s.listener.onData(t.data("ab"), false); // the held head must go before this piece
+        s.listener.onData(t.data("cd"), true);
+        t.channel.runPendingTasks();
+        var r = Http1TestChannel.parse(t.received()).get(0);
+        assertEquals("abcd", r.body());
+        assertTrue(r.complete());
+        t.finish();
+    }
+
+    @Test
+    void aHeldHeadStillPrecedesAnAbortedBody() {
+        var t = new Http1TestChannel();
+        t.send(GET);
+        FakeStream s = t.dispatcher.last();
+        s.listener.onResponse(200, Http1TestChannel.headers("content-length", "10"), false);
+        s.listener.onFailure(StreamFailure.WORKER_CRASHED);
+        var r = Http1TestChannel.parse(t.received()).get(0);
+        assertEquals(200, r.status());
+        assertFalse(r.complete(), "the client sees a response cut short, not a 502 after a head");
+        assertFalse(t.open());
+        t.finish();
+    }
+
+    @Test
+    void unusableContentLengthsFromTheApplicationAre500() {
+        for (String[] lengths : new String[][] {{"x"}, {"-1"}, {" "}, {"2", "2"}, {"+"}}) {
+            var t = new Http1TestChannel();
+            t.send(GET);
+            String[] pairs = new String[lengths.length * 2];
+            for (int i = 0; i < lengths.length; i++) {
+                pairs[2 * i] = i == 0 ? "content-length" : "Content-Length";
+                pairs[2 * i + 1] = lengths[i];
+            }
+            t.respond(200, "hi", pairs);
+            var r = Http1TestChannel.parse(t.received()).get(0);
+            assertEquals(500, r.status(), String.join(",", lengths));
+            t.finish();
+        }
+    }
+
+    @Test
+    void parseTrimmedLongMatchesParseLongOfTheTrimmedString() {
+        for (String s : new String[] {"0", " 12 ", "\t7", "+5", "-3", "9223372036854775807"}) {
+            assertEquals(Long.parseLong(s.trim()), Http1ExchangeHandler.parseTrimmedLong(s), s);
+        }
+        for (String s : new String[] {"", "  ", "1 2", "a", "9223372036854775808"}) {
+            assertThrows(NumberFormatException.class, () -> Http1ExchangeHandler.parseTrimmedLong(s), s);
+        }
     }
 }

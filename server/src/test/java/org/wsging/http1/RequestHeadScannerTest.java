@@ -46,4 +46,32 @@ class RequestHeadScannerTest {
         assertEquals(-2, scan(s, text));
         assertTrue(s.failure().startsWith(why.trim()), s.failure());
     }
+
+    /** The array scan of the decoder answers exactly as the byte-by-byte one, wherever the head is cut. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\\r\\nGET /a?b HTTP/1.1\\r\\nHost: a\\r\\nX: \\t\u00e9\\r\\n\\r\\nBODY",
+        "GET / HTTP/1.1\\r\\nX: a\\r\\n b\\r\\n\\r\\n",
+        "GET /\u007f HTTP/1.1\\r\\n\\r\\n",
+        "GET /\\t HTTP/1.1\\r\\n\\r\\n",
+        "GET / HTTP/1.1\\r\\nX: a\u007f\\r\\n\\r\\n",
+        "GET / HTTP/1.1\\r\\nX: a\\n\\r\\n",
+        "GET / HTTP/1.1\\r\\nX: a\\r\\n\\rx",
+        "GET / HTTP/1.1\\r\\nX: \u0080\u00ff\\r\\n\\r\\n",
+    })
+    void arrayScanAgreesWithTheByteScan(String escaped) {
+        String text = escaped.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t");
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        var reference = new RequestHeadScanner();
+        int expected = scan(reference, text);
+        for (int cut = 0; cut <= b.length; cut++) {
+            var s = new RequestHeadScanner();
+            int end = s.scan(b, 0, cut);
+            if (end == RequestHeadScanner.NEED_MORE) {
+                end = s.scan(b, cut, b.length);
+            }
+            assertEquals(expected, end, "cut at " + cut + " of " + escaped);
+            assertEquals(reference.failure(), s.failure());
+        }
+    }
 }
