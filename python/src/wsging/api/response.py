@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import stat
-from typing import Any, AsyncIterable, Callable, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, AsyncIterable, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders, header_value
@@ -237,3 +237,27 @@ class FileResponse(Response):
         except BaseException:
             file.close()
             raise
+
+
+# -- body pieces, for whoever pulls a body (the worker, the WSGI shim) --------------------------
+
+
+def as_bytes(chunk: object) -> bytes:
+    """A body chunk as bytes (str is UTF-8); anything else is the application's error."""
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"response body chunks must be bytes or str, not {type(chunk).__name__}")
+
+
+def file_chunks(file: Any, size: int) -> Iterator[Any]:
+    """A file's content in chunks; any empty read (b"" or, from a text file, "") ends it."""
+    read = file.read
+    while True:
+        chunk = read(size)
+        if not chunk:
+            return
+        yield chunk

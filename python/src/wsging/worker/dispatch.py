@@ -18,9 +18,18 @@ from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Option
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
-from ..api.response import KIND_AITER, KIND_FILE, KIND_ITER, FileReference, FileResponse, Response
+from ..api.response import (
+    KIND_AITER,
+    KIND_FILE,
+    KIND_ITER,
+    FileReference,
+    FileResponse,
+    Response,
+    as_bytes,
+    file_chunks,
+)
 from . import link
-from .exchange import Exchange, as_bytes
+from .exchange import Exchange
 
 __all__ = ["Dispatcher", "ThreadPool"]
 
@@ -411,7 +420,7 @@ class Dispatcher:
         body: Any = response._body
         chunks: Iterator[Any]
         if response._kind == KIND_FILE:
-            chunks = _file_chunks(body, self.file_chunk_size)
+            chunks = file_chunks(body, self.file_chunk_size)
         else:
             chunks = iter(body)
         closed = False
@@ -536,16 +545,6 @@ async def _aclose(aclose: Callable[[], Any]) -> None:
         await aclose()
     except Exception:
         logger.exception("error closing the response body")
-
-
-def _file_chunks(file: Any, size: int) -> Iterator[Any]:
-    """A file's content in chunks; any empty read (b"" or, from a text file, "") ends it."""
-    read = file.read
-    while True:
-        chunk = read(size)
-        if not chunk:
-            return
-        yield chunk
 
 
 def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
-from ..api.response import KIND_BYTES, KIND_CHUNKS, FileReference, Response
+from ..api.response import KIND_BYTES, KIND_CHUNKS, FileReference, Response, as_bytes
 from . import link
 from .streams import IN_OPEN, OUT_BODY, Stream
 
@@ -504,13 +504,3 @@ class Exchange:
             await waiter
         return not self.stopped
 
-
-def as_bytes(chunk: object) -> bytes:
-    """A body chunk as bytes (str is UTF-8); anything else is the application's error."""
-    if type(chunk) is bytes:
-        return chunk
-    if isinstance(chunk, str):
-        return chunk.encode("utf-8")
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
-        return bytes(chunk)
-    raise TypeError(f"response body chunks must be bytes or str, not {type(chunk).__name__}")

@@ -7,7 +7,7 @@ import logging
 from typing import Any, Iterator, Optional, Tuple
 
 from ..api.headers import RawHeaders
-from ..api.response import KIND_AITER, KIND_BYTES, KIND_FILE, Response
+from ..api.response import KIND_AITER, KIND_BYTES, KIND_FILE, Response, as_bytes, file_chunks
 from .host_channel import HostChannel
 from .loop_thread import Relay
 
@@ -16,25 +16,6 @@ __all__ = ["NGBody"]
 logger = logging.getLogger("wsging.wsgi")
 
 FILE_CHUNK = 64 * 1024
-
-
-def _chunk_bytes(chunk: Any) -> bytes:
-    if type(chunk) is bytes:
-        return chunk
-    if isinstance(chunk, str):
-        return chunk.encode("utf-8")
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
-        return bytes(chunk)
-    raise TypeError(f"response body chunks must be bytes or str, not {type(chunk).__name__}")
-
-
-def _file_chunks(file: Any) -> Iterator[Any]:
-    read = file.read
-    while True:
-        chunk = read(FILE_CHUNK)
-        if not chunk:
-            return
-        yield chunk
 
 
 class NGBody:
@@ -54,7 +35,7 @@ class NGBody:
         if kind == KIND_BYTES:
             self._sync = iter((response._data,))
         elif kind == KIND_FILE:
-            self._sync = _file_chunks(body)
+            self._sync = file_chunks(body, FILE_CHUNK)
         elif kind != KIND_AITER:
             self._sync = iter(body)
         self._ended = False
@@ -73,7 +54,7 @@ class NGBody:
         except (StopIteration, StopAsyncIteration):
             self._end()
             raise StopIteration from None
-        return _chunk_bytes(chunk)
+        return as_bytes(chunk)
 
     def _end(self) -> None:
         """After the last chunk: trailers cannot pass WSGI, but a callable is still called
