@@ -64,6 +64,10 @@ APP = textwrap.dedent(
             return Response(b"")
         if path == "/was-disconnected":
             return Response(str(disconnected.wait(20)))
+        if path == "/read-where":
+            body = request.body.read()
+            place = "loop" if threading.current_thread() is threading.main_thread() else "pool"
+            return Response(place.encode() + b":" + body)
         if path == "/boom":
             raise KeyError("boom")
         return Response(b"", 404)
@@ -304,3 +308,16 @@ def test_load_failure_exits_3_with_one_line(front, tmp_path, spec, files, reason
     assert process.wait(20) == 3
     stderr = process.stderr.read().decode()
     assert stderr == f"wsging: cannot load app '{spec}': {reason}\n"
+
+
+def test_an_inline_sync_call_reads_its_complete_body_on_the_loop_thread(front, app_dir):
+    # With --inline-sync a request whose body arrives in the same read as its REQUEST runs on
+    # the loop's thread, where a sync body read is allowed because it cannot wait.
+    handshake(front, app_dir, extra_env={"WSGING_INLINE_SYNC": "1"})
+    frame = link.RequestFrame(
+        1, 0, "1.1", b"http", b"POST", b"/read-where", b"", b"127.0.0.1", 40001, b"127.0.0.1",
+        8000, 5, 0x03, [(b"Host", b"localhost")],
+    )
+    front.send(link.encode_request(frame) + link.encode_data(1, b"hello", link.END_STREAM))
+    status, _, body, _ = front.response(1)
+    assert (status, body) == (200, b"loop:hello")

@@ -146,12 +146,7 @@ class Stream:
     def send_whole(self, size: int) -> None:
         """RESPONSE then one DATA END_STREAM of `size` bytes; RESPONSE END_STREAM when 0."""
         if size > self.send_window:
-            raise StreamError(
-                f"cannot send {size} bytes on stream {self.id}: window is {self.send_window}",
-                stream_id=self.id,
-                code=INTERNAL_ERROR,
-                side=LOCAL,
-            )
+            raise self._beyond_window(size)
         if size:
             if self.outbound is _WHOLE_FROM:
                 self.outbound = _WHOLE_TO
@@ -162,14 +157,17 @@ class Stream:
         else:
             self._send(SEND_HEAD_END)
 
+    def _beyond_window(self, size: int) -> StreamError:
+        return StreamError(
+            f"cannot send {size} bytes on stream {self.id}: window is {self.send_window}",
+            stream_id=self.id,
+            code=INTERNAL_ERROR,
+            side=LOCAL,
+        )
+
     def send_data(self, size: int, end: bool) -> None:
         if size > self.send_window:
-            raise StreamError(
-                f"cannot send {size} bytes on stream {self.id}: window is {self.send_window}",
-                stream_id=self.id,
-                code=INTERNAL_ERROR,
-                side=LOCAL,
-            )
+            raise self._beyond_window(size)
         self._send(SEND_DATA_END if end else SEND_DATA)
         self.send_window -= size
 
