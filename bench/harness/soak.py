@@ -70,6 +70,19 @@ def split_rss(root: int) -> Tuple[int, int]:
     return java, procstats.tree_rss_bytes([pid for pid in pids if pid != root])
 
 
+def growth(readings: Sequence[Reading]) -> Tuple[Optional[float], Optional[float]]:
+    """Least-squares RSS slopes of the JVM and of the workers, in MiB per minute."""
+    return (slope([(r.seconds / 60, r.java_bytes / 2**20) for r in readings]),
+            slope([(r.seconds / 60, r.python_bytes / 2**20) for r in readings]))
+
+
+def second_half_start(count: int) -> int:
+    """Index of the first reading of the second half, at a cycle boundary (each cycle runs
+    every phase once, so the phases' different footprints do not tilt the slope)."""
+    cycles = count // len(PHASES)
+    return (cycles - cycles // 2) * len(PHASES) if cycles >= 2 else count
+
+
 def _open_idle(port: int, count: int, sockets: List[socket.socket]) -> None:
     request = b"GET /plaintext HTTP/1.1\r\nHost: soak\r\n\r\n"
     for _ in range(count):
@@ -137,15 +150,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         stop_all()
 
     settled = readings[len(PHASES):]  # the first cycle warms the JIT, pools and caches
-    minutes = [(r.seconds / 60, r.java_bytes / 2**20) for r in settled]
-    java_slope = slope(minutes)
-    python_slope = slope([(r.seconds / 60, r.python_bytes / 2**20) for r in settled])
+    java_slope, python_slope = growth(settled)
+    # The JIT keeps compiling for minutes: the second half (whole cycles) shows the steady state.
+    late_java, late_python = growth(readings[second_half_start(len(readings)):])
     idle_slope = slope([(n, rss / 1024) for n, rss in idle])
     summary = {
         "duration_s": args.duration,
         "requests": sum(r.requests for r in readings),
         "jvm_mib_per_min": java_slope,
         "workers_mib_per_min": python_slope,
+        "jvm_mib_per_min_second_half": late_java,
+        "workers_mib_per_min_second_half": late_python,
         "kib_per_idle_connection": idle_slope,
         "readings": [r.__dict__ for r in readings],
         "idle": idle,
@@ -159,6 +174,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"requests served: {summary['requests']:,} in {args.duration:.0f} s")
     print(f"RSS growth after the first cycle: JVM {fmt(java_slope, 'MiB/min')}, "
           f"workers {fmt(python_slope, 'MiB/min')}")
+    print(f"RSS growth over the second half: JVM {fmt(late_java, 'MiB/min')}, "
+          f"workers {fmt(late_python, 'MiB/min')}")
     print(f"JVM RSS per idle keep-alive connection: {fmt(idle_slope, 'KiB')} "
           f"(measured at {', '.join(str(n) for n, _ in idle)} connections)")
     print(f"raw readings: {out_dir}")

@@ -458,8 +458,13 @@ class FrameDecoder:
             decoder = decoders.get(ftype)
             if decoder is None:
                 continue  # unknown frame types are ignored (A.8)
-            # Slicing bytes copies once; a bytearray slice must become bytes too.
-            payload = source[start:end] if is_bytes else bytes(source[start:end])
+            # Slicing bytes copies once; a frame that spanned reads is copied once out of the
+            # bytearray through a view (slicing the bytearray would copy it twice).
+            if is_bytes:
+                payload = source[start:end]
+            else:
+                with memoryview(source) as view:
+                    payload = view[start:end].tobytes()
             if TYPE_CHECKING:  # tells mypy what the slice above is; never runs
                 assert isinstance(payload, bytes)
             if decoder is _decode_data and stream:

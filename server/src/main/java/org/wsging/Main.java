@@ -77,6 +77,7 @@ public final class Main {
         }
         ServerConfig config = ((Command.Serve) command).config();
         ServerLogging.configure();
+        OldGenerationGuard.install();
         return serve(config, err);
     }
 
