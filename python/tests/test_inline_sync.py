@@ -72,17 +72,22 @@ def test_a_body_is_read_whole_with_inline_sync():
     assert response.body == b"x" * 1000
 
 
-def test_two_slow_calls_send_the_next_ones_to_the_pool_until_the_pause_ends(monkeypatch):
-    monkeypatch.setattr(dispatch, "INLINE_PAUSE_SECONDS", 0.3)
-    slow = {"calls": 2}
+def _slow_at_first(calls):
+    """An app whose first `calls` calls are slower than an inline call may be."""
+    left = {"calls": calls}
 
     def app(request):
-        if slow["calls"]:
-            slow["calls"] -= 1
+        if left["calls"]:
+            left["calls"] -= 1
             time.sleep(dispatch.INLINE_SECONDS * 2)
         return Response(_where())
 
-    with TestClient(app, inline_sync=True) as client:
+    return app
+
+
+def test_two_slow_calls_send_the_next_ones_to_the_pool_until_the_pause_ends(monkeypatch):
+    monkeypatch.setattr(dispatch, "INLINE_PAUSE_SECONDS", 0.3)
+    with TestClient(_slow_at_first(2), inline_sync=True) as client:
         assert [client.get("/").text for _ in range(4)] == ["loop", "loop", "pool", "pool"]
         time.sleep(0.35)
         assert client.get("/").text == "loop"
@@ -90,15 +95,7 @@ def test_two_slow_calls_send_the_next_ones_to_the_pool_until_the_pause_ends(monk
 
 def test_one_slow_call_alone_keeps_calls_inline():
     # A first call that warms caches, or a collection pause, is slow once.
-    slow = {"calls": 1}
-
-    def app(request):
-        if slow["calls"]:
-            slow["calls"] -= 1
-            time.sleep(dispatch.INLINE_SECONDS * 2)
-        return Response(_where())
-
-    with TestClient(app, inline_sync=True) as client:
+    with TestClient(_slow_at_first(1), inline_sync=True) as client:
         assert [client.get("/").text for _ in range(3)] == ["loop"] * 3
 
 
