@@ -60,6 +60,12 @@ def frame_from_json(d):
             stream, d["status"], headers, _b(d["path"]), d["offset"], d["length"], d["device"],
             d["inode"], flags,
         )
+    if kind == "BODY_MEMORY":
+        return link.BodyMemoryFrame(d["slot_size"], d["slot_count"], _b(d["path"]), flags, stream)
+    if kind == "SHARED_DATA":
+        return link.SharedDataFrame(stream, d["slot"], d["length"], flags)
+    if kind == "RELEASE":
+        return link.ReleaseFrame(tuple(d["slots"]), flags, stream)
     raise AssertionError(f"unknown vector type {kind}")
 
 

@@ -14,7 +14,7 @@ from wsging.worker.session import LINK_MOVES, WorkerSession
 class Harness:
     """A session on a private loop; run() feeds bytes and returns the frames written back."""
 
-    def __init__(self, app=None):
+    def __init__(self, app=None, shared_bodies=True):
         self.loop = asyncio.new_event_loop()
         self.decoder = link.FrameDecoder()
         self.out = []
@@ -24,7 +24,9 @@ class Harness:
             return Response(b"ok")
 
         dispatcher = Dispatcher(app or default_app, is_async=True, pool=pool, loop=self.loop)
-        self.session = WorkerSession(dispatcher, loop=self.loop, worker_id=1, max_streams=4)
+        self.session = WorkerSession(
+            dispatcher, loop=self.loop, worker_id=1, max_streams=4, shared_bodies=shared_bodies
+        )
         self.transport = MemoryTransport(self.loop, self.session, self.out.append)
         self.session.connection_made(self.transport)
         self.hello = self.frames()[0]

@@ -16,6 +16,7 @@ from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
 from ..api.response import KIND_BYTES, KIND_CHUNKS, FileReference, Response, as_bytes
 from . import link
+from .body_memory import SHARED_MIN, BodyMemory
 from .streams import IN_OPEN, OUT_BODY, Stream
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class SessionPort(Protocol):
     peer_file_bodies: int
     initial_window: int
     writing_paused: bool
+    body_memory: Optional["BodyMemory"]  # shared body memory, once set up (A.2)
 
     def write(self, data: "Buffer") -> None: ...
 
@@ -289,7 +291,14 @@ class Exchange:
             session = self.session
             if size <= stream.send_window and size <= session.peer_max_frame:
                 stream.send_whole(size)
-                if size < _JOIN_LIMIT:
+                memory = session.body_memory
+                slot = memory.put(data) if size >= SHARED_MIN and memory is not None else -1
+                if slot >= 0:  # A.2: the body goes through shared memory
+                    session.write(
+                        link.encode_response(stream.id, response._status, response._headers._raw)
+                        + link.encode_shared_data(stream.id, slot, size, link.END_STREAM)
+                    )
+                elif size < _JOIN_LIMIT:
                     session.write(
                         link.encode_whole_response(
                             stream.id, response._status, response._headers._raw, data
@@ -401,8 +410,14 @@ class Exchange:
                 pending.popleft()
             end = self._end_marked and not pending and piece is view and self._end_trailers is None
             stream.send_data(size, end)
-            write(link.frame_header(size, link.DATA, link.END_STREAM if end else 0, stream.id))
-            write(piece)
+            flags = link.END_STREAM if end else 0
+            memory = session.body_memory
+            slot = memory.put(piece) if size >= SHARED_MIN and memory is not None else -1
+            if slot >= 0:  # A.2: the bytes go through shared memory, only the frame is written
+                write(link.encode_shared_data(stream.id, slot, size, flags))
+            else:
+                write(link.frame_header(size, link.DATA, flags, stream.id))
+                write(piece)
             if end:
                 self._completed()
                 return

@@ -26,6 +26,9 @@ __all__ = [
     "PingFrame",
     "GoawayFrame",
     "FileResponseFrame",
+    "BodyMemoryFrame",
+    "SharedDataFrame",
+    "ReleaseFrame",
     "encode",
     "encode_whole_response",
 ]
@@ -46,6 +49,9 @@ WINDOW = 0x07
 PING = 0x08
 GOAWAY = 0x09
 FILE_RESPONSE = 0x0A  # sent only to a front end that announced FILE_BODIES
+BODY_MEMORY = 0x0B  # shared body memory (A.2): the front end names the file, the worker ACKs
+SHARED_DATA = 0x0C  # DATA whose payload lies in one of the sender's shared slots
+RELEASE = 0x0D  # slots of the receiver's given back
 
 # Flags
 END_STREAM = 0x01
@@ -59,6 +65,7 @@ SETTING_INITIAL_WINDOW = 3
 SETTING_MAX_STREAMS = 4
 SETTING_MAX_FRAME = 5
 SETTING_FILE_BODIES = 6
+SETTING_SHARED_BODIES = 7
 DEFAULT_INITIAL_WINDOW = 65536
 DEFAULT_MAX_STREAMS = 100
 DEFAULT_MAX_FRAME = 65536
@@ -95,6 +102,8 @@ _REQUEST_FIXED = struct.Struct(">BBBBBHHHHqIHI")
 _REQUEST_FIXED_SIZE = _REQUEST_FIXED.size
 _FILE_REFERENCE = struct.Struct(">QQQQ")  # offset, length, device, inode
 _MAX_FILE_OFFSET = (1 << 63) - 1
+_SHARED_DATA = struct.Struct(">HI")  # slot, length
+_BODY_MEMORY_FIXED = struct.Struct(">IH")  # slot size, slot count
 
 Fields = List[Tuple[bytes, bytes]]
 
@@ -188,6 +197,33 @@ class FileResponseFrame(NamedTuple):
     flags: int = 0
 
 
+class BodyMemoryFrame(NamedTuple):
+    """The front end's shared body file (A.2), or with ACK (and no fields) the worker's answer."""
+
+    slot_size: int
+    slot_count: int
+    path: bytes
+    flags: int = 0
+    stream: int = 0
+
+
+class SharedDataFrame(NamedTuple):
+    """DATA whose `length` payload bytes lie at the start of the sender's slot `slot`."""
+
+    stream: int
+    slot: int
+    length: int
+    flags: int = 0
+
+
+class ReleaseFrame(NamedTuple):
+    """The receiver's slots, lent by SHARED_DATA, given back."""
+
+    slots: Tuple[int, ...]
+    flags: int = 0
+    stream: int = 0
+
+
 Frame = Union[
     HelloFrame,
     RequestFrame,
@@ -200,6 +236,9 @@ Frame = Union[
     PingFrame,
     GoawayFrame,
     FileResponseFrame,
+    BodyMemoryFrame,
+    SharedDataFrame,
+    ReleaseFrame,
 ]
 
 
@@ -359,7 +398,39 @@ def _decode_file_response(stream: int, flags: int, p: bytes) -> Tuple[Frame, int
     return frame, o + _FILE_REFERENCE.size
 
 
-_LINK_TYPES = frozenset((HELLO, PING, GOAWAY))
+def _decode_body_memory(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if flags & ACK:
+        if p:
+            raise _error("BODY_MEMORY ACK with a payload")
+        return BodyMemoryFrame(0, 0, b"", flags, stream), 0
+    slot_size, slot_count = _BODY_MEMORY_FIXED.unpack_from(p, 0)
+    (n,) = _U16.unpack_from(p, 6)
+    path = p[8 : 8 + n]
+    if len(path) != n:
+        return BodyMemoryFrame(0, 0, b"", flags, stream), 8 + n  # truncated: reported by the caller
+    if slot_size == 0 or slot_count == 0:
+        raise _error("BODY_MEMORY with no slots")
+    if not path.startswith(b"/"):
+        raise _error(f"BODY_MEMORY path {path!r} is not absolute")
+    return BodyMemoryFrame(slot_size, slot_count, path, flags, stream), 8 + n
+
+
+def _decode_shared_data(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if len(p) != _SHARED_DATA.size:
+        raise _error(f"SHARED_DATA payload of {len(p)} bytes, not {_SHARED_DATA.size}")
+    slot, length = _SHARED_DATA.unpack(p)
+    if length == 0:
+        raise _error("SHARED_DATA of length 0")
+    return SharedDataFrame(stream, slot, length, flags), _SHARED_DATA.size
+
+
+def _decode_release(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if not p or len(p) % 2:
+        raise _error(f"RELEASE payload of {len(p)} bytes is not one or more slot numbers")
+    return ReleaseFrame(struct.unpack(f">{len(p) // 2}H", p), flags, stream), len(p)
+
+
+_LINK_TYPES = frozenset((HELLO, PING, GOAWAY, BODY_MEMORY, RELEASE))
 _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
     REQUEST: _decode_request,
@@ -372,6 +443,9 @@ _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     PING: _decode_ping,
     GOAWAY: _decode_goaway,
     FILE_RESPONSE: _decode_file_response,
+    BODY_MEMORY: _decode_body_memory,
+    SHARED_DATA: _decode_shared_data,
+    RELEASE: _decode_release,
 }
 _NAMES = {
     HELLO: "HELLO",
@@ -385,6 +459,9 @@ _NAMES = {
     PING: "PING",
     GOAWAY: "GOAWAY",
     FILE_RESPONSE: "FILE_RESPONSE",
+    BODY_MEMORY: "BODY_MEMORY",
+    SHARED_DATA: "SHARED_DATA",
+    RELEASE: "RELEASE",
 }
 
 
@@ -637,6 +714,25 @@ def encode_goaway(code: int, reason: str = "", flags: int = 0) -> bytes:
     return _frame(GOAWAY, flags, 0, [_U32.pack(code), reason.encode("utf-8")])
 
 
+def encode_body_memory(slot_size: int, slot_count: int, path: bytes, flags: int = 0) -> bytes:
+    """BODY_MEMORY; with ACK the payload is empty (the worker's answer)."""
+    if flags & ACK:
+        return _FRAME_HEADER.pack(0, BODY_MEMORY, flags, 0)
+    return _frame(
+        BODY_MEMORY, flags, 0, [_BODY_MEMORY_FIXED.pack(slot_size, slot_count), _U16.pack(len(path)), path]
+    )
+
+
+def encode_shared_data(stream: int, slot: int, length: int, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(_SHARED_DATA.size, SHARED_DATA, flags, stream) + _SHARED_DATA.pack(
+        slot, length
+    )
+
+
+def encode_release(slots: Sequence[int], flags: int = 0) -> bytes:
+    return _frame(RELEASE, flags, 0, [struct.pack(f">{len(slots)}H", *slots)])
+
+
 def encode(frame: Frame) -> bytes:
     """The bytes of any frame (the hot path calls the specific encoders directly)."""
     if isinstance(frame, HelloFrame):
@@ -664,4 +760,10 @@ def encode(frame: Frame) -> bytes:
         return encode_file_response(
             f.stream, f.status, f.headers, f.path, f.offset, f.length, f.device, f.inode, f.flags
         )
+    if isinstance(frame, BodyMemoryFrame):
+        return encode_body_memory(frame.slot_size, frame.slot_count, frame.path, frame.flags)
+    if isinstance(frame, SharedDataFrame):
+        return encode_shared_data(frame.stream, frame.slot, frame.length, frame.flags)
+    if isinstance(frame, ReleaseFrame):
+        return encode_release(frame.slots, frame.flags)
     raise TypeError(f"not a link frame: {frame!r}")

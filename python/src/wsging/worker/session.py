@@ -19,6 +19,7 @@ from ..api.capabilities import Capabilities
 from ..api.headers import Headers
 from ..api.request import Request, _link_request
 from . import link
+from .body_memory import BodyMemory
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
@@ -35,6 +36,9 @@ DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one
 CLOSED = "closed"
 
 _STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW)
+# Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
+# setup itself.
+_BODY_FRAMES = (link.BODY_MEMORY, link.SHARED_DATA, link.RELEASE)
 
 # Every frame type the front end may send in each state, and the state it leads to. A frame
 # not listed is a link error (A.7).
@@ -47,6 +51,8 @@ LINK_MOVES: Dict[Tuple[str, int], str] = {
     (DRAINING, link.GOAWAY): DRAINING,
     **{(OPEN, t): OPEN for t in _STREAM_FRAMES},
     **{(DRAINING, t): DRAINING for t in _STREAM_FRAMES},
+    **{(OPEN, t): OPEN for t in _BODY_FRAMES},
+    **{(DRAINING, t): DRAINING for t in _BODY_FRAMES},
 }
 
 _FRAME_TYPES = {
@@ -60,6 +66,9 @@ _FRAME_TYPES = {
     link.WindowFrame: link.WINDOW,
     link.PingFrame: link.PING,
     link.GoawayFrame: link.GOAWAY,
+    link.BodyMemoryFrame: link.BODY_MEMORY,
+    link.SharedDataFrame: link.SHARED_DATA,
+    link.ReleaseFrame: link.RELEASE,
 }
 
 # LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
@@ -124,6 +133,7 @@ class WorkerSession(asyncio.Protocol):
         max_streams: int,
         initial_window: int = DEFAULT_INITIAL_WINDOW,
         max_frame: int = link.DEFAULT_MAX_FRAME,
+        shared_bodies: bool = True,
     ) -> None:
         self.loop = loop
         self.loop_thread = threading.get_ident()
@@ -132,6 +142,10 @@ class WorkerSession(asyncio.Protocol):
         self.peer_initial_window = link.DEFAULT_INITIAL_WINDOW
         self.peer_max_frame = link.DEFAULT_MAX_FRAME
         self.peer_file_bodies = 0  # A.2 FILE_BODIES: which file references the front end takes
+        # A.2 shared body memory: announced in HELLO when wanted; mapped on BODY_MEMORY.
+        self._shared_bodies = shared_bodies
+        self.body_memory: Optional[BodyMemory] = None
+        self._releases: List[int] = []  # front end slots to give back at the next flush
         self.writing_paused = False
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
@@ -158,6 +172,9 @@ class WorkerSession(asyncio.Protocol):
             link.WindowFrame: self._on_window,
             link.PingFrame: self._on_ping,
             link.GoawayFrame: self._on_goaway,
+            link.BodyMemoryFrame: self._on_body_memory,
+            link.SharedDataFrame: self._on_shared_data,
+            link.ReleaseFrame: self._on_release,
         }
 
     @property
@@ -170,13 +187,15 @@ class WorkerSession(asyncio.Protocol):
         self._transport = transport
         _widen_buffers(transport)
         self.loop_thread = threading.get_ident()
-        settings = (
+        settings: Tuple[Tuple[int, int], ...] = (
             (link.SETTING_WORKER_ID, self._worker_id),
             (link.SETTING_PID, os.getpid()),
             (link.SETTING_INITIAL_WINDOW, self.initial_window),
             (link.SETTING_MAX_STREAMS, self._max_streams),
             (link.SETTING_MAX_FRAME, self.max_frame),
         )
+        if self._shared_bodies:
+            settings += ((link.SETTING_SHARED_BODIES, 1),)
         self.write(link.encode_hello(settings))
         self._flush()
 
@@ -224,6 +243,9 @@ class WorkerSession(asyncio.Protocol):
         for exchange in list(self._streams.values()):
             exchange.on_reset(link.CANCEL)
         self._streams.clear()
+        if self.body_memory is not None:
+            self.body_memory.close()
+            self.body_memory = None
         if not self.closed.done():
             self.closed.set_result(graceful)
 
@@ -248,6 +270,8 @@ class WorkerSession(asyncio.Protocol):
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._releases:
+            self._write_releases()
         out = self._out
         if not out:
             return
@@ -264,6 +288,12 @@ class WorkerSession(asyncio.Protocol):
             transport.writelines(out)  # type: ignore[attr-defined]
         else:
             transport.write(b"".join(out))  # type: ignore[attr-defined]
+
+    def _write_releases(self) -> None:
+        releases, self._releases = self._releases, []
+        self._out.append(link.encode_release(releases))
+        if self.body_memory is not None:
+            self.body_memory.released(releases)
 
     # -- calls from application threads ------------------------------------------------------
 
@@ -304,6 +334,7 @@ class WorkerSession(asyncio.Protocol):
 
     def _link_error(self, exc: LinkError) -> None:
         logger.error("link error (%s side): %s", exc.side, exc)
+        self._releases.clear()  # nothing follows the GOAWAY
         self.write(link.encode_goaway(exc.code, str(exc)[:200]))
         self.state = CLOSED
         self.close()
@@ -387,19 +418,58 @@ class WorkerSession(asyncio.Protocol):
         exchange.reset(exc.code)
 
     def _on_data(self, frame: link.DataFrame) -> None:
-        exchange = self._streams.get(frame.stream)
+        self._deliver_data(frame.stream, frame.data, frame.flags)
+
+    def _deliver_data(self, stream_id: int, data: bytes, flags: int) -> None:
+        exchange = self._streams.get(stream_id)
         if exchange is None:
             return  # a late frame of a completed stream (A.4)
         try:
-            if len(frame.data) > self.max_frame:
+            if len(data) > self.max_frame:
                 raise StreamError(
-                    f"DATA of {len(frame.data)} bytes exceeds MAX_FRAME {self.max_frame}",
-                    stream_id=frame.stream,
+                    f"DATA of {len(data)} bytes exceeds MAX_FRAME {self.max_frame}",
+                    stream_id=stream_id,
                     code=link.PROTOCOL_ERROR,
                 )
-            exchange.on_data(frame.data, bool(frame.flags & link.END_STREAM))
+            exchange.on_data(data, bool(flags & link.END_STREAM))
         except StreamError as exc:
             self._stream_error(exchange, exc)
+
+    def _on_body_memory(self, frame: link.BodyMemoryFrame) -> None:
+        if frame.flags & link.ACK or not self._shared_bodies or self.body_memory is not None:
+            raise LinkError(
+                "BODY_MEMORY the worker did not ask for (an ACK, a second one, or without"
+                " SHARED_BODIES)",
+                code=link.GOAWAY_PROTOCOL_ERROR,
+            )
+        try:
+            memory = BodyMemory(frame.path, frame.slot_size, frame.slot_count)
+        except (OSError, ValueError) as exc:
+            # Declined: without the ACK neither side sends SHARED_DATA, bodies go as DATA.
+            logger.warning("shared body memory %r not mapped, bodies go over the socket: %s",
+                           frame.path, exc)
+            return
+        self.body_memory = memory
+        self.write(link.encode_body_memory(0, 0, b"", link.ACK))
+
+    def _on_shared_data(self, frame: link.SharedDataFrame) -> None:
+        memory = self.body_memory
+        if memory is None:
+            raise LinkError("SHARED_DATA before BODY_MEMORY", code=link.GOAWAY_PROTOCOL_ERROR)
+        # Copied out at once, so the slot goes back with the next write whatever becomes of
+        # the stream (A.2: a dropped SHARED_DATA is released too).
+        data = memory.take(frame.slot, frame.length)
+        self._releases.append(frame.slot)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+        self._deliver_data(frame.stream, data, frame.flags)
+
+    def _on_release(self, frame: link.ReleaseFrame) -> None:
+        memory = self.body_memory
+        if memory is None:
+            raise LinkError("RELEASE before BODY_MEMORY", code=link.GOAWAY_PROTOCOL_ERROR)
+        memory.give_back(frame.slots)
 
     def _on_trailers(self, frame: link.TrailersFrame) -> None:
         exchange = self._streams.get(frame.stream)

@@ -141,6 +141,7 @@ public final class CommandLineParser {
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
+        t.put("--shared-body-slots", new Option(true, (b, a) -> b.sharedBodySlots = sharedBodySlots(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
         return t;
@@ -178,6 +179,19 @@ public final class CommandLineParser {
             // reported below
         }
         throw new CommandLineException(a.name + ": expected a non-negative whole number, got '" + a.value + "'");
+    }
+
+    private static int sharedBodySlots(Arg a) throws CommandLineException {
+        try {
+            int v = Integer.parseInt(a.value);
+            if (v >= 0 && v <= WorkersConfig.MAX_SHARED_BODY_SLOTS) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLineException(a.name + ": expected a whole number from 0 to "
+                + WorkersConfig.MAX_SHARED_BODY_SLOTS + ", got '" + a.value + "'");
     }
 
     /** Seconds, fractions allowed (0.5); zero or less is refused: a zero timeout would reject everything. */
@@ -224,6 +238,7 @@ public final class CommandLineParser {
         Duration workerTimeout = Duration.ofSeconds(30);
         Duration queueTimeout = Duration.ofSeconds(30);
         Duration gracefulTimeout = Duration.ofSeconds(30);
+        int sharedBodySlots = WorkersConfig.DEFAULT_SHARED_BODY_SLOTS;
         boolean ceiling;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
@@ -249,7 +264,7 @@ public final class CommandLineParser {
             }
             List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
-                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync);
+                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots);
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));

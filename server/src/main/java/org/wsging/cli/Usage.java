@@ -36,6 +36,9 @@ final class Usage {
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)
               --graceful-timeout S    on SIGTERM/SIGINT, seconds for in-flight requests (default 30)
+              --shared-body-slots N   slots of 64 KiB per direction per worker for request and
+                                      response bodies through shared memory; 0 turns it off
+                                      (default 128, at most 16383)
               --io-threads N          event-loop threads for connections and worker links
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,

@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param debug           tracebacks in 500 responses (never by default)
  * @param inlineSync      sync applications are called on the worker's event-loop thread while
  *                        their calls are fast (no thread hand-off; see --inline-sync)
+ * @param sharedBodySlots slots of shared body memory per direction on each worker link (spec A.2);
+ *                        0 sends every body through the socket
  */
 public record WorkersConfig(
         String app,
@@ -31,11 +33,24 @@ public record WorkersConfig(
         Duration queueTimeout,
         Duration gracefulTimeout,
         boolean debug,
-        boolean inlineSync) {
+        boolean inlineSync,
+        int sharedBodySlots) {
 
-    /** Without inline sync calls (the default). */
+    public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
+    /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
+    public static final int MAX_SHARED_BODY_SLOTS = Integer.MAX_VALUE / (2 * 65_536);
+
+    public WorkersConfig {
+        if (sharedBodySlots < 0 || sharedBodySlots > MAX_SHARED_BODY_SLOTS) {
+            throw new IllegalArgumentException("shared body slots must be 0 to " + MAX_SHARED_BODY_SLOTS
+                    + ", not " + sharedBodySlots);
+        }
+    }
+
+    /** Without inline sync calls, with the default shared body memory. */
     public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
             Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug) {
-        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false);
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false,
+                DEFAULT_SHARED_BODY_SLOTS);
     }
 }

@@ -1,6 +1,7 @@
 package org.wsging.worker;
 
 import java.time.Duration;
+import org.wsging.config.WorkersConfig;
 import org.wsging.exchange.FileBodyOpener;
 import org.wsging.worker.link.FrameType;
 
@@ -13,13 +14,23 @@ import org.wsging.worker.link.FrameType;
  *                      as response bodies (0: none)
  * @param pingInterval  how often a PING goes out
  * @param timeout       a PING unanswered this long means the worker hung
+ * @param sharedBodySlots slots per direction offered to a worker that can map shared body
+ *                        memory (spec A.2); 0: bodies always cross the socket
  */
-public record LinkSettings(int initialWindow, int maxFrame, int fileBodies, Duration pingInterval, Duration timeout) {
+public record LinkSettings(int initialWindow, int maxFrame, int fileBodies, Duration pingInterval, Duration timeout,
+        int sharedBodySlots) {
     public static final int DEFAULT_INITIAL_WINDOW = 256 * 1024;
 
+    /** The defaults, with the worker timeout and shared body slots the operator chose. */
+    public static LinkSettings of(WorkersConfig workers) {
+        return new LinkSettings(DEFAULT_INITIAL_WINDOW, FrameType.DEFAULT_MAX_FRAME, fileBodiesThisJvmTakes(),
+                Duration.ofSeconds(1), workers.timeout(), workers.sharedBodySlots());
+    }
+
+    /** The defaults, with a worker timeout of {@code timeout}. */
     public static LinkSettings withTimeout(Duration timeout) {
         return new LinkSettings(DEFAULT_INITIAL_WINDOW, FrameType.DEFAULT_MAX_FRAME, fileBodiesThisJvmTakes(),
-                Duration.ofSeconds(1), timeout);
+                Duration.ofSeconds(1), timeout, WorkersConfig.DEFAULT_SHARED_BODY_SLOTS);
     }
 
     /** File references for every path this JVM can open by name: UTF-8 ones, or ASCII only. */

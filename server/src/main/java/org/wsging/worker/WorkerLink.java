@@ -9,8 +9,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.wsging.exchange.Header;
@@ -22,9 +25,10 @@ import org.wsging.worker.link.LinkProtocolException;
 
 /**
  * The front end's side of one worker link (spec A.3-A.7): HELLO exchange, the stream table, flow
- * control in both directions, PING heartbeat and GOAWAY. Everything below runs on the link
- * channel's event loop; calls from other threads hop onto it. Listener events go to each stream's
- * executor in frame order, and each stream gets exactly one terminal event.
+ * control in both directions, shared body memory (A.2), PING heartbeat and GOAWAY. Everything
+ * below runs on the link channel's event loop; calls from other threads hop onto it. Listener
+ * events go to each stream's executor in frame order, and each stream gets exactly one terminal
+ * event.
  */
 public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(WorkerLink.class.getName());
@@ -53,6 +57,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     /** DATA payloads up to this size are copied into the frame batch rather than written alone. */
     static final int COPY_LIMIT = 1024;
     private static final int BATCH_CAPACITY = 4096;
+    /**
+     * Request-body pieces of this size or more go through a free shared-memory slot (A.2): below
+     * it the copy through the socket costs less than the slot's round trip of SHARED_DATA and RELEASE.
+     */
+    static final int SHARED_BODY_MIN = 8192;
 
     private final LinkSettings settings;
     private final Owner owner;
@@ -82,6 +91,13 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private volatile int maxStreams = DEFAULT_MAX_STREAMS;
     private long workerInitialWindow = DEFAULT_INITIAL_WINDOW;
     private int workerMaxFrame = DEFAULT_MAX_FRAME;
+
+    /** The shared body memory offered to the worker; null when the link has none. */
+    private SharedBodies shared;
+    /** The worker acknowledged {@link #shared}: bodies may go through it both ways. */
+    private boolean sharedOn;
+    /** The worker's slots whose bytes were consumed here, given back in one RELEASE at the next flush. */
+    private final List<Integer> slotsToRelease = new ArrayList<>();
 
     private ScheduledFuture<?> pingTask;
     private boolean pingOutstanding;
@@ -295,9 +311,26 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         s.requestWindow -= n;
         s.requestEnded = endStream;
         while (data.readableBytes() > workerMaxFrame) {
-            write(new Frame.Data(s.id, data.readRetainedSlice(workerMaxFrame), false));
+            writeBody(s.id, data.readRetainedSlice(workerMaxFrame), false);
         }
-        write(new Frame.Data(s.id, data, endStream));
+        writeBody(s.id, data, endStream);
+    }
+
+    /**
+     * One request-body piece, owned from here on: copied into a free shared-memory slot when it
+     * is large enough (A.2), else sent as DATA. Either way it counts the same against the window.
+     */
+    private void writeBody(int streamId, ByteBuf piece, boolean endStream) {
+        int n = piece.readableBytes();
+        if (sharedOn && n >= SHARED_BODY_MIN && n <= shared.slotSize()) {
+            int slot = shared.lend(piece);
+            if (slot >= 0) {
+                piece.release();
+                write(new Frame.SharedData(streamId, slot, n, endStream));
+                return;
+            }
+        }
+        write(new Frame.Data(streamId, piece, endStream));
     }
 
     private void doSendTrailers(LinkStream s, List<Header> trailers) {
@@ -372,6 +405,9 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             case Frame.Ping p -> onPing(p);
             case Frame.GoAway g -> onGoAway(g);
             case Frame.FileResponse f -> onFileResponse(f);
+            case Frame.BodyMemory b -> onBodyMemory(b);
+            case Frame.SharedData d -> onSharedData(d);
+            case Frame.Release r -> onRelease(r);
         }
     }
 
@@ -404,6 +440,9 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
                 new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
                 new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()),
                 new Frame.Setting(SETTING_FILE_BODIES, settings.fileBodies()))));
+        if (h.setting(SETTING_SHARED_BODIES, 0) == 1 && settings.sharedBodySlots() > 0) {
+            offerSharedBodies();
+        }
         flush();
         state = state.to(LinkState.OPEN);
         accepting = true;
@@ -413,12 +452,16 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     }
 
     private void onData(Frame.Data d) {
-        LinkStream s = streams.get(d.streamId());
+        onBody(d.streamId(), d.data(), d.endStream());
+    }
+
+    /** DATA, or the DATA a SHARED_DATA stands for: the same windows and limits apply (A.5). */
+    private void onBody(int streamId, ByteBuf data, boolean endStream) {
+        LinkStream s = streams.get(streamId);
         if (s == null) {
-            d.release(); // late DATA of a completed stream (A.4)
+            data.release(); // late DATA of a completed stream (A.4)
             return;
         }
-        ByteBuf data = d.data();
         int n = data.readableBytes();
         if (!s.responseStarted || n > s.responseWindow || n > settings.maxFrame()) {
             data.release();
@@ -426,13 +469,13 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             return;
         }
         s.responseWindow -= n;
-        if (d.endStream()) {
+        if (endStream) {
             complete(s);
         } else if (n == 0) {
             data.release(); // carries nothing and ends nothing
             return;
         }
-        s.deliverData(data, d.endStream());
+        s.deliverData(data, endStream);
     }
 
     private void onResponse(Frame.Response r) {
@@ -534,6 +577,93 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         checkIdle();
     }
 
+    // ---------------------------------------------------------------- shared body memory (A.2)
+
+    /**
+     * Creates the file and names it to the worker, right after our HELLO. Failing that, bodies
+     * simply go as DATA: the feature is an optimisation.
+     */
+    private void offerSharedBodies() {
+        if (!SharedBodies.available(SharedBodies.DIRECTORY)) {
+            return;
+        }
+        int slotSize = Math.min(settings.maxFrame(), workerMaxFrame);
+        try {
+            shared = SharedBodies.create(SharedBodies.DIRECTORY, workerId, slotSize, settings.sharedBodySlots());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " gets no shared body memory,"
+                    + " bodies go through the link socket: " + e);
+            return;
+        }
+        write(new Frame.BodyMemory(slotSize, shared.slotCount(), shared.path().toString(), false));
+    }
+
+    private void onBodyMemory(Frame.BodyMemory b) {
+        if (!b.ack()) {
+            linkError("BODY_MEMORY from a worker");
+            return;
+        }
+        if (shared == null || sharedOn) {
+            linkError("BODY_MEMORY ACK that answers nothing");
+            return;
+        }
+        shared.unlink(); // both sides have it mapped: nobody needs the name any more
+        sharedOn = true;
+    }
+
+    private void onSharedData(Frame.SharedData d) {
+        if (!sharedOn) {
+            linkError("SHARED_DATA before shared body memory was set up");
+            return;
+        }
+        ByteBuf data;
+        try {
+            data = shared.peerSlot(d.slot(), d.length(), this::slotConsumed);
+        } catch (LinkProtocolException e) {
+            linkError(e.getMessage());
+            return;
+        }
+        onBody(d.streamId(), data, d.endStream());
+    }
+
+    private void onRelease(Frame.Release r) {
+        if (!sharedOn) {
+            linkError("RELEASE before shared body memory was set up");
+            return;
+        }
+        try {
+            for (int slot : r.slots()) {
+                shared.giveBack(slot);
+            }
+        } catch (LinkProtocolException e) {
+            linkError(e.getMessage());
+        }
+    }
+
+    /**
+     * The bytes of the worker's {@code slot} were consumed: their buffer was released, maybe by
+     * a client connection on another event loop. The slot goes back from this link's loop.
+     */
+    private void slotConsumed(int slot) {
+        if (loop.inEventLoop()) {
+            queueRelease(slot);
+            return;
+        }
+        try {
+            loop.execute(() -> queueRelease(slot));
+        } catch (RejectedExecutionException e) {
+            // The link's event loop is shut down, so the link is closed: nobody to give it back to.
+        }
+    }
+
+    private void queueRelease(int slot) {
+        if (state == LinkState.CLOSED) {
+            return; // the worker is gone or going; its slots go with the link
+        }
+        slotsToRelease.add(slot);
+        flushSoon();
+    }
+
     // ---------------------------------------------------------------- heartbeat
 
     private void pingTick() {
@@ -629,6 +759,10 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             batch.release();
             batch = null;
         }
+        slotsToRelease.clear();
+        if (shared != null) {
+            shared.unlink(); // when the worker never acknowledged; buffers over the mapping stay valid
+        }
         List<LinkStream> open = streams.removeAll();
         for (LinkStream s : open) {
             s.done = true;
@@ -675,6 +809,13 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
 
     /** Writes out the batch now (the link's own reads end with this, and link-level frames). */
     private void flush() {
+        if (!slotsToRelease.isEmpty() && state != LinkState.CLOSED) {
+            for (int slot : slotsToRelease) {
+                shared.returned(slot);
+            }
+            write(new Frame.Release(slotsToRelease));
+            slotsToRelease.clear();
+        }
         ByteBuf out = batch;
         boolean pending = flushPending;
         if (out != null) {

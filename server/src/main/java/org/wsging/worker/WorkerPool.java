@@ -74,7 +74,7 @@ public final class WorkerPool implements WorkerDispatcher {
     private LinkServer server;
 
     public WorkerPool(WorkersConfig config, EventLoopGroup group) {
-        this(config, group, LinkSettings.withTimeout(config.timeout()), System.err);
+        this(config, group, LinkSettings.of(config), System.err);
     }
 
     WorkerPool(WorkersConfig config, EventLoopGroup group, LinkSettings linkSettings, PrintStream stderr) {

@@ -57,10 +57,25 @@ final class WorkerProcess {
         env.put("WSGING_THREADS", Integer.toString(config.threads()));
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
         env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
+        keepMallocTop(env);
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()
                 + (existing == null || existing.isEmpty() ? "" : java.io.File.pathSeparator + existing));
         return new WorkerProcess(workerId, pb.start(), stderr);
+    }
+
+    /** Bytes glibc's malloc keeps at the top of the worker's heap (unless the user set it). */
+    static final String MALLOC_TOP_PAD = Integer.toString(4 << 20);
+
+    /**
+     * A body piece is a 64 KiB bytes object in the worker, made and freed per piece: below the
+     * mmap threshold, so glibc takes it from the heap's top and, when it is freed, gives the top
+     * back to the kernel, only to fault it in again for the next piece. A 100 KB streamed echo
+     * paid about 18 page faults and 40 µs of kernel time per request for that; keeping 4 MiB at
+     * the top stops it. Other C libraries ignore the variable.
+     */
+    static void keepMallocTop(Map<String, String> env) {
+        env.putIfAbsent("MALLOC_TOP_PAD_", MALLOC_TOP_PAD);
     }
 
     int workerId() {

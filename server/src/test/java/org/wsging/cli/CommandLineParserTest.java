@@ -62,6 +62,7 @@ class CommandLineParserTest {
         assertEquals(Duration.ofSeconds(30), c.workers().gracefulTimeout());
         assertFalse(c.workers().debug());
         assertFalse(c.workers().inlineSync());
+        assertEquals(128, c.workers().sharedBodySlots());
         assertEquals(8192, c.http1().limits().maxRequestLine());
         assertEquals(16384, c.http1().limits().maxHeaderSize());
         assertEquals(100, c.http1().limits().maxHeaders());
@@ -90,7 +91,7 @@ class CommandLineParserTest {
                 "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
                 "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
                 "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
-                "--io-threads", "3", "--ceiling");
+                "--shared-body-slots", "7", "--io-threads", "3", "--ceiling");
         assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
         assertEquals(4, c.workers().count());
         assertEquals(8, c.workers().threads());
@@ -108,6 +109,7 @@ class CommandLineParserTest {
         assertEquals(Duration.ofSeconds(4), c.workers().timeout());
         assertEquals(Duration.ofSeconds(5), c.workers().queueTimeout());
         assertEquals(Duration.ofSeconds(6), c.workers().gracefulTimeout());
+        assertEquals(7, c.workers().sharedBodySlots());
         assertTrue(c.ceiling());
         assertEquals(3, c.ioThreads());
     }
@@ -125,6 +127,16 @@ class CommandLineParserTest {
             assertTrue(text.contains(m.group(1) + " "), "usage lacks " + m.group(1));
         }
         assertTrue(options >= 18, "found only " + options + " options in the table");
+    }
+
+    @Test
+    void sharedBodySlotsMayBeZeroAndAreBoundedByOneMapping() throws Exception {
+        assertEquals(0, serve("serve", "a:b", "--shared-body-slots=0").workers().sharedBodySlots());
+        assertEquals(16383, serve("serve", "a:b", "--shared-body-slots", "16383").workers().sharedBodySlots());
+        for (String bad : List.of("-1", "16384", "many", "")) {
+            assertTrue(error("serve", "a:b", "--shared-body-slots", bad)
+                    .startsWith("--shared-body-slots: expected a whole number from 0 to 16383"), bad);
+        }
     }
 
     @ParameterizedTest

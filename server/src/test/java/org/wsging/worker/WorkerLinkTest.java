@@ -31,7 +31,7 @@ import org.wsging.worker.link.FrameType;
 /** The link handler over an EmbeddedChannel: frames in as bytes, frames out decoded from bytes. */
 class WorkerLinkTest {
     private static final LinkSettings SETTINGS = new LinkSettings(16, 16, FrameType.FILE_BODIES_UTF8,
-            Duration.ofSeconds(1), Duration.ofSeconds(3));
+            Duration.ofSeconds(1), Duration.ofSeconds(3), 32);
 
     private final List<String> ownerEvents = new ArrayList<>();
     private final List<ByteBuf> sentBuffers = new ArrayList<>();
@@ -461,7 +461,7 @@ class WorkerLinkTest {
         ch.finishAndReleaseAll();
         ownerEvents.clear();
 
-        connect(new LinkSettings(16, 16, 0, Duration.ofSeconds(1), Duration.ofSeconds(3)), 8, 10);
+        connect(new LinkSettings(16, 16, 0, Duration.ofSeconds(1), Duration.ofSeconds(3), 32), 8, 10);
         RecordingListener b = new RecordingListener();
         open(b, head(false, false));
         sent();

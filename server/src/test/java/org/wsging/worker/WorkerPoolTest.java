@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -108,7 +109,7 @@ class WorkerPoolTest {
         group = new MultiThreadIoEventLoopGroup(2, io);
         WorkersConfig config = new WorkersConfig(app, tmp.resolve("app"), python, tmp.resolve("pkg"), count, 4,
                 Duration.ofSeconds(30), queueTimeout, Duration.ofSeconds(5), false);
-        pool = new WorkerPool(config, group, LinkSettings.withTimeout(config.timeout()),
+        pool = new WorkerPool(config, group, LinkSettings.of(config),
                 new PrintStream(stderrBytes, true, StandardCharsets.UTF_8));
         return pool;
     }
@@ -149,6 +150,33 @@ class WorkerPoolTest {
         RecordingListener late = new RecordingListener();
         open(late, "/late");
         assertEquals("failure UNAVAILABLE", late.next());
+    }
+
+    @Test
+    void bodiesCrossSharedMemoryBetweenProcessesAndItsNameIsGoneOnceMapped() throws Exception {
+        assumeTrue(SharedBodies.available(SharedBodies.DIRECTORY), "needs " + SharedBodies.DIRECTORY);
+        pool("shared:10", 1, Duration.ofSeconds(10), nativeIo()).start().get(20, TimeUnit.SECONDS);
+        serve("/a"); // answered after the worker's ACK of BODY_MEMORY, so the link is set up
+        String prefix = "wsging-" + ProcessHandle.current().pid() + "-1-";
+        try (var names = Files.list(SharedBodies.DIRECTORY)) {
+            assertEquals(List.of(), names.filter(p -> p.getFileName().toString().startsWith(prefix)).toList());
+        }
+
+        String body = "0123456789abcdef".repeat(1250); // 20000 bytes: one slot each way
+        RecordingListener echo = new RecordingListener();
+        WorkerStream s = pool.open(new RequestHead(HttpVersion.HTTP_1_1, "http", "POST", "/echo", "", null, null,
+                body.length(), 0, List.of(), true, false), frontEnd, echo);
+        s.sendData(Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1), true);
+        assertEquals("window 65536", echo.next());
+        String response = echo.next();
+        assertTrue(response.endsWith(", x-shared-in: 1]"), "the request body came as SHARED_DATA: " + response);
+        // The listener copies the bytes and releases the buffer on the front end's executor, not
+        // the link's loop: the RELEASE has to hop over to it.
+        assertEquals("data " + body + " end", echo.next());
+        RecordingListener released = new RecordingListener();
+        open(released, "/released");
+        assertTrue(released.next().startsWith("response 200"));
+        assertEquals("data [0] end", released.next(), "the worker got its slot back, once");
     }
 
     @Test

@@ -101,4 +101,31 @@ public sealed interface Frame {
             return 0;
         }
     }
+
+    /**
+     * BODY_MEMORY (A.2, shared body memory): the front end names a file of 2 x {@code slotCount}
+     * slots of {@code slotSize} bytes that both sides map; the worker answers with {@link #ACK},
+     * whose fields are empty. The path is bytes, one char per byte (ISO-8859-1).
+     */
+    record BodyMemory(long slotSize, int slotCount, String path, boolean ack) implements Frame {
+        public static final BodyMemory ACK = new BodyMemory(0, 0, "", true);
+
+        public int streamId() {
+            return 0;
+        }
+    }
+
+    /** SHARED_DATA: stands for DATA whose payload is the first {@code length} bytes of the sender's {@code slot}. */
+    record SharedData(int streamId, int slot, long length, boolean endStream) implements Frame {}
+
+    /** RELEASE: the receiver's slots given back, in one frame. */
+    record Release(List<Integer> slots) implements Frame {
+        public Release {
+            slots = List.copyOf(slots);
+        }
+
+        public int streamId() {
+            return 0;
+        }
+    }
 }

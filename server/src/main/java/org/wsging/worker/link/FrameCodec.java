@@ -68,7 +68,7 @@ public final class FrameCodec {
     }
 
     private static Frame decodePayload(ByteBuf in, int type, int flags, int streamId, int end) {
-        boolean linkFrame = type == HELLO || type == PING || type == GOAWAY;
+        boolean linkFrame = type == HELLO || type == PING || type == GOAWAY || type == BODY_MEMORY || type == RELEASE;
         if (linkFrame != (streamId == 0)) {
             throw new LinkProtocolException("frame type " + type + " on stream " + Integer.toUnsignedString(streamId));
         }
@@ -118,6 +118,18 @@ public final class FrameCodec {
             }
             case FILE_RESPONSE:
                 return decodeFileResponse(in, streamId, end);
+            case BODY_MEMORY:
+                return decodeBodyMemory(in, flags, end);
+            case SHARED_DATA: {
+                int slot = readU16(in, end);
+                long length = readU32(in, end);
+                if (length == 0) {
+                    throw new LinkProtocolException("SHARED_DATA of length 0");
+                }
+                return new Frame.SharedData(streamId, slot, length, endStream);
+            }
+            case RELEASE:
+                return decodeRelease(in, end);
             default:
                 throw new AssertionError(type);
         }
@@ -181,6 +193,37 @@ public final class FrameCodec {
         return new Frame.FileResponse(streamId, status, headers, new FileBody(path, offset, length, device, inode));
     }
 
+    private static Frame.BodyMemory decodeBodyMemory(ByteBuf in, int flags, int end) {
+        if ((flags & FLAG_ACK) != 0) {
+            if (in.readerIndex() != end) {
+                throw new LinkProtocolException("BODY_MEMORY ACK with a payload");
+            }
+            return Frame.BodyMemory.ACK;
+        }
+        long slotSize = readU32(in, end);
+        int slotCount = readU16(in, end);
+        String path = FieldCodec.readString(in, end, readU16(in, end));
+        if (slotSize == 0 || slotCount == 0) {
+            throw new LinkProtocolException("BODY_MEMORY with a slot size or slot count of 0");
+        }
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            throw new LinkProtocolException("BODY_MEMORY path is not absolute");
+        }
+        return new Frame.BodyMemory(slotSize, slotCount, path, false);
+    }
+
+    private static Frame.Release decodeRelease(ByteBuf in, int end) {
+        int length = end - in.readerIndex();
+        if (length == 0 || length % 2 != 0) {
+            throw new LinkProtocolException("RELEASE payload of " + length + " bytes is not one or more u16 slots");
+        }
+        Integer[] slots = new Integer[length / 2];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = in.readUnsignedShort();
+        }
+        return new Frame.Release(List.of(slots));
+    }
+
     private static InetSocketAddress address(String host, int port) {
         return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
     }
@@ -230,6 +273,9 @@ public final class FrameCodec {
             case Frame.Ping p -> PING;
             case Frame.GoAway g -> GOAWAY;
             case Frame.FileResponse f -> FILE_RESPONSE;
+            case Frame.BodyMemory b -> BODY_MEMORY;
+            case Frame.SharedData d -> SHARED_DATA;
+            case Frame.Release r -> RELEASE;
         };
     }
 
@@ -299,6 +345,40 @@ public final class FrameCodec {
                 out.writeLong(file.length());
                 out.writeLong(file.device());
                 out.writeLong(file.inode());
+                return 0;
+            }
+            case Frame.BodyMemory b -> {
+                if (b.ack()) {
+                    return FLAG_ACK; // the answer carries nothing
+                }
+                if (b.slotSize() < 1 || b.slotSize() > 0xFFFF_FFFFL || b.slotCount() < 1 || b.slotCount() > 0xFFFF
+                        || !b.path().startsWith("/")) {
+                    throw new IllegalArgumentException("BODY_MEMORY needs slots of 1 byte or more, 1 to 65535 of them"
+                            + " and an absolute path: " + b);
+                }
+                out.writeInt((int) b.slotSize());
+                out.writeShort(b.slotCount());
+                FieldCodec.writeStr16(out, b.path());
+                return 0;
+            }
+            case Frame.SharedData d -> {
+                if (d.slot() < 0 || d.slot() > 0xFFFF || d.length() < 1 || d.length() > 0xFFFF_FFFFL) {
+                    throw new IllegalArgumentException("SHARED_DATA slot or length out of range: " + d);
+                }
+                out.writeShort(d.slot());
+                out.writeInt((int) d.length());
+                return d.endStream() ? FLAG_END_STREAM : 0;
+            }
+            case Frame.Release r -> {
+                if (r.slots().isEmpty()) {
+                    throw new IllegalArgumentException("RELEASE of no slot");
+                }
+                for (int slot : r.slots()) {
+                    if (slot < 0 || slot > 0xFFFF) {
+                        throw new IllegalArgumentException("RELEASE slot out of range: " + slot);
+                    }
+                    out.writeShort(slot);
+                }
                 return 0;
             }
         }

@@ -14,14 +14,20 @@ public final class FrameType {
     public static final int GOAWAY = 0x09;
     /** Sent by a worker only to a front end that announced {@link #SETTING_FILE_BODIES}. */
     public static final int FILE_RESPONSE = 0x0A;
+    /** Shared body memory (A.2): the front end names the file; the worker's ACK answers it. */
+    public static final int BODY_MEMORY = 0x0B;
+    /** DATA whose bytes lie in one of the sender's shared-memory slots. */
+    public static final int SHARED_DATA = 0x0C;
+    /** Gives the receiver's shared-memory slots back. */
+    public static final int RELEASE = 0x0D;
     /** The highest type this side knows; higher ones are ignored (A.8). */
-    static final int LAST_KNOWN_TYPE = FILE_RESPONSE;
+    static final int LAST_KNOWN_TYPE = RELEASE;
 
-    /** REQUEST, DATA, RESPONSE: nothing more follows in this direction. */
+    /** REQUEST, DATA, SHARED_DATA, RESPONSE: nothing more follows in this direction. */
     public static final int FLAG_END_STREAM = 0x01;
     /** REQUEST: the client sent Expect: 100-continue; the worker's window starts at 0 (A.5). */
     public static final int FLAG_EXPECT_CONTINUE = 0x02;
-    /** PING: this is the answer. */
+    /** PING, BODY_MEMORY: this is the answer. */
     public static final int FLAG_ACK = 0x01;
 
     public static final int HEADER_SIZE = 10;
@@ -35,6 +41,8 @@ public final class FrameType {
     public static final int SETTING_MAX_STREAMS = 4;
     public static final int SETTING_MAX_FRAME = 5;
     public static final int SETTING_FILE_BODIES = 6;
+    /** Sent by a worker: 1 when it can map a BODY_MEMORY file. */
+    public static final int SETTING_SHARED_BODIES = 7;
 
     /** FILE_BODIES values: the front end takes FILE_RESPONSE for paths that are ASCII ... */
     public static final int FILE_BODIES_ASCII = 1;

@@ -181,6 +181,37 @@ class FrameCodecVectorsTest {
     }
 
     @Test
+    void sharedBodyFramesTravelOnTheStreamsTheSpecGivesThem() {
+        ByteBuf sharedData = Unpooled.buffer();
+        FrameCodec.writeHeader(sharedData, FrameType.SHARED_DATA, 0, 0, 6);
+        sharedData.writeShort(0).writeInt(1);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(sharedData));
+        sharedData.release();
+        ByteBuf release = Unpooled.buffer();
+        FrameCodec.writeHeader(release, FrameType.RELEASE, 0, 1, 2);
+        release.writeShort(0);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(release));
+        release.release();
+        ByteBuf ack = Unpooled.buffer();
+        FrameCodec.writeHeader(ack, FrameType.BODY_MEMORY, FrameType.FLAG_ACK, 1, 0);
+        assertThrows(LinkProtocolException.class, () -> FrameCodec.decode(ack));
+        ack.release();
+    }
+
+    @Test
+    void sharedBodyFramesOutsideTheirRangesCannotBeEncoded() {
+        ByteBuf out = Unpooled.buffer();
+        for (Frame f : List.of(new Frame.SharedData(1, 0, 0, false), new Frame.SharedData(1, 65_536, 1, false),
+                new Frame.Release(List.of()), new Frame.Release(List.of(65_536)),
+                new Frame.BodyMemory(0, 1, "/dev/shm/x", false), new Frame.BodyMemory(1, 0, "/dev/shm/x", false),
+                new Frame.BodyMemory(1, 1, "dev/shm/x", false))) {
+            assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(f, out), f.toString());
+            assertEquals(0, out.writerIndex());
+        }
+        out.release();
+    }
+
+    @Test
     void trailingBytesAfterTheFieldsAreALinkError() {
         ByteBuf in = Unpooled.buffer();
         FrameCodec.writeHeader(in, FrameType.RESET, 0, 1, 5);

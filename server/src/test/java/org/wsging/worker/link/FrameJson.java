@@ -98,6 +98,25 @@ final class FrameJson {
                 o.addProperty("device", new BigInteger(Long.toUnsignedString(f.file().device())));
                 o.addProperty("inode", new BigInteger(Long.toUnsignedString(f.file().inode())));
             }
+            case Frame.BodyMemory b -> {
+                o.addProperty("type", "BODY_MEMORY");
+                o.addProperty("slot_size", b.slotSize());
+                o.addProperty("slot_count", b.slotCount());
+                o.addProperty("path", b.path());
+                flags = b.ack() ? FrameType.FLAG_ACK : 0;
+            }
+            case Frame.SharedData d -> {
+                o.addProperty("type", "SHARED_DATA");
+                o.addProperty("slot", d.slot());
+                o.addProperty("length", d.length());
+                flags = d.endStream() ? FrameType.FLAG_END_STREAM : 0;
+            }
+            case Frame.Release r -> {
+                o.addProperty("type", "RELEASE");
+                JsonArray slots = new JsonArray();
+                r.slots().forEach(slots::add);
+                o.add("slots", slots);
+            }
         }
         o.addProperty("flags", flags);
         o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
@@ -141,6 +160,16 @@ final class FrameJson {
                     headers(o.getAsJsonArray("headers")), new FileBody(o.get("path").getAsString(),
                             o.get("offset").getAsLong(), o.get("length").getAsLong(),
                             o.get("device").getAsBigInteger().longValue(), o.get("inode").getAsBigInteger().longValue()));
+            case "BODY_MEMORY" -> new Frame.BodyMemory(o.get("slot_size").getAsLong(), o.get("slot_count").getAsInt(),
+                    o.get("path").getAsString(), (flags & FrameType.FLAG_ACK) != 0);
+            case "SHARED_DATA" -> new Frame.SharedData(stream, o.get("slot").getAsInt(), o.get("length").getAsLong(), end);
+            case "RELEASE" -> {
+                List<Integer> slots = new ArrayList<>();
+                for (JsonElement e : o.getAsJsonArray("slots")) {
+                    slots.add(e.getAsInt());
+                }
+                yield new Frame.Release(slots);
+            }
             default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
         };
     }

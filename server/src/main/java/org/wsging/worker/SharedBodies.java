@@ -1,0 +1,184 @@
+package org.wsging.worker;
+
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.function.IntConsumer;
+import org.wsging.worker.link.LinkProtocolException;
+
+/**
+ * The shared body memory of one link (spec A.2): the file both processes map, and which slots
+ * are lent. The first {@code slotCount} slots are the front end's, the next {@code slotCount}
+ * the worker's. Confined to the link's event loop; only the buffers {@link #peerSlot} returns
+ * travel to other threads, and they stay valid after the file's name is gone (a mapping lives
+ * until it is garbage collected).
+ */
+final class SharedBodies {
+    private static final System.Logger LOG = System.getLogger(SharedBodies.class.getName());
+    /** Memory-backed on Linux: the bytes never reach a disk. */
+    static final Path DIRECTORY = Path.of("/dev/shm");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** A new file, never one that exists: another process cannot plant the file we map. */
+    private static final Set<StandardOpenOption> CREATE_OWN_FILE =
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private final Path path;
+    private final MappedByteBuffer memory;
+    private final int slotSize;
+    private final int slotCount;
+    /** Our free slots as a stack: the slot used last is used next, its pages are the warmest. */
+    private final int[] freeSlots;
+    private int freeCount;
+    private final BitSet ownLent;
+    private final BitSet peerLent;
+    private boolean named = true;
+
+    private SharedBodies(Path path, MappedByteBuffer memory, int slotSize, int slotCount) {
+        this.path = path;
+        this.memory = memory;
+        this.slotSize = slotSize;
+        this.slotCount = slotCount;
+        this.freeSlots = new int[slotCount];
+        for (int i = 0; i < slotCount; i++) {
+            freeSlots[i] = slotCount - 1 - i; // slot 0 on top
+        }
+        this.freeCount = slotCount;
+        this.ownLent = new BitSet(slotCount);
+        this.peerLent = new BitSet(slotCount);
+    }
+
+    /** Whether {@code directory} can hold the file at all; if not, the feature is simply off. */
+    static boolean available(Path directory) {
+        return Files.isDirectory(directory) && Files.isWritable(directory);
+    }
+
+    /**
+     * Creates and maps a new file of 2 x {@code slotCount} slots in {@code directory}, readable
+     * and writable by this user only, under a name nobody can guess. The file is sparse: only
+     * the pages bodies pass through take memory.
+     */
+    static SharedBodies create(Path directory, int workerId, int slotSize, int slotCount) throws IOException {
+        if (slotSize < 1 || slotCount < 1 || slotCount > 0xFFFF) {
+            throw new IllegalArgumentException("slots of " + slotSize + " bytes, " + slotCount + " of them");
+        }
+        long size = 2L * slotCount * slotSize;
+        if (size > Integer.MAX_VALUE) {
+            throw new IOException(size + " bytes of shared body memory do not fit in one mapping");
+        }
+        byte[] secret = new byte[8];
+        RANDOM.nextBytes(secret);
+        Path path = directory.resolve("wsging-" + ProcessHandle.current().pid() + "-" + workerId + "-"
+                + HexFormat.of().formatHex(secret));
+        try (FileChannel file = FileChannel.open(path, CREATE_OWN_FILE, OWNER_ONLY)) {
+            file.write(ByteBuffer.wrap(new byte[1]), size - 1); // sets the length; the hole before it stays sparse
+            MappedByteBuffer memory = file.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            return new SharedBodies(path, memory, slotSize, slotCount);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // the first failure is the one worth reporting
+            }
+            throw e;
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    int slotSize() {
+        return slotSize;
+    }
+
+    int slotCount() {
+        return slotCount;
+    }
+
+    /**
+     * Removes the file's name (on the worker's ACK, or when the link closes first); both
+     * mappings stay. Idempotent.
+     */
+    void unlink() {
+        if (!named) {
+            return;
+        }
+        named = false;
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "wsging: cannot remove " + path + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- our slots (front end -> worker)
+
+    /**
+     * Copies the readable bytes of {@code piece} (at most {@link #slotSize}) into a free slot of
+     * ours and lends it; returns the slot, or -1 when all are lent. {@code piece} is not changed.
+     */
+    int lend(ByteBuf piece) {
+        int n = piece.readableBytes();
+        if (n > slotSize) {
+            throw new IllegalArgumentException(n + " bytes do not fit a slot of " + slotSize);
+        }
+        if (freeCount == 0) {
+            return -1;
+        }
+        int slot = freeSlots[--freeCount];
+        ownLent.set(slot);
+        piece.getBytes(piece.readerIndex(), memory.slice(slot * slotSize, n));
+        return slot;
+    }
+
+    /** The worker gave {@code slot} back (RELEASE): a slot that is not ours or not lent is a link error. */
+    void giveBack(int slot) {
+        if (slot >= slotCount || !ownLent.get(slot)) {
+            throw new LinkProtocolException("RELEASE of slot " + slot + ", which is not lent (" + slotCount + " slots)");
+        }
+        ownLent.clear(slot);
+        freeSlots[freeCount++] = slot;
+    }
+
+    // ---------------------------------------------------------------- the worker's slots (worker -> front end)
+
+    /**
+     * The first {@code length} bytes of the worker's {@code slot} as a buffer without a copy,
+     * now lent to this side. Releasing the buffer calls {@code onConsumed} with the slot (on the
+     * releasing thread); until {@link #returned} the slot counts as lent.
+     *
+     * @throws LinkProtocolException for a slot out of range or already lent, or a length of 0 or above a slot
+     */
+    ByteBuf peerSlot(int slot, long length, IntConsumer onConsumed) {
+        if (slot >= slotCount) {
+            throw new LinkProtocolException("SHARED_DATA names slot " + slot + " of " + slotCount);
+        }
+        if (length < 1 || length > slotSize) {
+            throw new LinkProtocolException("SHARED_DATA of " + length + " bytes in slots of " + slotSize);
+        }
+        if (peerLent.get(slot)) {
+            throw new LinkProtocolException("SHARED_DATA names slot " + slot + ", which is already lent");
+        }
+        peerLent.set(slot);
+        return new SlotByteBuf(memory.slice((slotCount + slot) * slotSize, (int) length), slot, onConsumed);
+    }
+
+    /** The RELEASE of the worker's {@code slot} is written: the worker may fill it again. */
+    void returned(int slot) {
+        peerLent.clear(slot);
+    }
+}
