@@ -1,9 +1,9 @@
 """bench/run: measures wsging against its peers and prints (or writes) the results table.
 
-Order of work: for each worker count, for each round, for each server in a fixed order (so the
-servers alternate A B A B across rounds and drift hits all alike): start the server, for each
-of its rows check one answer, warm up, then measure while reading its process tree's CPU time
-and RSS, and stop the server.
+Order of work: for each worker count, for each round, for each server (in the given order on
+odd rounds and in reverse on even ones, A B C then C B A, so that drift and the first place
+after start-up hit all alike): start the server, for each of its rows check one answer, warm
+up, then measure while reading its process tree's CPU time and RSS, and stop the server.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="1 worker, 1 round, short runs, a few rows and servers (< 1 minute)")
     parser.add_argument("--workers", help="worker counts, comma separated (default 1,2)")
-    parser.add_argument("--rounds", type=int, help="rounds of A B A B alternation (default 2)")
+    parser.add_argument("--rounds", type=int, help="rounds; even ones run the servers in reverse order (default 2)")
     # whole seconds: wrk takes no fractions
     parser.add_argument("--duration", type=int, help="measured seconds per run (default 5)")
     parser.add_argument("--warmup", type=int, help="warm-up seconds before each run (default 1)")
@@ -173,12 +173,19 @@ def server_runs(server_key: str, plan: Plan) -> List[Tuple[ServerSpec, str, List
             for app, rows in by_app.items()]
 
 
+def round_order(servers: Sequence[str], round_no: int) -> List[str]:
+    """The servers in the order round `round_no` runs them: as given on odd rounds, reversed
+    on even ones. Each server then sits as often early as late in a pair of rounds, which a
+    plain A B A B order does not give the first one (it always runs first after start-up)."""
+    return list(servers) if round_no % 2 else list(reversed(servers))
+
+
 def run(plan: Plan, run_dir: Path, bench_file: Path) -> List[Measurement]:
     measurements: List[Measurement] = []
     env = {"BENCH_FILE": str(bench_file)}
     for workers in plan.worker_counts:
         for round_no in range(1, plan.rounds + 1):
-            for key in plan.servers:
+            for key in round_order(plan.servers, round_no):
                 for spec, name, rows in server_runs(key, plan):
                     server = RunningServer(spec, workers,
                                            run_dir / f"server-{name}-w{workers}.log", env)
@@ -234,7 +241,7 @@ def main(argv: Sequence[str]) -> int:
                 f"{plan.client.h2_streams} streams); {plan.server_warmup_s:g} s plaintext load after "
                 f"each server start; {plan.warmup_s:g} s warm-up + "
                 f"{plan.duration_s:g} s measured per run; {plan.rounds} round(s), servers "
-                "alternated A B A B",
+                "alternated A B C, C B A",
     }
     details = machine.describe(settings)
     print("\n".join(f"{name}: {value}" for name, value in details.items()), flush=True)

@@ -4,7 +4,7 @@ One table per worker count; in each, one line per row and server. Rounds of the 
 server are pooled: requests/s is all requests over all measured seconds, CPU per request is all
 CPU seconds over all requests, latency is the median over rounds of each round's percentile,
 and RSS is the highest peak. "spread" is (max - min) / mean of the rounds' requests/s: the drift
-that the A B A B order spreads over all servers alike.
+that the alternating order (A B C, then C B A) spreads over all servers alike.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.main import make_plan, parse_args, server_runs
+from harness.main import make_plan, parse_args, round_order, server_runs
 from harness.servers import SPECS, serving
 
 import pytest
@@ -23,3 +23,10 @@ def test_only_wsging_can_serve_another_app() -> None:
     assert serving(SPECS["wsging"], "x:app").key == "wsging"
     with pytest.raises(ValueError):
         serving(SPECS["gunicorn"], "x:app")
+
+
+def test_even_rounds_run_the_servers_in_reverse() -> None:
+    servers = ["wsging", "granian-rsgi", "uvicorn"]
+    assert round_order(servers, 1) == servers
+    assert round_order(servers, 2) == ["uvicorn", "granian-rsgi", "wsging"]
+    assert round_order(servers, 3) == servers

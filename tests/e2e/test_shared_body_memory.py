@@ -44,7 +44,9 @@ def echo_all(server: Server, sizes: List[int], parallel: int) -> None:
             future.result()
 
 
-pytestmark = pytest.mark.skipif(not SHM.is_dir(), reason="no /dev/shm on this system")
+# Without /dev/shm the server simply sends bodies over the socket; CI machines have it.
+pytestmark = pytest.mark.skipif(not SHM.is_dir() and os.environ.get("CI") != "true",
+                                reason="no /dev/shm on this system")
 
 
 @pytest.mark.parametrize("slots", [None, "1", "0"], ids=["default-slots", "one-slot", "off"])
