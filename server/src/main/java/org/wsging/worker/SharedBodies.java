@@ -79,6 +79,7 @@ final class SharedBodies {
         if (size > Integer.MAX_VALUE) {
             throw new IOException(size + " bytes of shared body memory do not fit in one mapping");
         }
+        checkRoom(Files.getFileStore(directory).getUsableSpace(), size);
         byte[] secret = new byte[8];
         RANDOM.nextBytes(secret);
         Path path = directory.resolve("wsging-" + ProcessHandle.current().pid() + "-" + workerId + "-"
@@ -94,6 +95,19 @@ final class SharedBodies {
                 // the first failure is the one worth reporting
             }
             throw e;
+        }
+    }
+
+    /**
+     * The file is sparse, so its pages are taken from the file system only when a body first
+     * passes through them; on a full tmpfs that touch would kill the process (SIGBUS). So the
+     * file is made only while the file system has room for it twice over (a container's
+     * /dev/shm is often 64 MB); a link without it sends bodies through the socket.
+     */
+    static void checkRoom(long usable, long size) throws IOException {
+        if (usable < 2 * size) {
+            throw new IOException(usable + " bytes free in " + DIRECTORY + ", the body file needs "
+                    + size + " and as much again to spare");
         }
     }
 

@@ -105,4 +105,12 @@ class SharedBodiesTest {
         assertThrows(LinkProtocolException.class, () -> shared.peerSlot(0, 17, consumed::add));
         shared.unlink();
     }
+
+    @Test
+    void noFileWithoutRoomForItTwiceOver() throws IOException {
+        SharedBodies.checkRoom(2 * 1024, 1024);
+        IOException e = assertThrows(IOException.class,
+                () -> SharedBodies.checkRoom(2 * 1024 - 1, 1024));
+        assertTrue(e.getMessage().contains("1024"), e.getMessage());
+    }
 }
