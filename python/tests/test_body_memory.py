@@ -17,6 +17,20 @@ SLOTS = 4
 
 
 @pytest.fixture
+def harness():
+    """Makes session harnesses (Harness(app, shared_bodies)) and closes them after the test."""
+    made = []
+
+    def make(app=None, shared_bodies=True):
+        made.append(Harness(app, shared_bodies=shared_bodies))
+        return made[-1]
+
+    yield make
+    for h in made:
+        h.close()
+
+
+@pytest.fixture
 def shm_file(tmp_path):
     path = tmp_path / "bodies"
     path.write_bytes(bytes(2 * SLOT * SLOTS))
@@ -54,129 +68,102 @@ def set_up(h, path):
     assert frames == [link.BodyMemoryFrame(0, 0, b"", link.ACK)]
 
 
-def test_hello_announces_shared_bodies_unless_turned_off():
-    h = Harness()
-    try:
-        assert dict(h.hello.settings)[link.SETTING_SHARED_BODIES] == 1
-    finally:
-        h.close()
-    h = Harness(shared_bodies=False)
-    try:
-        assert link.SETTING_SHARED_BODIES not in dict(h.hello.settings)
-    finally:
-        h.close()
+def test_hello_announces_shared_bodies_unless_turned_off(harness):
+    h = harness()
+    assert dict(h.hello.settings)[link.SETTING_SHARED_BODIES] == 1
+    h = harness(shared_bodies=False)
+    assert link.SETTING_SHARED_BODIES not in dict(h.hello.settings)
 
 
-def test_body_memory_is_mapped_and_acknowledged(shm_file):
-    h = Harness(echo)
-    try:
-        set_up(h, shm_file)
-        assert h.session.body_memory is not None
-        assert h.session.body_memory.free_slots == SLOTS
-    finally:
-        h.close()
+def test_body_memory_is_mapped_and_acknowledged(harness, shm_file):
+    h = harness(echo)
+    set_up(h, shm_file)
+    assert h.session.body_memory is not None
+    assert h.session.body_memory.free_slots == SLOTS
 
 
-def test_a_file_that_cannot_be_mapped_is_declined_without_ack(tmp_path, caplog):
-    h = Harness(echo)
-    try:
-        frames = h.run(SERVER_HELLO, body_memory_frame(tmp_path / "missing"))
-        assert frames == []
-        assert h.session.body_memory is None
-        assert "not mapped" in caplog.text
-        # Bodies still arrive as DATA.
-        frames = h.run(post(1, 3), link.encode_data(1, b"abc", link.END_STREAM))
-        assert [f.data for f in frames if isinstance(f, link.DataFrame)] == [b"abc"]
-    finally:
-        h.close()
+def test_a_file_that_cannot_be_mapped_is_declined_without_ack(harness, tmp_path, caplog):
+    h = harness(echo)
+    frames = h.run(SERVER_HELLO, body_memory_frame(tmp_path / "missing"))
+    assert frames == []
+    assert h.session.body_memory is None
+    assert "not mapped" in caplog.text
+    # Bodies still arrive as DATA.
+    frames = h.run(post(1, 3), link.encode_data(1, b"abc", link.END_STREAM))
+    assert [f.data for f in frames if isinstance(f, link.DataFrame)] == [b"abc"]
 
 
-def test_a_file_shorter_than_its_slots_is_declined(tmp_path):
+def test_a_file_shorter_than_its_slots_is_declined(harness, tmp_path):
     path = tmp_path / "short"
     path.write_bytes(bytes(SLOT))
-    h = Harness(echo)
-    try:
-        assert h.run(SERVER_HELLO, body_memory_frame(path)) == []
-        assert h.session.body_memory is None
-    finally:
-        h.close()
+    h = harness(echo)
+    assert h.run(SERVER_HELLO, body_memory_frame(path)) == []
+    assert h.session.body_memory is None
 
 
-def test_request_body_from_a_slot_reaches_the_app_and_the_slot_is_released(shm_file):
-    h = Harness(echo)
-    try:
-        set_up(h, shm_file)
-        body = bytes(range(256)) * 40  # 10 KiB
-        front_end_slot(shm_file, 2, body)
-        frames = h.run(post(1, len(body)), link.encode_shared_data(1, 2, len(body), link.END_STREAM))
-        assert link.ReleaseFrame((2,)) in frames
-        echoed = [f for f in frames if isinstance(f, link.SharedDataFrame)]
-        assert len(echoed) == 1 and echoed[0].length == len(body)
-        assert worker_slot(shm_file, echoed[0].slot, len(body)) == body
-        # The slot was given back, so the front end may lend it again.
-        front_end_slot(shm_file, 2, b"x" * SHARED_MIN)
-        frames = h.run(post(3, SHARED_MIN), link.encode_shared_data(3, 2, SHARED_MIN, link.END_STREAM))
-        assert link.ReleaseFrame((2,)) in frames
-    finally:
-        h.close()
+def test_request_body_from_a_slot_reaches_the_app_and_the_slot_is_released(harness, shm_file):
+    h = harness(echo)
+    set_up(h, shm_file)
+    body = bytes(range(256)) * 40  # 10 KiB
+    front_end_slot(shm_file, 2, body)
+    frames = h.run(post(1, len(body)), link.encode_shared_data(1, 2, len(body), link.END_STREAM))
+    assert link.ReleaseFrame((2,)) in frames
+    echoed = [f for f in frames if isinstance(f, link.SharedDataFrame)]
+    assert len(echoed) == 1 and echoed[0].length == len(body)
+    assert worker_slot(shm_file, echoed[0].slot, len(body)) == body
+    # The slot was given back, so the front end may lend it again.
+    front_end_slot(shm_file, 2, b"x" * SHARED_MIN)
+    frames = h.run(post(3, SHARED_MIN), link.encode_shared_data(3, 2, SHARED_MIN, link.END_STREAM))
+    assert link.ReleaseFrame((2,)) in frames
 
 
-def test_shared_data_for_an_unknown_stream_is_released_too(shm_file):
-    h = Harness(echo)
-    try:
-        set_up(h, shm_file)
-        assert h.run(link.encode_shared_data(77, 1, 10)) == [link.ReleaseFrame((1,))]
-    finally:
-        h.close()
+def test_shared_data_for_an_unknown_stream_is_released_too(harness, shm_file):
+    h = harness(echo)
+    set_up(h, shm_file)
+    assert h.run(link.encode_shared_data(77, 1, 10)) == [link.ReleaseFrame((1,))]
 
 
-def test_response_bodies_use_free_slots_then_data(shm_file):
+def test_response_bodies_use_free_slots_then_data(harness, shm_file):
     big = b"B" * SLOT
 
     async def app(request):
         return Response(big)
 
-    h = Harness(app)
-    try:
-        set_up(h, shm_file)
-        responses = b"".join(
-            link.encode_request(
-                link.RequestFrame(s, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0,
-                                  b"", 0, -1, 0, [])
-            )
-            for s in (1, 3, 5, 7)
+    h = harness(app)
+    set_up(h, shm_file)
+    responses = b"".join(
+        link.encode_request(
+            link.RequestFrame(s, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0,
+                              b"", 0, -1, 0, [])
         )
-        frames = h.run(responses)
-        shared = [f for f in frames if isinstance(f, link.SharedDataFrame)]
-        data = [f for f in frames if isinstance(f, link.DataFrame)]
-        assert len(shared) == 4 and not data  # four slots, four responses
-        assert sorted(f.slot for f in shared) == [0, 1, 2, 3]
-        assert all(worker_slot(shm_file, f.slot, f.length) == big for f in shared)
-        assert all(f.flags & link.END_STREAM for f in shared)
-        # Every slot is lent: the next response goes as DATA; after a RELEASE, a slot again.
-        frames = h.run(link.encode_request(
-            link.RequestFrame(9, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0, b"",
-                              0, -1, 0, [])))
-        assert [f.data for f in frames if isinstance(f, link.DataFrame)] == [big]
-        frames = h.run(link.encode_release([2]), link.encode_request(
-            link.RequestFrame(11, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0, b"",
-                              0, -1, 0, [])))
-        assert [(f.stream, f.slot) for f in frames if isinstance(f, link.SharedDataFrame)] == [(11, 2)]
-    finally:
-        h.close()
+        for s in (1, 3, 5, 7)
+    )
+    frames = h.run(responses)
+    shared = [f for f in frames if isinstance(f, link.SharedDataFrame)]
+    data = [f for f in frames if isinstance(f, link.DataFrame)]
+    assert len(shared) == 4 and not data  # four slots, four responses
+    assert sorted(f.slot for f in shared) == [0, 1, 2, 3]
+    assert all(worker_slot(shm_file, f.slot, f.length) == big for f in shared)
+    assert all(f.flags & link.END_STREAM for f in shared)
+    # Every slot is lent: the next response goes as DATA; after a RELEASE, a slot again.
+    frames = h.run(link.encode_request(
+        link.RequestFrame(9, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0, b"",
+                          0, -1, 0, [])))
+    assert [f.data for f in frames if isinstance(f, link.DataFrame)] == [big]
+    frames = h.run(link.encode_release([2]), link.encode_request(
+        link.RequestFrame(11, link.END_STREAM, "1.1", b"http", b"GET", b"/", b"", b"", 0, b"",
+                          0, -1, 0, [])))
+    assert [(f.stream, f.slot) for f in frames if isinstance(f, link.SharedDataFrame)] == [(11, 2)]
 
 
-def test_small_response_bodies_stay_in_data(shm_file):
-    h = Harness()  # answers b"ok"
-    try:
-        set_up(h, shm_file)
-        frames = h.run(GET)
-        assert [type(f) for f in frames] == [link.ResponseFrame, link.DataFrame]
-    finally:
-        h.close()
+def test_small_response_bodies_stay_in_data(harness, shm_file):
+    h = harness()  # answers b"ok"
+    set_up(h, shm_file)
+    frames = h.run(GET)
+    assert [type(f) for f in frames] == [link.ResponseFrame, link.DataFrame]
 
 
-def test_streamed_response_pieces_use_slots(shm_file):
+def test_streamed_response_pieces_use_slots(harness, shm_file):
     async def chunks():
         yield b"a" * SHARED_MIN
         yield b"b" * 100
@@ -185,16 +172,13 @@ def test_streamed_response_pieces_use_slots(shm_file):
     async def app(request):
         return Response(chunks())
 
-    h = Harness(app)
-    try:
-        set_up(h, shm_file)
-        frames = h.run(GET)
-        kinds = [(type(f).__name__, getattr(f, "length", None) or len(getattr(f, "data", b"")))
-                 for f in frames if not isinstance(f, link.ResponseFrame)]
-        assert ("SharedDataFrame", SHARED_MIN) in kinds and ("DataFrame", 100) in kinds
-        assert ("SharedDataFrame", SLOT) in kinds
-    finally:
-        h.close()
+    h = harness(app)
+    set_up(h, shm_file)
+    frames = h.run(GET)
+    kinds = [(type(f).__name__, getattr(f, "length", None) or len(getattr(f, "data", b"")))
+             for f in frames if not isinstance(f, link.ResponseFrame)]
+    assert ("SharedDataFrame", SHARED_MIN) in kinds and ("DataFrame", 100) in kinds
+    assert ("SharedDataFrame", SLOT) in kinds
 
 
 @pytest.mark.parametrize(
@@ -217,27 +201,21 @@ def test_streamed_response_pieces_use_slots(shm_file):
         pytest.param(lambda p: [body_memory_frame(p), body_memory_frame(p)], id="body-memory-twice"),
     ],
 )
-def test_link_errors(shm_file, frames):
+def test_link_errors(harness, shm_file, frames):
     async def app(request):
         await asyncio.sleep(3600)
 
-    h = Harness(app)
-    try:
-        written = h.run(SERVER_HELLO, GET, *frames(shm_file))
-        assert isinstance(written[-1], link.GoawayFrame)
-        assert written[-1].code == link.GOAWAY_PROTOCOL_ERROR
-        assert h.transport.is_closing()
-    finally:
-        h.close()
+    h = harness(app)
+    written = h.run(SERVER_HELLO, GET, *frames(shm_file))
+    assert isinstance(written[-1], link.GoawayFrame)
+    assert written[-1].code == link.GOAWAY_PROTOCOL_ERROR
+    assert h.transport.is_closing()
 
 
-def test_body_memory_without_the_setting_is_a_link_error(shm_file):
-    h = Harness(shared_bodies=False)
-    try:
-        written = h.run(SERVER_HELLO, body_memory_frame(shm_file))
-        assert isinstance(written[-1], link.GoawayFrame)
-    finally:
-        h.close()
+def test_body_memory_without_the_setting_is_a_link_error(harness, shm_file):
+    h = harness(shared_bodies=False)
+    written = h.run(SERVER_HELLO, body_memory_frame(shm_file))
+    assert isinstance(written[-1], link.GoawayFrame)
 
 
 def test_put_refuses_data_larger_than_a_slot(shm_file):
