@@ -291,8 +291,11 @@ class Exchange:
             session = self.session
             if size <= stream.send_window and size <= session.peer_max_frame:
                 stream.send_whole(size)
-                memory = session.body_memory
-                slot = memory.put(data) if size >= SHARED_MIN and memory is not None else -1
+                slot = -1
+                if size >= SHARED_MIN:  # checked first: most whole bodies are small
+                    memory = session.body_memory
+                    if memory is not None:
+                        slot = memory.put(data)
                 if slot >= 0:  # A.2: the body goes through shared memory
                     session.write(
                         link.encode_response(stream.id, response._status, response._headers._raw)

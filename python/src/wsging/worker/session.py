@@ -418,20 +418,17 @@ class WorkerSession(asyncio.Protocol):
         exchange.reset(exc.code)
 
     def _on_data(self, frame: link.DataFrame) -> None:
-        self._deliver_data(frame.stream, frame.data, frame.flags)
-
-    def _deliver_data(self, stream_id: int, data: bytes, flags: int) -> None:
-        exchange = self._streams.get(stream_id)
+        exchange = self._streams.get(frame.stream)
         if exchange is None:
             return  # a late frame of a completed stream (A.4)
         try:
-            if len(data) > self.max_frame:
+            if len(frame.data) > self.max_frame:
                 raise StreamError(
-                    f"DATA of {len(data)} bytes exceeds MAX_FRAME {self.max_frame}",
-                    stream_id=stream_id,
+                    f"DATA of {len(frame.data)} bytes exceeds MAX_FRAME {self.max_frame}",
+                    stream_id=frame.stream,
                     code=link.PROTOCOL_ERROR,
                 )
-            exchange.on_data(data, bool(flags & link.END_STREAM))
+            exchange.on_data(frame.data, bool(frame.flags & link.END_STREAM))
         except StreamError as exc:
             self._stream_error(exchange, exc)
 
@@ -463,7 +460,7 @@ class WorkerSession(asyncio.Protocol):
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.loop.call_soon(self._flush)
-        self._deliver_data(frame.stream, data, frame.flags)
+        self._on_data(link.DataFrame(frame.stream, data, frame.flags))  # what it stands for
 
     def _on_release(self, frame: link.ReleaseFrame) -> None:
         memory = self.body_memory
