@@ -27,12 +27,6 @@ public record LinkSettings(int initialWindow, int maxFrame, int fileBodies, Dura
                 Duration.ofSeconds(1), workers.timeout(), workers.sharedBodySlots());
     }
 
-    /** The defaults, with a worker timeout of {@code timeout}. */
-    public static LinkSettings withTimeout(Duration timeout) {
-        return new LinkSettings(DEFAULT_INITIAL_WINDOW, FrameType.DEFAULT_MAX_FRAME, fileBodiesThisJvmTakes(),
-                Duration.ofSeconds(1), timeout, WorkersConfig.DEFAULT_SHARED_BODY_SLOTS);
-    }
-
     /** File references for every path this JVM can open by name: UTF-8 ones, or ASCII only. */
     public static int fileBodiesThisJvmTakes() {
         return FileBodyOpener.opensUtf8Paths() ? FrameType.FILE_BODIES_UTF8 : FrameType.FILE_BODIES_ASCII;
