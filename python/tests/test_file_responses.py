@@ -167,7 +167,9 @@ def test_records_the_absolute_path_and_identity_of_what_it_opened(data_file, mon
     response = FileResponse(data_file.name)
     try:
         info = os.stat(data_file)
-        assert response._file == (os.fsencode(data_file), len(CONTENT), info.st_dev, info.st_ino)
+        assert response._file == (os.fsencode(data_file), 0, len(CONTENT), info.st_dev, info.st_ino)
+        assert response.file_path == str(data_file)
+        assert (response.file_offset, response.file_length) == (0, len(CONTENT))
     finally:
         response.body.close()
 
@@ -186,7 +188,7 @@ def test_relative_path_is_not_normalised_past_a_symlink(tmp_path, monkeypatch):
         assert os.path.isabs(path)
         with open(path, "rb") as again:
             assert again.read() == b"the right one"
-        assert os.stat(path).st_ino == response._file[3]
+        assert os.stat(path).st_ino == response._file[4]
     finally:
         response.body.close()
 
