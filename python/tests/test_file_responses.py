@@ -7,6 +7,7 @@ slice is exactly its bytes.
 """
 
 import asyncio
+import io
 import os
 import time
 from email.utils import formatdate
@@ -732,3 +733,28 @@ def test_to_wsgi_sends_exactly_the_slice_through_the_containers_file_wrapper(dat
     assert b"".join(result) == CONTENT[5:55]
     result.close()
     assert ("content-length", "50") in heads[0]
+
+
+def test_flask_send_file_range_seeks_instead_of_reading_up_to_the_range(tmp_path, monkeypatch):
+    import werkzeug.utils
+    from flask import Flask, send_file
+
+    path = tmp_path / "big.bin"
+    data = os.urandom(4 << 20)
+    path.write_bytes(data)
+    read = []
+
+    class Counting(io.FileIO):
+        def read(self, size=-1):
+            chunk = super().read(size)
+            read.append(len(chunk))
+            return chunk
+
+    monkeypatch.setattr(werkzeug.utils, "open", lambda p, mode: Counting(p, "r"), raising=False)
+    flask = Flask(__name__)
+    flask.add_url_rule("/", "send", lambda: send_file(path, conditional=True))
+    with TestClient(from_wsgi(flask)) as client:
+        response = client.get("/", headers={"range": "bytes=-100"})
+    assert response.status == 206
+    assert response.body == data[-100:]
+    assert sum(read) < 1 << 20, f"{sum(read)} bytes read for a range of 100"
