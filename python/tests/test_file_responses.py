@@ -468,6 +468,7 @@ FUTURE = formatdate(NOW + 100, usegmt=True)
         pytest.param("GET", {"if_none_match": '"x", "abc-1"'}, Selection(304), id="inm-list"),
         pytest.param("GET", {"if_none_match": ['"x"', ETAG]}, Selection(304), id="inm-lines"),
         pytest.param("GET", {"if_none_match": "*"}, Selection(304), id="inm-star"),
+        pytest.param("GET", {"if_none_match": '"*"'}, Selection(200), id="inm-quoted-star"),
         pytest.param("GET", {"if_none_match": '"x"'}, Selection(200), id="inm-other"),
         pytest.param("DELETE", {"if_none_match": ETAG}, Selection(412), id="inm-unsafe"),
         # If-Modified-Since: GET and HEAD only, ignored with If-None-Match, bad or future dates.
@@ -555,12 +556,13 @@ def test_parse_range(value, size, expected):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ('"abc"', [(False, "abc")]),
-        ('W/"abc"', [(True, "abc")]),
-        ('"a,b", W/"c"', [(False, "a,b"), (True, "c")]),
-        (' , "x" ,', [(False, "x")]),
-        ('""', [(False, "")]),
+        ('"abc"', [(False, '"abc"')]),
+        ('W/"abc"', [(True, '"abc"')]),
+        ('"a,b", W/"c"', [(False, '"a,b"'), (True, '"c"')]),
+        (' , "x" ,', [(False, '"x"')]),
+        ('""', [(False, '""')]),
         ("*", [(False, "*")]),
+        ('"*"', [(False, '"*"')]),
         ("abc", []),
         ('"abc', []),
         ('"a"b', []),
@@ -657,9 +659,10 @@ def test_validators_given_by_the_application_replace_the_computed_ones(old_file)
         assert ranged.status == 206 and ranged.body == CONTENT[:5]
 
 
-def test_an_etag_that_is_not_an_entity_tag_raises(old_file):
+@pytest.mark.parametrize("etag", ["unquoted", '"a", "b"', "*", ""])
+def test_an_etag_that_is_not_one_entity_tag_raises(old_file, etag):
     with pytest.raises(ValueError, match="entity-tag"):
-        file_response(Request(), old_file, {"etag": "unquoted"})
+        file_response(Request(), old_file, {"etag": etag})
 
 
 def test_framing_fields_from_the_application_are_replaced(old_file):

@@ -59,7 +59,7 @@ def file_response(
     """The response to `request` for the file at `path` (opened here: a missing file raises
     FileNotFoundError in the caller).
 
-    Every answer carries `ETag` (strong, from the file's size and modification time) and
+    200, 206 and 304 carry `ETag` (strong, from the file's size and modification time) and
     `Last-Modified`; an `etag` or `last-modified` in `headers` is used instead of the computed
     one (a content hash, say). `headers` may add other fields (`cache-control`,
     `content-disposition`, ...); `content-type` is chosen as by FileResponse. Preconditions
@@ -79,8 +79,10 @@ def file_response(
         if etag is None:
             etag = '"%x-%x"' % (size, info.st_mtime_ns)
             hdrs.add("etag", etag)
-        elif not parse_entity_tags(etag):
-            raise ValueError(f"etag {etag!r} is not an entity-tag (RFC 9110 section 8.8.3)")
+        else:
+            tags = parse_entity_tags(etag)
+            if len(tags) != 1 or tags[0][1] == "*":
+                raise ValueError(f"etag {etag!r} is not one entity-tag (RFC 9110 section 8.8.3)")
         modified = hdrs.get("last-modified")
         if modified is None:
             last_modified: Optional[int] = int(info.st_mtime)
@@ -162,9 +164,10 @@ def select(
 
 
 def parse_entity_tags(value: str) -> List[Tuple[bool, str]]:
-    """The entity-tags of a field value as (weak, opaque-tag) pairs, in order; `*` is returned
-    as (False, "*"). Empty when the value is not a list of entity-tags (RFC 9110 section 8.8.3:
-    entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, where etagc may be a comma)."""
+    """The entity-tags of a field value as (weak, opaque-tag) pairs, in order, the opaque-tag
+    with its quotes; `*` is returned as (False, "*"), which no opaque-tag can be. Empty when the
+    value is not a list of entity-tags (RFC 9110 section 8.8.3: entity-tag = [ "W/" ] DQUOTE
+    *etagc DQUOTE, where etagc may be a comma)."""
     tags: List[Tuple[bool, str]] = []
     i, n = 0, len(value)
     while i < n:
@@ -183,7 +186,7 @@ def parse_entity_tags(value: str) -> List[Tuple[bool, str]]:
         end = value.find('"', i + 1)
         if end < 0:
             return []
-        tags.append((weak, value[i + 1 : end]))
+        tags.append((weak, value[i : end + 1]))
         i = end + 1
         if i < n and value[i] not in " \t,":
             return []
