@@ -12,6 +12,7 @@ from .api import (
     Request,
     Response,
     WSGINGError,
+    file_response,
 )
 from . import errors
 
@@ -30,4 +31,5 @@ __all__ = [
     "Response",
     "WSGINGError",
     "errors",
+    "file_response",
 ]

@@ -3,10 +3,7 @@ bad header is reported by the line that made it (W12)."""
 
 from __future__ import annotations
 
-import mimetypes
-import os
-import stat
-from typing import Any, AsyncIterable, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, AsyncIterable, Callable, Dict, Iterable, Iterator, Optional, Union
 
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders, header_value
@@ -56,23 +53,6 @@ def _body_kind(body: Any) -> int:
         "response body must be bytes, str, an iterable, an async iterable or a binary "
         f"file, not {type(body).__name__}"
     )
-
-
-# A FileResponse's file: absolute path (bytes), size, st_dev, st_ino (read by wsging.worker).
-FileReference = Tuple[bytes, int, int, int]
-
-
-def _absolute(path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> Optional[bytes]:
-    """The path open() used, made absolute without normalising it: dropping a '..' that follows
-    a symbolic link (as os.path.abspath does) could name another file. None when the working
-    directory is gone (the file was opened relative to a directory that has no path now)."""
-    raw = os.fsencode(path)
-    if os.path.isabs(raw):
-        return raw
-    try:
-        return os.path.join(os.getcwdb(), raw)
-    except OSError:
-        return None
 
 
 # Validated content-type values: applications pass the same few strings on every response.
@@ -196,49 +176,6 @@ class Response:
         return f"<{type(self).__name__} {self._status}>"
 
 
-class FileResponse(Response):
-    """A file sent in chunks; Content-Length from stat, Content-Type guessed from the name.
-    The file is opened here, so a missing file raises in the application's own code.
-
-    It also records where the file is and which file it is (`_file`: absolute path as bytes,
-    size, st_dev, st_ino; None if the path cannot be made absolute), so a worker host may let a
-    front end send it by itself (zero copy)."""
-
-    __slots__ = ("_file",)
-
-    def __init__(
-        self,
-        path: Union[str, "os.PathLike[str]"],
-        status: int = 200,
-        headers: Optional[HeadersInput] = None,
-        *,
-        content_type: Optional[str] = None,
-    ) -> None:
-        _check_status(status)
-        file = open(path, "rb")
-        try:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise IsADirectoryError(f"not a regular file: {os.fspath(path)!r}")
-            absolute = _absolute(path)
-            self._file: Optional[FileReference] = (
-                None if absolute is None else (absolute, info.st_size, info.st_dev, info.st_ino)
-            )
-            if content_type is None:
-                content_type = mimetypes.guess_type(os.fspath(path))[0]
-            super().__init__(
-                file,
-                status,
-                headers,
-                content_type=content_type or "application/octet-stream",
-            )
-            if "content-length" not in self._headers:
-                self._headers._append_valid(b"content-length", str(info.st_size).encode("ascii"))
-        except BaseException:
-            file.close()
-            raise
-
-
 # -- body pieces, for whoever pulls a body (the worker, the WSGI shim) --------------------------
 
 
@@ -261,3 +198,7 @@ def file_chunks(file: Any, size: int) -> Iterator[Any]:
         if not chunk:
             return
         yield chunk
+
+
+# FileResponse lives in its own module (it subclasses Response, so it is imported last).
+from .file_response import FileReference as FileReference, FileResponse  # noqa: E402

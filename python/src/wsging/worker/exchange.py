@@ -345,13 +345,13 @@ class Exchange:
             self.finish(trailers)
 
     def start_file(self, response: Response, file: FileReference) -> None:
-        """Send the head with a reference to the file the front end sends as the body (A.2
-        FILE_RESPONSE): the stream is complete at once, no body flows over the link. Raises
+        """Send the head with a reference to the slice of a file the front end sends as the body
+        (A.2 FILE_RESPONSE): the stream is complete at once, no body flows over the link. Raises
         before anything is sent when the head is invalid."""
         stream = self.stream
-        path, size, device, inode = file
+        path, offset, length, device, inode = file
         frame = link.encode_file_response(
-            stream.id, response._status, response._headers._raw, path, 0, size, device, inode
+            stream.id, response._status, response._headers._raw, path, offset, length, device, inode
         )
         stream.send_file_response()
         self.session.write(frame)
