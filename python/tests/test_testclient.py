@@ -1153,3 +1153,34 @@ def test_cancel_after_the_worker_finished_keeps_the_whole_response():
         stream.cancel()
         response = stream.response()
     assert (response.body, response.cancelled, response.reset) == (b"ab", False, None)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize(
+    "status, headers, error",
+    [(100, None, "InvalidStatus"), (200, None, "InvalidStatus"), ("103", None, "InvalidStatus"),
+     (103, {"link": "</a>\r\nx-smuggled: 1"}, "InvalidHeader"), (103, {"bad name": "v"}, "InvalidHeader")],
+)
+def test_informational_calls_are_validated_whether_or_not_early_hints_work(version, asynchronous, status, headers, error):
+    # MUST-INFO-1: on HTTP/1.0 early hints are absent and the call would return False; an
+    # invalid status or header must raise all the same, or the bug shows only on some hosts.
+    from wsging import InvalidHeader, InvalidStatus
+
+    seen = {}
+
+    def app(request):
+        seen["early_hints"] = request.capabilities.early_hints
+        request.send_informational(status, headers)
+        return Response(b"not reached")
+
+    async def async_app(request):
+        seen["early_hints"] = request.capabilities.early_hints
+        await request.asend_informational(status, headers)
+        return Response(b"not reached")
+
+    expected = {"InvalidStatus": InvalidStatus, "InvalidHeader": InvalidHeader}[error]
+    with TestClient(async_app if asynchronous else app, http_version=version) as client:
+        with pytest.raises(expected):
+            client.get("/")
+    assert seen["early_hints"] is (version == "1.1")
