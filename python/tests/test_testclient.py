@@ -1184,3 +1184,46 @@ def test_informational_calls_are_validated_whether_or_not_early_hints_work(versi
         with pytest.raises(expected):
             client.get("/")
     assert seen["early_hints"] is (version == "1.1")
+
+
+@pytest.mark.parametrize("method, status", [("HEAD", 200), ("GET", 204), ("GET", 304)])
+def test_trailers_of_a_response_without_content_are_dropped_and_the_callable_called_once(method, status):
+    # Spec 7.6: no content, no trailer section, whatever the capability says.
+    calls = []
+
+    def app(request):
+        return Response(b"x", status, trailers=lambda: calls.append(1) or {"x-t": "1"})
+
+    with TestClient(app, capabilities=0x03) as client:  # response trailers offered
+        response = client.request(method, "/", headers={"TE": "trailers"})
+        client.ping()
+    assert (response.status, response.body, response.trailers) == (status, b"", None)
+    assert calls == [1]
+
+
+def test_body_trailers_say_none_were_sent_only_once_the_body_has_been_read_to_the_end():
+    # Spec 6.6: before the end, None says nothing (the trailers may still come); after it, None
+    # means the request had none.
+    seen = []
+    read_some = threading.Event()
+
+    def app(request):
+        first = request.body.read(3)
+        seen.append(request.body.trailers)  # the trailers have not been sent yet
+        read_some.set()
+        rest = request.body.read()
+        seen.append(request.body.trailers)
+        return Response(first + rest)
+
+    with TestClient(app) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"abc")
+        assert read_some.wait(WAIT)
+        stream.send(b"def")
+        stream.send_trailers({"x-sum": "21"})
+        assert stream.response().body == b"abcdef"
+        assert seen[0] is None and seen[1]["x-sum"] == "21"
+        seen.clear()
+        read_some.clear()
+        assert client.post("/", body=iter([b"abc", b"def"])).body == b"abcdef"  # chunked, no trailers
+        assert seen == [None, None]
