@@ -1037,6 +1037,13 @@ def test_a_streamed_request_body_is_chunked_and_carries_trailers():
         assert stream.response().text == "chunked abc 6"
 
 
+def test_an_http_1_0_body_of_unknown_length_is_refused_as_the_server_would_never_see_it():
+    with TestClient(_capabilities_app, http_version="1.0") as client:
+        with pytest.raises(ValueError, match="HTTP/1.0 request body needs a content length"):
+            client.post("/", body=iter([b"a"]))
+        assert client.post("/", body=b"a").headers["x-caps"] == "-"  # a sized body is fine
+
+
 def test_explicit_capabilities_are_used_as_given_and_other_versions_need_them():
     with TestClient(_capabilities_app, capabilities=0x10, http_version="1.0") as client:
         assert client.get("/").headers["x-caps"] == "request_trailers"

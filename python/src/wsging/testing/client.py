@@ -481,10 +481,15 @@ class TestClient:
         elif (
             content_length is None
             and not end
-            and self.http_version == "1.1"
             and "content-length" not in raw_headers
             and "transfer-encoding" not in raw_headers
         ):
+            if self.http_version == "1.0" and self.capabilities is None:
+                # RFC 9112 §6.3: without either field an HTTP/1.0 request has no body at all;
+                # the server would never hand the application what this test would send.
+                raise ValueError(
+                    "an HTTP/1.0 request body needs a content length (or a transfer-encoding field)"
+                )
             # A body of unknown length travels chunked on HTTP/1.1 (RFC 9112 §6.1), and the
             # application sees the field as it would behind the server.
             raw_headers.add("transfer-encoding", "chunked")
