@@ -8,7 +8,8 @@
   outside CI; JUnit `@Disabled...` on the method or its class, and a method the latest
   surefire report (when one newer than the test's source exists) shows as skipped;
 - every `[MUST-...]` id of the text has a row in the table of 18.2 that names an existing test
-  or says honestly why not (planned, not met yet, application obligation); none is `TODO-test`;
+  or says honestly why not (planned, not met yet); none is `TODO-test`, and none excuses a MUST
+  as an "application obligation" (such a rule is a SHOULD);
 - every MUST of the normative text carries an id;
 - every requirement id of the brief (R1-R10, C2-C4, N1, W1-W13) has a row in 18.1;
 - every ```python block marked `<!-- example: runnable -->` runs and passes.
