@@ -115,7 +115,7 @@ def test_an_inline_call_that_raises_gives_500_without_details():
     def app(request):
         raise ValueError("secret detail")
 
-    with TestClient(app, inline_sync=True) as client:
+    with TestClient(app, inline_sync=True, raise_server_exceptions=False) as client:
         response = client.get("/")
         assert response.status == 500
         assert b"secret" not in response.body
