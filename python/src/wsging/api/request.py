@@ -60,6 +60,8 @@ def _informational(status: int, headers: Optional[HeadersInput]) -> RawHeaders:
 class Request:
     """One HTTP request. Attributes are read-only; `replace()` makes a changed copy (W10)."""
 
+    _state: Dict[str, Any]  # unset until request.state is first used
+
     __slots__ = (
         "_method",
         "_raw_path",
@@ -113,7 +115,6 @@ class Request:
                 f"root_path must be empty or start with '/' and not end with it, got {root_path!r}"
             )
         self._root_path = root_path
-        self._state: Optional[Dict[str, Any]] = None
 
     @property
     def method(self) -> str:
@@ -143,11 +144,14 @@ class Request:
     @property
     def state(self) -> Dict[str, Any]:
         """One dictionary per request, shared by every `replace()` copy (spec 12.3)."""
-        state = self._state
-        if state is None:
-            # Made on first use: most requests never touch it.
-            state = self._state = {}
-        return state
+        try:
+            return self._state
+        except AttributeError:
+            # Made on first use (the slot starts unset, which costs nothing per request): most
+            # requests never touch it.
+            state: Dict[str, Any] = {}
+            self._state = state
+            return state
 
     @property
     def query_string(self) -> bytes:
@@ -279,5 +283,4 @@ def _link_request(
     request._body = body
     request._channel = channel
     request._root_path = root_path
-    request._state = None
     return request
