@@ -106,9 +106,9 @@ def find_lifespan(app: Any) -> Any:
 
 class Lifespan:
     """The app's optional `lifespan` (found by `find_lifespan`): a callable returning a sync or
-    async context manager, entered before serving and exited at shutdown. An async one runs on
-    the serving loop; the factory and a sync one run on one thread of their own, off the loop,
-    so sync code in them (Django's ORM) does not see a running loop and finds at exit the
+    async context manager, entered before serving and exited at shutdown. An async one is
+    entered and exited on the serving loop; a sync one on one thread of its own, off the loop,
+    so sync code in it (Django's ORM) does not see a running loop and finds at exit the
     thread-local state it made at entry."""
 
     def __init__(self, app: Any, spec: str = "app") -> None:
@@ -133,13 +133,9 @@ class Lifespan:
         if self._factory is None:
             return
         try:
-            factory = self._factory
-            # An asynccontextmanager function (or any async factory) is called on the loop:
-            # calling it runs no application code; any other factory may, so off the loop.
-            if _returns_async_manager(factory):
-                manager = factory()
-            else:
-                manager = await self._off_loop(factory)
+            # Called here, on the loop: an async manager may need the running loop when it is
+            # made, and a contextmanager function runs none of its body until __enter__.
+            manager = self._factory()
             if hasattr(manager, "__aenter__"):
                 self._is_async = True
                 await manager.__aenter__()
@@ -169,19 +165,3 @@ class Lifespan:
         finally:
             self._stop_thread()
 
-
-def _returns_async_manager(factory: Any) -> bool:
-    """contextlib.asynccontextmanager functions (they carry `__wrapped__`, an async generator
-    function), looked through partials and wraps."""
-    inner = factory
-    for _ in range(_MAX_WRAPPERS):
-        if inspect.isasyncgenfunction(inner) or inspect.iscoroutinefunction(inner):
-            return True
-        if isinstance(inner, functools.partial):
-            inner = inner.func
-            continue
-        nxt = getattr(inner, "__wrapped__", None)
-        if nxt is None or nxt is inner:
-            return False
-        inner = nxt
-    return False
