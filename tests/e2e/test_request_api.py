@@ -4,6 +4,7 @@ half-close (spec 4.1, 5.1, 10.1, 11.1, 11.4, 11.6, 12.3)."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import uuid
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from e2e_http import RawConnection
 from e2e_outcomes import wait_for_outcome
-from e2e_server import APPS, Server, stop_cleanly
+from e2e_server import APPS, LAUNCHER, Server, stop_cleanly
 
 H = b"Host: e2e\r\n"
 
@@ -50,6 +51,17 @@ def test_flask_url_for_behind_root_path(start_server) -> None:
     assert ng.text == "root_path=/app path=/app/ng"  # path keeps the prefix (ASGI's rule)
     outside = httpx.get(server.url + "/hello")  # not under the mount: the whole path is PATH_INFO
     assert outside.text == "url_for=/hello script_root= path=/hello"
+
+
+@pytest.mark.parametrize("prefix", ["app", "/a%2Fb", "/a?b"])
+def test_a_root_path_that_is_no_path_prefix_is_refused(server_built: None, prefix: str) -> None:
+    done = subprocess.run(
+        [str(LAUNCHER), "serve", "request_api_app:mounted", "--app-dir", str(APPS), "--root-path", prefix],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("wsging: error: --root-path: the prefix "), done.stderr
 
 
 def test_without_root_path_nothing_is_mounted(start_server) -> None:
