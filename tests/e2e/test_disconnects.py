@@ -25,6 +25,8 @@ def test_closed_connection_is_noticed_while_the_app_waits_and_the_app_finishes(m
         else:
             conn.send(b"GET /wait-disconnect?tag=" + tag.encode() + b" HTTP/1.1\r\n" + H + b"\r\n")
         wait_for_outcome(main_server.port, tag, "waiting")
+        # A reset: a FIN after the complete request would be a half-close, still answered (11.6).
+        conn.abort()
     # The connection is closed: the app, which never read anything, learns it and runs to its end.
     wait_for_outcome(main_server.port, tag, "disconnected=True, finished")
 

@@ -9,6 +9,7 @@ decodes what comes back. Only the Unix socket is missing.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import queue
 import threading
 from typing import (
@@ -248,7 +249,11 @@ class _TestDispatcher(Dispatcher):
     def _respond(
         self, exchange: Exchange, request: Request, response: Any, owned_by_thread: bool
     ) -> None:
-        if not isinstance(response, Response) and not exchange.stopped:
+        if (
+            not isinstance(response, Response)
+            and not inspect.isawaitable(response)  # awaited on the loop (spec 4.1)
+            and not exchange.stopped
+        ):
             returned = "None" if response is None else type(response).__name__
             self._record(
                 exchange,

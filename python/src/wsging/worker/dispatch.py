@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import logging
 import sys
 import threading
@@ -237,6 +238,7 @@ class Dispatcher:
         pool.bind_loop(loop)
         self._debug = debug
         self._tasks: Set["asyncio.Task[None]"] = set()
+        self._warned_awaitable = False
         self.file_chunk_size = link.DEFAULT_MAX_FRAME
         # On the loop: begin serving a request. Bound once, to the path this application
         # takes, so that each request makes one call less.
@@ -322,6 +324,11 @@ class Dispatcher:
             self._failed_before_head(exchange, request, exc)
             return
         if not EAGER_START or type(awaitable) is not _COROUTINE:
+            if isinstance(awaitable, Response):
+                # A sync wrapper classified async through its __wrapped__ (spec 4.1) that
+                # answered at once: its Response is used as is.
+                self._respond(exchange, request, awaitable, False)
+                return
             self._spawn(self._run_async(exchange, request, awaitable))
             return
         context = contextvars.copy_context()
@@ -372,6 +379,9 @@ class Dispatcher:
         async producer. `owned_by_thread`: a sync producer thread already owns the body and
         closes it when it stops."""
         if not isinstance(response, Response):
+            if inspect.isawaitable(response):
+                self._await_returned(exchange, request, response)
+                return
             logger.error(
                 "application returned %s instead of a wsging.Response for %s %s",
                 "None" if response is None else type(response).__name__,
@@ -410,6 +420,19 @@ class Dispatcher:
             self._spawn(self._produce_async(exchange, request, response))
         elif (kind == KIND_ITER or kind == KIND_FILE) and not owned_by_thread:
             self._pool.submit(self._produce_sync, exchange, request, response)
+
+    def _await_returned(self, exchange: Exchange, request: Request, awaitable: Any) -> None:
+        """On the loop: a sync call returned an awaitable (a wrapper around an async app that
+        kind detection could not see through, spec 4.1): it is awaited here, on the loop, and
+        its result is the response. It cost a thread hand-off: say so once."""
+        if not self._warned_awaitable:
+            self._warned_awaitable = True
+            logger.warning(
+                "the application is sync but returned %s: awaiting it on the event loop "
+                "(make the outermost callable async to save a thread hand-off per request)",
+                type(awaitable).__name__,
+            )
+        self._spawn(self._run_async(exchange, request, awaitable))
 
     # -- producing bodies --------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class WorkerConfig:
     threads: int = 32
     debug: bool = False
     inline_sync: bool = False
+    root_path: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -65,6 +66,9 @@ class WorkerConfig:
         app = env.get("WSGING_APP")
         if not app:
             raise ValueError("WSGING_APP is not set")
+        root_path = env.get("WSGING_ROOT_PATH", "")
+        if root_path and (root_path[0] != "/" or root_path[-1] == "/"):
+            raise ValueError(f"WSGING_ROOT_PATH must start with '/' and not end with it: {root_path!r}")
         return cls(
             link=link,
             worker_id=number("WSGING_WORKER_ID", 0),
@@ -73,6 +77,7 @@ class WorkerConfig:
             threads=number("WSGING_THREADS", 32),
             debug=env.get("WSGING_DEBUG", "") == "1",
             inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
+            root_path=root_path,
         )
 
 
@@ -122,7 +127,11 @@ async def serve(app: Any, config: WorkerConfig) -> int:
     try:
         _, session = await loop.create_unix_connection(
             lambda: WorkerSession(
-                dispatcher, loop=loop, worker_id=config.worker_id, max_streams=max_streams
+                dispatcher,
+                loop=loop,
+                worker_id=config.worker_id,
+                max_streams=max_streams,
+                root_path=config.root_path,
             ),
             config.link,
         )

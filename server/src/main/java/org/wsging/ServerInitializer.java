@@ -1,6 +1,7 @@
 package org.wsging;
 
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -8,6 +9,7 @@ import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogHandler;
+import org.wsging.http1.HalfCloseHandler;
 import org.wsging.http1.Http1ExchangeHandler;
 import org.wsging.http1.Http1Guards;
 import org.wsging.http1.Http1ServerCodec;
@@ -40,6 +42,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         connections.add(channel);
+        // The end of a client's input is not the end of the connection: HalfCloseHandler decides.
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         configure(channel.pipeline(), http1, dispatcher, accessLog);
     }
 
@@ -47,6 +51,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     public static void configure(
             ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
         p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
+        p.addLast("half-close", new HalfCloseHandler());                  // client's FIN: answer, then close
         p.addLast("timeouts", new Http1TimeoutHandler(http1.timeouts()));  // head, keep-alive, body clocks
         Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect
         p.addLast("response-headers", ResponseHeadersHandler.INSTANCE);    // Date, Server

@@ -142,6 +142,7 @@ public final class CommandLineParser {
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
         t.put("--shared-body-slots", new Option(true, (b, a) -> b.sharedBodySlots = sharedBodySlots(a)));
+        t.put("--root-path", new Option(true, (b, a) -> b.rootPath = rootPath(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
         return t;
@@ -207,6 +208,21 @@ public final class CommandLineParser {
         throw new CommandLineException(a.name + ": expected a positive number of seconds, got '" + a.value + "'");
     }
 
+    /** A mount prefix; trailing slashes are dropped ("/app/" is "/app", "/" is none). */
+    private static String rootPath(Arg a) throws CommandLineException {
+        String value = a.value;
+        int end = value.length();
+        while (end > 0 && value.charAt(end - 1) == '/') {
+            end--;
+        }
+        value = value.substring(0, end);
+        String problem = WorkersConfig.rootPathProblem(value);
+        if (problem != null) {
+            throw new CommandLineException(a.name + ": the prefix " + problem + ", got '" + a.value + "'");
+        }
+        return value;
+    }
+
     private static Path path(Arg a) throws CommandLineException {
         try {
             if (a.value.isEmpty()) {
@@ -239,6 +255,7 @@ public final class CommandLineParser {
         Duration queueTimeout = Duration.ofSeconds(30);
         Duration gracefulTimeout = Duration.ofSeconds(30);
         int sharedBodySlots = WorkersConfig.DEFAULT_SHARED_BODY_SLOTS;
+        String rootPath = "";
         boolean ceiling;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
@@ -264,7 +281,8 @@ public final class CommandLineParser {
             }
             List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
-                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots);
+                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots,
+                    rootPath);
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));

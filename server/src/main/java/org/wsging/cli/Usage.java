@@ -39,6 +39,9 @@ final class Usage {
               --shared-body-slots N   slots of 64 KiB per direction per worker for request and
                                       response bodies through shared memory; 0 turns it off
                                       (default 128, at most 16383)
+              --root-path PREFIX      the path prefix the application is mounted at, such as
+                                      /app: request.root_path, and SCRIPT_NAME for WSGI
+                                      applications; request paths keep it (default: none)
               --io-threads N          event-loop threads for connections and worker links
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,

@@ -57,6 +57,7 @@ final class WorkerProcess {
         env.put("WSGING_THREADS", Integer.toString(config.threads()));
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
         env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
+        env.put("WSGING_ROOT_PATH", config.rootPath());
         keepMallocTop(env);
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()

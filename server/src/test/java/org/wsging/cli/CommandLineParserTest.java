@@ -139,6 +139,20 @@ class CommandLineParserTest {
         }
     }
 
+    @Test
+    void rootPathIsAMountPrefixWithoutTrailingSlash() throws Exception {
+        assertEquals("", serve("serve", "a:b").workers().rootPath());
+        assertEquals("/app", serve("serve", "a:b", "--root-path", "/app").workers().rootPath());
+        assertEquals("/a/b", serve("serve", "a:b", "--root-path=/a/b/").workers().rootPath());
+        assertEquals("", serve("serve", "a:b", "--root-path", "/").workers().rootPath());
+        assertEquals("", serve("serve", "a:b", "--root-path", "").workers().rootPath());
+        assertEquals("/caf\u00e9 x", serve("serve", "a:b", "--root-path", "/caf\u00e9 x").workers().rootPath());
+        assertTrue(error("serve", "a:b", "--root-path", "app").startsWith("--root-path: the prefix must start with '/'"));
+        for (String bad : List.of("/a%2Fb", "/a?b", "/a#b", "/a\nb")) {
+            assertTrue(error("serve", "a:b", "--root-path", bad).contains("decoded path"), bad);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"foo", ":app", "a:", "a b:c", "a:b:c", "1a:app", "a.:b", "a:b-c"})
     void malformedApplication(String app) {
