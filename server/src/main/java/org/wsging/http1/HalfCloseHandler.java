@@ -22,7 +22,13 @@ import io.netty.handler.codec.http.LastHttpContent;
  *       any other disconnect does;</li>
  *   <li>input ends with no request unanswered: nothing is left to do; the connection is closed;</li>
  *   <li>input ends after complete requests whose responses are not all written: the responses are
- *       still sent, in order, and the connection is closed once the last one is written.</li>
+ *       still sent, in order, and the connection is closed once the last one is written;</li>
+ *   <li>except when input ends while the response to the only unanswered request is already
+ *       being written (its final head is out): TCP cannot tell a half-close from a full close,
+ *       and a client that half-closes does so once its requests are sent, not in the middle of
+ *       the answer it reads; one that leaves while a response streams (a browser closing a
+ *       server-sent-events page) has gone, and the application must learn it at once
+ *       (spec 11.1) instead of when it next writes.</li>
  * </ul>
  *
  * <p>It sits between the codec and the handlers after it, so it sees every decoded request and
@@ -36,7 +42,7 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
     private int unanswered;
     /** The latest request's head arrived and its body has not ended yet. */
     private boolean requestOpen;
-    /** The response being written is a final one (not 1xx). */
+    /** The response being written is a final one (not 1xx): its head is out, its end is not. */
     private boolean finalResponse;
     private boolean inputShutdown;
 
@@ -56,7 +62,7 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
-            if (requestOpen || unanswered == 0) {
+            if (requestOpen || unanswered == 0 || (unanswered == 1 && finalResponse)) {
                 ctx.close();
                 return;
             }

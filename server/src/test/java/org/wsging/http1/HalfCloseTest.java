@@ -95,6 +95,20 @@ class HalfCloseTest {
     }
 
     @Test
+    void inputEndingWhileTheOnlyResponseStreamsIsAClientThatLeft() {
+        var t = new Http1TestChannel();
+        t.send(GET);
+        FakeStream s = t.dispatcher.last();
+        s.listener.onResponse(200, List.of(), false);
+        s.listener.onData(t.data("event: 1\n\n"), false);
+        t.channel.runPendingTasks();
+        inputEnds(t.channel);
+        assertFalse(t.open(), "a client that leaves while it reads a stream is gone");
+        assertNotNull(s.reset, "the worker must learn that the client left");
+        t.finish();
+    }
+
+    @Test
     void inputEndingOnAnIdleConnectionClosesIt() {
         var t = new Http1TestChannel();
         t.send(GET);
