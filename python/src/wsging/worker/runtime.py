@@ -149,9 +149,12 @@ def main(env: Optional[Mapping[str, str]] = None) -> int:
     except ValueError as exc:
         print(f"wsging: bad worker environment: {exc}", file=sys.stderr, flush=True)
         return EXIT_BAD_ENVIRONMENT
-    # Ctrl-C in a terminal reaches the whole process group; the front end owns shutdown and
-    # tells this worker through GOAWAY, so the worker itself ignores SIGINT.
+    # Ctrl-C in a terminal, systemd's KillMode=control-group, `timeout` and `kill -- -PGID`
+    # signal the whole process group; the front end owns shutdown and tells this worker through
+    # GOAWAY (its requests finish first), so the worker itself ignores SIGINT and SIGTERM. The
+    # front end ends a worker that outstays its shutdown with SIGKILL.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         app = load_app(config.app, config.app_dir)
     except LoadError as exc:

@@ -44,7 +44,7 @@ public final class Main {
             status = run(args, System.out, System.err);
         } catch (Throwable t) {
             // Last resort: still one line, no stack trace.
-            System.err.println("wsging: error: " + t);
+            System.err.println(ServerLogging.error(String.valueOf(t)));
             status = 1;
         }
         System.out.flush();
@@ -68,7 +68,7 @@ public final class Main {
         try {
             command = new CommandLineParser(System.getenv(), Path.of("").toAbsolutePath()).parse(args);
         } catch (CommandLineException e) {
-            err.println("wsging: error: " + e.getMessage());
+            err.println(ServerLogging.error(e.getMessage()));
             return EXIT_USAGE;
         }
         if (command instanceof Command.Help help) {
@@ -93,7 +93,7 @@ public final class Main {
             try {
                 bound = server.bind();
             } catch (Server.BindFailure e) {
-                err.println("wsging: error: " + e.getMessage());
+                err.println(ServerLogging.error(e.getMessage()));
                 return EXIT_USAGE;
             }
             if (pool != null) {
@@ -102,22 +102,25 @@ public final class Main {
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     String message = cause instanceof WorkerStartupException ? cause.getMessage()
-                            : "wsging: error: workers could not start: " + cause;
-                    err.println(message);
+                            : "workers could not start: " + cause;
+                    err.println(ServerLogging.error(message));
                     server.shutdownGracefully(Duration.ZERO);
                     stop(pool, Duration.ofSeconds(2));
                     return EXIT_USAGE;
                 }
             }
             String urls = bound.stream().map(a -> "http://" + BindAddress.authority(a)).collect(Collectors.joining(", "));
-            err.println(pool != null
-                    ? "wsging: serving " + config.workers().app() + " on " + urls + " with "
+            err.println(ServerLogging.line(pool != null
+                    ? "serving " + config.workers().app() + " on " + urls + " with "
                             + config.workers().count() + (config.workers().count() == 1 ? " worker" : " workers")
-                    : "wsging: serving " + config.workers().app() + " on " + urls
-                            + " with 0 workers (--ceiling: every request answered from Java)");
+                    : "serving " + config.workers().app() + " on " + urls
+                            + " with 0 workers (--ceiling: every request answered from Java)"));
 
             awaitSignal();
-            err.println("wsging: shutting down");
+            err.println(ServerLogging.line("shutting down"));
+            if (pool != null) {
+                pool.stopRestarting();
+            }
             Duration grace = config.workers().gracefulTimeout();
             long deadline = System.nanoTime() + grace.toNanos();
             server.shutdownGracefully(grace);
@@ -135,7 +138,7 @@ public final class Main {
         try {
             pool.shutdown(grace).get(grace.toMillis() + 5000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            System.err.println("wsging: workers did not stop cleanly: " + e.getCause());
+            System.err.println(ServerLogging.line("workers did not stop cleanly: " + e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -39,6 +39,11 @@ final class Usage {
               --shared-body-slots N   slots of 64 KiB per direction per worker for request and
                                       response bodies through shared memory; 0 turns it off
                                       (default 128, at most 16383)
+              --max-requests N        replace a worker after N requests: a new one starts first,
+                                      the old one finishes its requests and exits (default: never)
+              --max-requests-jitter N add a random 0..N to --max-requests per worker (default 0)
+              --worker-max-memory MB  replace a worker the same way once its resident memory
+                                      exceeds MB megabytes (default: no ceiling)
               --io-threads N          event-loop threads for connections and worker links
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,

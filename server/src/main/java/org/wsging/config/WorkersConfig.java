@@ -21,6 +21,7 @@ import java.time.Duration;
  *                        their calls are fast (no thread hand-off; see --inline-sync)
  * @param sharedBodySlots slots of shared body memory per direction on each worker link (spec A.2);
  *                        0 sends every body through the socket
+ * @param recycling       when a working worker is replaced anyway (request count, memory)
  */
 public record WorkersConfig(
         String app,
@@ -34,7 +35,8 @@ public record WorkersConfig(
         Duration gracefulTimeout,
         boolean debug,
         boolean inlineSync,
-        int sharedBodySlots) {
+        int sharedBodySlots,
+        WorkerRecycling recycling) {
 
     public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
     /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
@@ -45,12 +47,21 @@ public record WorkersConfig(
             throw new IllegalArgumentException("shared body slots must be 0 to " + MAX_SHARED_BODY_SLOTS
                     + ", not " + sharedBodySlots);
         }
+        java.util.Objects.requireNonNull(recycling);
+    }
+
+    /** Without recycling. */
+    public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
+            Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug, boolean inlineSync,
+            int sharedBodySlots) {
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug,
+                inlineSync, sharedBodySlots, WorkerRecycling.NONE);
     }
 
     /** Without inline sync calls, with the default shared body memory. */
     public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
             Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug) {
         this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false,
-                DEFAULT_SHARED_BODY_SLOTS);
+                DEFAULT_SHARED_BODY_SLOTS, WorkerRecycling.NONE);
     }
 }

@@ -361,7 +361,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            System.err.println("wsging: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+            System.err.println("wsging: error: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
         }
         ctx.close();
     }
@@ -837,7 +837,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 // application error, so 500 as for any other, never the broken head itself.
                 done = true;
                 resetStream(ResetCode.PROTOCOL_ERROR);
-                System.err.println("wsging: invalid response head from the application: " + e.getMessage());
+                System.err.println("wsging: error: invalid response head from the application: " + e.getMessage());
                 answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
                 return null;
             }
@@ -912,7 +912,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean overrun = declaredLength >= 0 && written + n > declaredLength;
             if (overrun) {
                 // More than Content-Length: the excess would be read as the next response.
-                System.err.println("wsging: the application sent more body than its Content-Length");
+                System.err.println("wsging: error: the application sent more body than its Content-Length");
                 data.writerIndex(data.readerIndex() + (int) (declaredLength - written));
                 n = data.readableBytes();
                 endStream = true;

@@ -224,7 +224,7 @@ class WorkerPoolTest {
         assertTrue(response.startsWith("response 200"), response);
         assertNotEquals("response 200 [x-pid: " + before + "]", response, "served by the replacement");
         assertEquals("data /after end", queued.next());
-        assertTrue(logged.contains("wsging: worker 1 (pid " + before + ") exited with signal 9; restarting"),
+        assertTrue(logged.contains("worker 1 (pid " + before + ") exited with signal 9; restarting"),
                 logged.toString());
     }
 
@@ -233,7 +233,7 @@ class WorkerPoolTest {
         pool("fail:x", 2, Duration.ofSeconds(10), nativeIo());
         ExecutionException e = assertThrows(ExecutionException.class, () -> pool.start().get(20, TimeUnit.SECONDS));
         WorkerStartupException cause = assertInstanceOf(WorkerStartupException.class, e.getCause());
-        assertEquals("wsging: cannot import module 'fail' (fake)", cause.getMessage());
+        assertEquals("cannot import module 'fail' (fake)", cause.getMessage());
         pool.shutdown(Duration.ofSeconds(1)).get(20, TimeUnit.SECONDS);
         assertFalse(stderrBytes.toString(StandardCharsets.UTF_8).contains(cause.getMessage()),
                 "the line is reported by the exception, not also copied to stderr");
@@ -248,7 +248,7 @@ class WorkerPoolTest {
                 tmp.resolve("pkg"), 1, 4, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), false);
         pool = new WorkerPool(config, group);
         ExecutionException e = assertThrows(ExecutionException.class, () -> pool.start().get(20, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().startsWith("wsging: error: cannot run " + tmp.resolve("no-python")),
+        assertTrue(e.getCause().getMessage().startsWith("cannot run " + tmp.resolve("no-python")),
                 e.getCause().getMessage());
     }
 }
