@@ -82,6 +82,9 @@ public final class Main {
     }
 
     private static int serve(ServerConfig config, PrintStream err) throws InterruptedException {
+        // Caught from the start: SIGTERM while the workers start must still be a clean shutdown,
+        // not the JVM's default exit 143 that leaves the link directory behind.
+        CountDownLatch stopSignal = catchStopSignals();
         ServerTransport transport = ServerTransport.best();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
         WorkerPool pool = config.ceiling() ? null : new WorkerPool(config.workers(), group);
@@ -116,7 +119,7 @@ public final class Main {
                     : "serving " + config.workers().app() + " on " + urls
                             + " with 0 workers (--ceiling: every request answered from Java)"));
 
-            awaitSignal();
+            stopSignal.await();
             err.println(ServerLogging.line("shutting down"));
             if (pool != null) {
                 pool.stopRestarting();
@@ -144,8 +147,8 @@ public final class Main {
         }
     }
 
-    /** Waits for SIGTERM or SIGINT; a second one ends the process at once. */
-    private static void awaitSignal() throws InterruptedException {
+    /** A latch that SIGTERM or SIGINT opens; a second signal ends the process at once. */
+    private static CountDownLatch catchStopSignals() {
         CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), s -> {
@@ -155,6 +158,6 @@ public final class Main {
                 stop.countDown();
             });
         }
-        stop.await();
+        return stop;
     }
 }
