@@ -139,7 +139,7 @@ public final class Main {
 
     private static void stop(WorkerPool pool, Duration grace) {
         try {
-            pool.shutdown(grace).get(grace.toMillis() + 5000, TimeUnit.MILLISECONDS);
+            pool.shutdown(grace).get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS); // exit, then SIGKILL: 7 s at most
         } catch (ExecutionException | TimeoutException e) {
             System.err.println(ServerLogging.line("workers did not stop cleanly: " + e.getCause()));
         } catch (InterruptedException e) {

@@ -513,8 +513,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private boolean keepAlive;
         private long declaredLength = -1;
         private long written;
-        /** When the request was taken up; reported only if shutdown cuts it off. */
-        private final long startedNanos = System.nanoTime();
+        /** When the request was taken up (to 0.1 s); reported only if shutdown cuts it off. */
+        private final long startedNanos = CoarseClock.nanoTime();
 
         Exchange(HttpRequest request) {
             this.request = request;

@@ -38,8 +38,9 @@ public final class WorkerPool implements WorkerDispatcher {
     private static final System.Logger LOG = System.getLogger(WorkerPool.class.getName());
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** After the links close, workers get this long to run their shutdown hook and exit. */
-    private static final Duration EXIT_AFTER_CLOSE = Duration.ofSeconds(3);
+    /** After the links close, workers get this long to run their lifespan exit and exit
+     * (before workers ignored SIGTERM: 3 s, then SIGTERM, 2 s more, then SIGKILL). */
+    private static final Duration EXIT_AFTER_CLOSE = Duration.ofSeconds(5);
     /** After a broken link, this long for the worker to notice and exit before SIGKILL. */
     private static final Duration EXIT_AFTER_TERM = Duration.ofSeconds(2);
     /** How often the supervisor reads the workers' resident memory (--worker-max-memory). */
