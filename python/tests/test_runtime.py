@@ -54,3 +54,15 @@ def test_main_leaves_shutdown_to_the_front_end(tmp_path):
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
+
+
+def test_worker_log_lines_have_the_servers_one_format():
+    import logging
+
+    from wsging.worker.runtime import LineFormatter
+
+    formatter = LineFormatter(2)
+    info = logging.LogRecord("wsging.worker", logging.WARNING, __file__, 1, "slow %s", ("call",), None)
+    error = logging.LogRecord("wsging.worker", logging.ERROR, __file__, 1, "boom", (), None)
+    assert formatter.format(info) == "wsging: worker 2: slow call"
+    assert formatter.format(error) == "wsging: error: worker 2: boom"

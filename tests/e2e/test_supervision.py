@@ -206,9 +206,14 @@ def test_supervision_lines_have_one_prefix_and_one_format(start_server) -> None:
     os.kill(worker, signal.SIGKILL)
     server.wait_for_workers(1, exclude=[worker])
     wait_for("the restart line", lambda: "restarting" in server.log(), timeout=10)
+    assert httpx.get(server.url + "/raise", timeout=30).status_code == 500
+    wait_for("the application error line", lambda: "ops-app-failure" in server.log(), timeout=10)
     log = server.log()
     assert f"wsging: worker 1 (pid {worker}) exited with signal 9; restarting\n" in log, log
     assert "wsging: wsging:" not in log, log
+    # The worker's lines have the server's format: the error line, then its traceback.
+    assert re.search(r"^wsging: error: worker 1: .*\n(?:.*\n)*?RuntimeError: ops-app-failure$", log, re.M), log
+    assert not re.search(r"^\d{4}-\d\d-\d\d ", log, re.M), "a line in another format"
 
 
 def test_a_startup_error_from_the_worker_has_the_error_prefix() -> None:

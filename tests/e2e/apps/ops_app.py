@@ -34,4 +34,6 @@ async def app(request) -> Response:
         # Touch every page, so the memory is resident, not just reserved.
         _leaked.append(bytearray(b"\x01" * (_query_int(request, "mb", 1) << 20)))
         return Response(str(os.getpid()))
+    if request.path == "/raise":
+        raise RuntimeError("ops-app-failure")
     return Response("Hello, world!")
