@@ -241,3 +241,16 @@ def test_a_sigkilled_servers_link_directory_is_removed_by_the_next_server(start_
     httpx.get(server.url + "/pid", timeout=30)  # its workers are up: its link socket is bound
     assert not left[0].exists(), f"{left[0]} was not cleaned up by the next server"
     assert len(link_directories(server.pid)) == 1, "the running server's own directory stays"
+
+
+def test_a_ceiling_below_a_fresh_workers_memory_is_said_once_not_replaced_forever(start_server) -> None:
+    server = start_server(app=OPS_APP, options=["--worker-max-memory", "1"])
+    first = int(httpx.get(server.url + "/pid", timeout=30).text)
+    wait_for("the warning", lambda: "once started, above the 1 MB ceiling" in server.log(), timeout=10)
+    # Several memory checks later, the same worker still serves.
+    for _ in range(3):
+        assert int(httpx.get(server.url + "/slow?ms=1000", timeout=30).text.split()[1]) == first
+    log = server.log()
+    assert re.search(rf"^wsging: worker 1 \(pid {first}\) uses \d+ MB once started, above the 1 MB ceiling: "
+                     r"it is not replaced for its memory \(raise --worker-max-memory\)$", log, re.M), log
+    assert "replacing it" not in log, log

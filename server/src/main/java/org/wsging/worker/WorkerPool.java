@@ -58,6 +58,9 @@ public final class WorkerPool implements WorkerDispatcher {
          * until the replacement says HELLO, then gets GOAWAY and drains. */
         WorkerLink retiring;
         WorkerProcess retiringProcess;
+        /** The current worker was over the memory ceiling when it said HELLO (its application
+         * loaded and started): replacing it would only start another such worker, again and again. */
+        boolean memoryExempt;
 
         Slot(int id) {
             this.id = id;
@@ -328,6 +331,17 @@ public final class WorkerPool implements WorkerDispatcher {
         slot.link = link;
         slot.up = true;
         slot.process.helloReceived();
+        slot.memoryExempt = false;
+        if (config.recycling().byMemory()) {
+            long rss = ResidentMemory.of(slot.process.pid());
+            long ceiling = config.recycling().maxMemoryBytes();
+            if (rss > ceiling) {
+                slot.memoryExempt = true;
+                LOG.log(System.Logger.Level.WARNING, "worker " + slot.id + " (pid " + slot.process.pid() + ") uses "
+                        + (rss >> 20) + " MB once started, above the " + (ceiling >> 20)
+                        + " MB ceiling: it is not replaced for its memory (raise --worker-max-memory)");
+            }
+        }
         if (countRequests) {
             WorkerRecycling r = config.recycling();
             int jitter = r.maxRequestsJitter() > 0 ? ThreadLocalRandom.current().nextInt(r.maxRequestsJitter() + 1) : 0;
@@ -411,6 +425,9 @@ public final class WorkerPool implements WorkerDispatcher {
             WorkerLink link = slot.link;
             WorkerProcess process = slot.process;
             if (!slot.up || link == null || process == null || shuttingDown) {
+                continue;
+            }
+            if (slot.memoryExempt) {
                 continue;
             }
             long rss = ResidentMemory.of(process.pid());
