@@ -114,6 +114,39 @@ class WorkerPoolTest {
         return pool;
     }
 
+    private WorkerPool recyclingPool(int maxRequests) {
+        Path python = python();
+        assumeTrue(python != null, "python3 is needed for the stand-in worker");
+        group = new MultiThreadIoEventLoopGroup(2, nativeIo());
+        WorkersConfig config = new WorkersConfig("serve:10", tmp.resolve("app"), python, tmp.resolve("pkg"), 1, 4,
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(5), false, false,
+                WorkersConfig.DEFAULT_SHARED_BODY_SLOTS, new org.wsging.config.WorkerRecycling(maxRequests, 0, 0));
+        pool = new WorkerPool(config, group, LinkSettings.of(config),
+                new PrintStream(stderrBytes, true, StandardCharsets.UTF_8));
+        return pool;
+    }
+
+    @Test
+    void maxRequestsReplacesTheWorkerOnlyOnceItsReplacementServes() throws Exception {
+        recyclingPool(3).start().get(20, TimeUnit.SECONDS);
+        List<String> pids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            pids.add(serve("/" + i));
+        }
+        String first = pids.get(0);
+        assertEquals(List.of(first, first, first), pids);
+        // The replacement is starting: the old worker keeps serving meanwhile, then the new one does.
+        String later = serve("/later");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (later.equals(first) && System.nanoTime() < deadline) {
+            later = serve("/later");
+        }
+        assertNotEquals(first, later, "a replacement took over");
+        assertTrue(logged.contains("worker 1 (pid " + first + ") served 3 requests; replacing it (it finishes its requests first)"),
+                logged.toString());
+        assertFalse(logged.stream().anyMatch(l -> l.contains("restarting")), logged.toString());
+    }
+
     private static IoHandlerFactory nativeIo() {
         return Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
