@@ -128,11 +128,6 @@ final class WorkerProcess {
         helloReceived();
     }
 
-    /** SIGTERM. */
-    void terminate() {
-        process.destroy();
-    }
-
     /** SIGKILL. */
     void kill() {
         process.destroyForcibly();
