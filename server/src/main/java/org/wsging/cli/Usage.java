@@ -24,7 +24,8 @@ final class Usage {
               --python PATH           interpreter that runs the workers
                                       (default $WSGING_HOME/.venv/bin/python)
               --debug                 show tracebacks in 500 responses (off by default)
-              --access-log            one line per request on standard output
+              --access-log            one line per request on standard output, in the Combined
+                                      Log Format with the duration in seconds appended
               --max-request-line N    longest request line in bytes, else 414 (default 8192)
               --max-header-size N     largest header section in bytes, else 431 (default 16384)
               --max-headers N         most header fields in a request, else 431 (default 100)
