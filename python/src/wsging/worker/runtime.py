@@ -91,13 +91,26 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
+class LineFormatter(logging.Formatter):
+    """The server's one line format, which the front end copies to its standard error:
+    `wsging: worker N: MESSAGE`, and `wsging: error: worker N: MESSAGE` for errors (a traceback,
+    when there is one, follows on the next lines)."""
+
+    def __init__(self, worker_id: int) -> None:
+        super().__init__("%(message)s")
+        self._line = f"wsging: worker {worker_id}: "
+        self._error = f"wsging: error: worker {worker_id}: "
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = self._error if record.levelno >= logging.ERROR else self._line
+        return prefix + super().format(record)
+
+
 def _configure_logging(worker_id: int) -> None:
     log = logging.getLogger("wsging")
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(f"%(asctime)s wsging worker {worker_id} %(levelname)s %(message)s")
-        )
+        handler.setFormatter(LineFormatter(worker_id))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
@@ -158,9 +171,12 @@ def main(env: Optional[Mapping[str, str]] = None) -> int:
     except ValueError as exc:
         print(f"wsging: bad worker environment: {exc}", file=sys.stderr, flush=True)
         return EXIT_BAD_ENVIRONMENT
-    # Ctrl-C in a terminal reaches the whole process group; the front end owns shutdown and
-    # tells this worker through GOAWAY, so the worker itself ignores SIGINT.
+    # Ctrl-C in a terminal, systemd's KillMode=control-group, `timeout` and `kill -- -PGID`
+    # signal the whole process group; the front end owns shutdown and tells this worker through
+    # GOAWAY (its requests finish first), so the worker itself ignores SIGINT and SIGTERM. The
+    # front end ends a worker that outstays its shutdown with SIGKILL.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         app = load_app(config.app, config.app_dir)
     except LoadError as exc:

@@ -15,6 +15,7 @@ import org.wsging.config.BindAddress;
 import org.wsging.config.Http1Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
+import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
 /**
@@ -143,6 +144,9 @@ public final class CommandLineParser {
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
         t.put("--shared-body-slots", new Option(true, (b, a) -> b.sharedBodySlots = sharedBodySlots(a)));
         t.put("--root-path", new Option(true, (b, a) -> b.rootPath = rootPath(a)));
+        t.put("--max-requests", new Option(true, (b, a) -> b.maxRequests = positiveInt(a)));
+        t.put("--max-requests-jitter", new Option(true, (b, a) -> b.maxRequestsJitter = positiveInt(a)));
+        t.put("--worker-max-memory", new Option(true, (b, a) -> b.workerMaxMemoryMb = positiveInt(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
         return t;
@@ -256,6 +260,9 @@ public final class CommandLineParser {
         Duration gracefulTimeout = Duration.ofSeconds(30);
         int sharedBodySlots = WorkersConfig.DEFAULT_SHARED_BODY_SLOTS;
         String rootPath = "";
+        int maxRequests;
+        int maxRequestsJitter;
+        int workerMaxMemoryMb;
         boolean ceiling;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
@@ -282,7 +289,8 @@ public final class CommandLineParser {
             List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
                     workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots,
-                    rootPath);
+                    rootPath,
+                    new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L));
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));

@@ -24,7 +24,8 @@ final class Usage {
               --python PATH           interpreter that runs the workers
                                       (default $WSGING_HOME/.venv/bin/python)
               --debug                 show tracebacks in 500 responses (off by default)
-              --access-log            one line per request on standard output
+              --access-log            one line per request on standard output, in the Combined
+                                      Log Format with the duration in seconds appended
               --max-request-line N    longest request line in bytes, else 414 (default 8192)
               --max-header-size N     largest header section in bytes, else 431 (default 16384)
               --max-headers N         most header fields in a request, else 431 (default 100)
@@ -42,6 +43,11 @@ final class Usage {
               --root-path PREFIX      the path prefix the application is mounted at, such as
                                       /app: request.root_path, and SCRIPT_NAME for WSGI
                                       applications; request paths keep it (default: none)
+              --max-requests N        replace a worker after N requests: a new one starts first,
+                                      the old one finishes its requests and exits (default: never)
+              --max-requests-jitter N add a random 0..N to --max-requests per worker (default 0)
+              --worker-max-memory MB  replace a worker the same way once its resident memory
+                                      exceeds MB megabytes (default: no ceiling)
               --io-threads N          event-loop threads for connections and worker links
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,

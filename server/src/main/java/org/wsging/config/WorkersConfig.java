@@ -23,6 +23,7 @@ import java.time.Duration;
  *                        0 sends every body through the socket
  * @param rootPath        the prefix the application is mounted at, decoded ("" or "/a/b", never a
  *                        trailing "/"): every request's {@code root_path} (spec 5.1)
+ * @param recycling       when a working worker is replaced anyway (request count, memory)
  */
 public record WorkersConfig(
         String app,
@@ -37,7 +38,8 @@ public record WorkersConfig(
         boolean debug,
         boolean inlineSync,
         int sharedBodySlots,
-        String rootPath) {
+        String rootPath,
+        WorkerRecycling recycling) {
 
     public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
     /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
@@ -52,14 +54,15 @@ public record WorkersConfig(
         if (problem != null) {
             throw new IllegalArgumentException("root path " + problem);
         }
+        java.util.Objects.requireNonNull(recycling);
     }
 
-    /** Mounted at no prefix. */
+    /** Mounted at no prefix, without recycling. */
     public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
             Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug, boolean inlineSync,
             int sharedBodySlots) {
         this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug,
-                inlineSync, sharedBodySlots, "");
+                inlineSync, sharedBodySlots, "", WorkerRecycling.NONE);
     }
 
     /**
@@ -90,6 +93,6 @@ public record WorkersConfig(
     public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
             Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug) {
         this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false,
-                DEFAULT_SHARED_BODY_SLOTS, "");
+                DEFAULT_SHARED_BODY_SLOTS, "", WorkerRecycling.NONE);
     }
 }

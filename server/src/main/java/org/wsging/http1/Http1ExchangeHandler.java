@@ -311,8 +311,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             start((HttpRequest) next);
         }
         if (!closing && shuttingDown && current == null && !draining) {
-            closing = true;
-            closeWhenWritten();
+            closeAfterLastResponse();
         }
     }
 
@@ -338,10 +337,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (!closing && current == null && !draining) {
                 // Idle (or only unserved pipelined requests): nothing to wait for but the
                 // writing of the last response.
-                closing = true;
-                releaseBacklog();
-                closeWhenWritten();
+                closeAfterLastResponse();
             }
+            return;
+        }
+        if (evt == GracefulShutdown.DEADLINE) {
+            reportDropped();
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -361,7 +362,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            System.err.println("wsging: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+            System.err.println("wsging: error: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
         }
         ctx.close();
     }
@@ -415,13 +416,29 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     };
 
-    /** Closes once the last response is written out (at once when it is). */
-    private void closeWhenWritten() {
+    /**
+     * Ends a connection between requests at shutdown. A plain close would be a reset for a client
+     * whose next request is already on its way (the kernel answers unread or later data with
+     * RST, RFC 9293 §3.6.1), so: FIN after the last response, read and drop what still comes
+     * until the client closes too (or a short linger ends). The client sees the end of the
+     * connection, which RFC 9112 §9.3.1 lets it retry on, never ECONNRESET.
+     */
+    private void closeAfterLastResponse() {
         ChannelFuture last = lastResponseWrite;
-        if (last == null || last.isDone()) {
-            ctx.close();
-        } else {
-            last.addListener(f -> ctx.close());
+        closeGracefully(last != null ? last : ctx.newSucceededFuture());
+    }
+
+    /** The graceful timeout expired with exchanges still running: they are about to be cut, and
+     * the operator learns which (method, target, how long each ran). */
+    private void reportDropped() {
+        long now = System.nanoTime();
+        if (current != null && !current.done) {
+            current.reportDropped(now);
+        }
+        for (Object o : backlog) {
+            if (o instanceof Exchange started && !started.done) {
+                started.reportDropped(now);
+            }
         }
     }
 
@@ -496,6 +513,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private boolean keepAlive;
         private long declaredLength = -1;
         private long written;
+        /** When the request was taken up (to 0.1 s); reported only if shutdown cuts it off. */
+        private final long startedNanos = CoarseClock.nanoTime();
 
         Exchange(HttpRequest request) {
             this.request = request;
@@ -514,6 +533,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.expectContinue = hasBody && !http10
                     && h.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
             this.requestEndSent = !hasBody;
+        }
+
+        void reportDropped(long now) {
+            System.err.println(String.format(java.util.Locale.ROOT,
+                    "wsging: error: graceful timeout expired: dropped %s %s from %s after %.1f s%s",
+                    request.method().name(), request.uri(), ctx.channel().remoteAddress(),
+                    (now - startedNanos) / 1e9, headSent ? " (response partly sent)" : " (no response sent)"));
         }
 
         void open() {
@@ -837,7 +863,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 // application error, so 500 as for any other, never the broken head itself.
                 done = true;
                 resetStream(ResetCode.PROTOCOL_ERROR);
-                System.err.println("wsging: invalid response head from the application: " + e.getMessage());
+                System.err.println("wsging: error: invalid response head from the application: " + e.getMessage());
                 answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
                 return null;
             }
@@ -912,7 +938,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean overrun = declaredLength >= 0 && written + n > declaredLength;
             if (overrun) {
                 // More than Content-Length: the excess would be read as the next response.
-                System.err.println("wsging: the application sent more body than its Content-Length");
+                System.err.println("wsging: error: the application sent more body than its Content-Length");
                 data.writerIndex(data.readerIndex() + (int) (declaredLength - written));
                 n = data.readableBytes();
                 endStream = true;

@@ -18,7 +18,7 @@ import org.wsging.config.WorkersConfig;
  * becomes the startup error (shown once, by whoever reports it); otherwise it is printed late.
  */
 final class WorkerProcess {
-    private static final String NOTICE_PREFIX = "wsging: ";
+    static final String NOTICE_PREFIX = "wsging: ";
 
     private final int workerId;
     private final Process process;
@@ -127,11 +127,6 @@ final class WorkerProcess {
     /** Prints a held line that nobody reported. */
     void releaseHeld() {
         helloReceived();
-    }
-
-    /** SIGTERM. */
-    void terminate() {
-        process.destroy();
     }
 
     /** SIGKILL. */

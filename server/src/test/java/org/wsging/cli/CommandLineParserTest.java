@@ -91,7 +91,9 @@ class CommandLineParserTest {
                 "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
                 "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
                 "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
-                "--shared-body-slots", "7", "--io-threads", "3", "--ceiling");
+                "--shared-body-slots", "7", "--io-threads", "3", "--ceiling", "--max-requests", "1000",
+                "--max-requests-jitter", "50", "--worker-max-memory", "512");
+        assertEquals(new org.wsging.config.WorkerRecycling(1000, 50, 512L << 20), c.workers().recycling());
         assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
         assertEquals(4, c.workers().count());
         assertEquals(8, c.workers().threads());
@@ -170,6 +172,8 @@ class CommandLineParserTest {
         assertTrue(error("serve", "a:b", "--workers", "two").contains("--workers: expected a whole number"));
         assertTrue(error("serve", "a:b", "--workers", "0").contains("--workers"));
         assertTrue(error("serve", "a:b", "--io-threads", "0").contains("--io-threads"));
+        assertTrue(error("serve", "a:b", "--max-requests", "0").contains("--max-requests"));
+        assertTrue(error("serve", "a:b", "--worker-max-memory", "-5").contains("--worker-max-memory"));
         assertTrue(error("serve", "a:b", "--max-body-size", "-1").contains("--max-body-size"));
         assertTrue(error("serve", "a:b", "--header-timeout", "0").contains("positive number of seconds"));
         assertTrue(error("serve", "a:b", "--body-timeout", "soon").contains("--body-timeout"));

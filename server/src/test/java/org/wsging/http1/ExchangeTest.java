@@ -551,10 +551,12 @@ class ExchangeTest {
     @Test
     void accessLogLine() {
         var t = new Http1TestChannel();
-        t.send("GET /p?q=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        t.send("GET /p?q=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: t/1 \"x\"\r\n\r\n");
         t.respond(200, "hello", "content-length", "5");
         assertEquals(1, t.accessLog.size());
-        assertTrue(t.accessLog.get(0).matches("- \"GET /p\\?q=1 HTTP/1.1\" 200 5 \\d+\\.\\d\\dms"), t.accessLog.get(0));
+        // Combined Log Format, then the duration in seconds.
+        assertTrue(t.accessLog.get(0).matches("- - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\\] "
+                + "\"GET /p\\?q=1 HTTP/1.1\" 200 5 \"-\" \"t/1 \\\\x22x\\\\x22\" \\d+\\.\\d{6}"), t.accessLog.get(0));
         t.finish();
     }
 
