@@ -1,6 +1,6 @@
 """A request's life in the worker: its own contextvars context, completion callbacks,
 cancellation when the client leaves, BaseExceptions, and sync producers that give their thread
-back while the client reads nothing (spec 5.4, 11.1, 11.3, 11.6)."""
+back while the client reads nothing (spec 7.4, 11.1, 11.3, 11.6, 11.7)."""
 
 import asyncio
 import contextvars

@@ -138,7 +138,7 @@ def test_inline_calls_run_in_a_context_of_their_own():
 
     with TestClient(app, inline_sync=True) as client:
         assert client.get("/").text == "unset"
-        # each request gets a fresh context (spec 5.4): nothing leaks into the next one
+        # each request gets a fresh context (spec 11.6): nothing leaks into the next one
         assert client.get("/").text == "unset"
         assert client._run(loop_side()) == "unset"  # the loop's own context is untouched
 

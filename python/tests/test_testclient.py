@@ -879,7 +879,8 @@ def test_disconnect_is_seen_without_reading_the_body():
     assert seen == {"async": True, "sync": True}
 
 
-def test_the_application_call_is_not_cancelled_when_the_client_leaves():
+def test_an_application_awaiting_wait_disconnected_is_not_cancelled():
+    # spec 11.1: it watches for the disconnect itself, so it decides what to stop
     outcome = []
     done = threading.Event()
 

@@ -1,5 +1,5 @@
-"""A request's life through the real server: its own context (spec 5.4), completion callbacks
-(11.6), cancellation when the client leaves (11.1), BaseExceptions that end one request only
+"""A request's life through the real server: its own context (spec 11.6), completion callbacks
+(11.7), cancellation when the client leaves (11.1), BaseExceptions that end one request only
 (11.3), and sync producers that hold no thread while their client reads nothing (7.4)."""
 from __future__ import annotations
 

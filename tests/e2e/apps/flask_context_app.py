@@ -1,6 +1,6 @@
 """Flask's `stream_with_context` served through `from_wsgi`: the generator pushes the request
 context when it starts (in the view) and pops it when it ends, in a later pull of the body,
-which must therefore run in the context of the application call (spec 5.4)."""
+which must therefore run in the context of the application call (spec 11.6)."""
 from __future__ import annotations
 
 from flask import Flask, Response, request, stream_with_context

@@ -190,7 +190,7 @@ class Request:
 
     def on_complete(self, callback: Callable[[str], Any]) -> None:
         """Call `callback(outcome)` once the response is over and the application is done with
-        it (spec 11.6): outcome "completed", "aborted" or "client-gone". Callbacks run once
+        it (spec 11.7): outcome "completed", "aborted" or "client-gone". Callbacks run once
         each, in the order registered, in this request's context; `async def` ones on the
         event loop, others in a worker thread. Copies made by `replace()` share them."""
         register = getattr(self._channel, "on_complete", None)

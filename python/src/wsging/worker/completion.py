@@ -1,4 +1,4 @@
-"""Completion callbacks (spec 11.6): what an application registers with `request.on_complete`,
+"""Completion callbacks (spec 11.7): what an application registers with `request.on_complete`,
 run once its response has been fully sent or abandoned and the application is done with it.
 
 Only requests that register a callback make a `Completion`; the others pay one attribute test

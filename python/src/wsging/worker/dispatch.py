@@ -250,7 +250,7 @@ class Dispatcher:
             self._start_async if is_async else self._start_sync
         )
 
-    # Each request runs in a context of its own (spec 5.4): a copy of the loop's, taken here,
+    # Each request runs in a context of its own (spec 11.6): a copy of the loop's, taken here,
     # shared by the application call, its body producer and its completion callbacks, so what
     # one request sets in a context variable never reaches another, in whichever thread or
     # task it runs. A copy is as cheap as a new empty context (an immutable mapping shared

@@ -123,7 +123,7 @@ class Exchange:
         # A sync application runs for this exchange on the loop's thread (--inline-sync): its
         # sync body reads are allowed there, the body being complete.
         self.inline_call = False
-        # Set by the dispatcher: the request's contextvars.Context (spec 5.4), and the task
+        # Set by the dispatcher: the request's contextvars.Context (spec 11.6), and the task
         # running its async application or body, cancelled when the client leaves (11.1).
         self.context: Optional[contextvars.Context] = None
         self.task: Optional["asyncio.Task[None]"] = None
@@ -265,7 +265,7 @@ class Exchange:
             await waiter
 
     def on_complete(self, callback: Callable[[str], Any]) -> None:
-        """Thread-safe: run `callback(outcome)` once the response is over (spec 11.6)."""
+        """Thread-safe: run `callback(outcome)` once the response is over (spec 11.7)."""
         completion = self._completion
         if completion is None:
             with self._lock:
