@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import inspect
 import logging
+import sys
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, Optional
@@ -96,7 +97,11 @@ class Completion:
             context = contextvars.copy_context()
         if inspect.iscoroutinefunction(callback):
             loop = exchange.session.loop
-            task = loop.create_task(self._call_async(callback), context=context)
+            coro = self._call_async(callback)
+            if sys.version_info >= (3, 11):
+                task = loop.create_task(coro, context=context)
+            else:  # before 3.11 a task runs in a copy of the context current when it is made
+                task = context.run(loop.create_task, coro)
             # The callback's step has exited the context by the time a done callback runs.
             task.add_done_callback(lambda _: self._next(), context=LOOP_CONTEXT)
             return

@@ -360,9 +360,12 @@ class Dispatcher:
         try:
             response = await awaitable
         except BaseException as exc:  # caught here, SystemExit would stop the worker's loop
+            exchange.task = None
             self._failed_before_head(exchange, request, exc)
             exchange.app_done()
             return
+        # Nothing left to cancel here; and no exchange -> task -> exchange cycle to collect.
+        exchange.task = None
         self._respond(exchange, request, response, False)
 
     def _run_sync(self, exchange: Exchange, request: Request) -> None:
@@ -527,6 +530,7 @@ class Dispatcher:
                     await aclose()
                 except BaseException:  # noqa: B902 - the response is over either way
                     logger.exception("error closing the response body")
+            exchange.task = None
             exchange.app_done()
 
     def _discard_body(self, exchange: Exchange, response: Response) -> None:
