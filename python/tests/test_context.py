@@ -391,3 +391,49 @@ def test_producers_waiting_for_credit_hold_no_thread():
                 break
             client.ping()
     assert sorted(closed) == [f"/stream/{i}" for i in range(4)]
+
+
+# -- completion callbacks when a WSGI container hosts the application (to_wsgi) -------------
+
+
+def _call_wsgi(wsgi_app, path, read_all=True):
+    from wsgiref.util import setup_testing_defaults
+
+    environ = {"PATH_INFO": path}
+    setup_testing_defaults(environ)
+    statuses = []
+    body = wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    chunks = []
+    try:
+        for chunk in body:
+            chunks.append(chunk)
+            if not read_all:
+                break  # the container stops early: its client left
+    finally:
+        body.close()
+    return statuses, b"".join(chunks)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_completion_callbacks_run_when_a_wsgi_container_closes_the_response(asynchronous):
+    from wsging.wsgi import to_wsgi
+
+    outcomes = []
+
+    async def async_callback(outcome):
+        await asyncio.sleep(0)
+        outcomes.append(("async", outcome))
+
+    def handler(request):
+        request.on_complete(lambda outcome: outcomes.append(("sync", outcome)))
+        request.on_complete(async_callback)
+        if request.path == "/stream":
+            return Response(iter([b"a", b"b", b"c"]))
+        return Response(b"done")
+
+    wsgi_app = to_wsgi(_sync_or_async("async" if asynchronous else "pool", handler))
+    assert _call_wsgi(wsgi_app, "/") == (["200 OK"], b"done")
+    assert outcomes == [("sync", "completed"), ("async", "completed")]
+    outcomes.clear()
+    assert _call_wsgi(wsgi_app, "/stream", read_all=False) == (["200 OK"], b"a")
+    assert outcomes == [("sync", "client-gone"), ("async", "client-gone")]
