@@ -533,7 +533,11 @@ class Exchange:
         if task is not None:
             self.task = None
             if not watched:
-                task.cancel()
+                # From the next loop turn: a task this very read woke (a body chunk arrived
+                # with the reset) first takes what woke it, so a read it makes then raises
+                # ClientDisconnected (MUST-DISC-3) instead of the chunk being lost to a
+                # CancelledError that replaced it.
+                self.session.loop.call_soon(task.cancel)
 
     def _abandon(self, reason: str, outcome: str) -> None:
         self.stream.reset()
