@@ -1,4 +1,5 @@
-"""A client that leaves: the application learns it without reading, is never cancelled, and its
+"""A client that leaves: the application learns it without reading, is not cancelled while it
+awaits wait_disconnected() (spec 11.1), and its
 body reads and streamed responses stop at defined points (spec 6.2, 11.1)."""
 from __future__ import annotations
 

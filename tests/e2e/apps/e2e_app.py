@@ -241,7 +241,8 @@ async def read_body(request) -> Response:
 
 @route("/wait-disconnect")
 async def wait_disconnect(request) -> Response:
-    """Reads nothing and waits for the client to leave, then goes on working (never cancelled)."""
+    """Reads nothing and waits for the client to leave, then goes on working (awaiting
+    wait_disconnected(), it is not cancelled: spec 11.1)."""
     _record(request, "waiting")
     try:
         await asyncio.wait_for(request.wait_disconnected(), 60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Iterable, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, Union
 from urllib.parse import unquote_to_bytes
 
 from .body import Body
@@ -218,6 +218,16 @@ class Request:
         if not self._capabilities.early_hints:
             return False
         return await self._channel.asend_informational(status, raw)
+
+    def on_complete(self, callback: Callable[[str], Any]) -> None:
+        """Call `callback(outcome)` once the response is over and the application is done with
+        it (spec 11.7): outcome "completed", "aborted" or "client-gone". Callbacks run once
+        each, in the order registered, in this request's context; `async def` ones on the
+        event loop, others in a worker thread. Copies made by `replace()` share them."""
+        register = getattr(self._channel, "on_complete", None)
+        if register is None:
+            raise RuntimeError("this request's server runs no completion callbacks")
+        register(callback)
 
     def replace(self, **changes: Any) -> "Request":
         """A copy with some constructor arguments changed (cheap: nothing is re-parsed)."""

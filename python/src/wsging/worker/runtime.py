@@ -135,7 +135,10 @@ async def serve(app: Any, config: WorkerConfig) -> int:
         debug=config.debug,
         inline_sync=config.inline_sync,
     )
-    max_streams = ASYNC_MAX_STREAMS if is_async else config.threads * 2
+    # A sync worker's streams are not bounded by its threads either: a producer waiting for a
+    # client's credit gives its thread back (dispatch.Dispatcher._produce_sync), and with
+    # threads * 2 slots as many clients that read nothing would lock every other request out.
+    max_streams = ASYNC_MAX_STREAMS if is_async else max(config.threads * 2, ASYNC_MAX_STREAMS)
     status = EXIT_LINK_FAILED
     try:
         _, session = await loop.create_unix_connection(

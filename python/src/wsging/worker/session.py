@@ -152,6 +152,7 @@ class WorkerSession(asyncio.Protocol):
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
         self._dispatcher = dispatcher
+        self.sync_pool = dispatcher.pool  # where sync completion callbacks run (spec 11.7)
         self._worker_id = worker_id
         self._max_streams = max_streams
         self._decoder = link.FrameDecoder()
