@@ -95,3 +95,20 @@ def test_rejections_do_not_reflect_the_input(main_server) -> None:
         response = conn.read_response()
     assert response.status == 400
     assert response.body == b"400 Bad Request: malformed request\n"
+
+
+def test_tiny_chunks_reach_the_application_merged(main_server) -> None:
+    """2000 one-byte chunks sent at once reach the app in a few pieces, not one per chunk.
+
+    Each chunk would otherwise cost a pass through the front end's pipeline, a link DATA frame
+    and a step of the application's loop: a million of them took seconds where the bytes take
+    milliseconds. Pieces decoded from the bytes of one read are merged.
+    """
+    count = 2000
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"POST /pieces HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+                  + b"1\r\na\r\n" * count + b"0\r\n\r\n")
+        response = conn.read_response()
+    pieces, length = map(int, response.body.split())
+    assert length == count
+    assert pieces <= 20, f"{count} one-byte chunks reached the application in {pieces} pieces"
