@@ -112,3 +112,15 @@ def test_tiny_chunks_reach_the_application_merged(main_server) -> None:
     pieces, length = map(int, response.body.split())
     assert length == count
     assert pieces <= 20, f"{count} one-byte chunks reached the application in {pieces} pieces"
+
+
+def test_absolute_form_target_gives_the_application_its_authority_as_host(main_server) -> None:
+    """RFC 9112 §3.2.2: the target's authority wins over the Host field, and the app sees which."""
+    import json
+
+    with RawConnection(main_server.port) as conn:
+        conn.send(b"GET http://other.example:8080/inspect/x?y HTTP/1.1\r\nHost: e2e\r\n\r\n")
+        seen = json.loads(conn.read_response().body)
+    assert seen["raw_path"] == "/inspect/x"
+    assert seen["query_string"] == "y"
+    assert [value for name, value in seen["headers"] if name.lower() == "host"] == ["other.example:8080"]

@@ -118,7 +118,40 @@ final class RequestValidationHandler extends RequestGuard {
         if (HttpMethod.CONNECT.equals(request.method())) {
             return "CONNECT is not supported";
         }
-        return RequestTarget.problem(request.method().name(), request.uri());
+        String targetProblem = RequestTarget.problem(request.method().name(), request.uri());
+        if (targetProblem != null) {
+            return targetProblem;
+        }
+        String uri = request.uri();
+        if (!uri.isEmpty() && uri.charAt(0) != '/' && !uri.equals("*")) {
+            return takeAuthority(request, uri);
+        }
+        return null;
+    }
+
+    /**
+     * RFC 9112 §3.2.2: with an absolute-form target the origin server MUST ignore the Host field
+     * and use the target's authority, so the application is handed that authority as its Host:
+     * what it reads agrees with what a proxy in front routed by. The authority follows the Host
+     * syntax; userinfo in it is an error (RFC 9110 §4.2.4).
+     *
+     * @return why the authority is unusable, or null once it stands in the Host field
+     */
+    private static String takeAuthority(HttpRequest request, String uri) {
+        int start = uri.indexOf("://") + 3;
+        int end = start;
+        while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+            end++;
+        }
+        String authority = uri.substring(start, end);
+        if (authority.indexOf('@') >= 0) {
+            return "userinfo in the request target";
+        }
+        if (!HostSyntax.valid(authority)) {
+            return "invalid authority in the request target";
+        }
+        request.headers().set(HttpHeaderNames.HOST, authority);
+        return null;
     }
 
     /** How many fields named {@code name} there are, counted up to 2 (no list of them is made). */
