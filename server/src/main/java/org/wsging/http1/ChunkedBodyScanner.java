@@ -63,6 +63,22 @@ final class ChunkedBodyScanner {
         return NEED_MORE;
     }
 
+    /**
+     * Skips chunk data without looking at it: when the scanner is inside a chunk's data, takes
+     * up to {@code available} of its bytes and says how many. The caller then need not copy them.
+     */
+    int skipData(int available) {
+        if (state != State.DATA) {
+            return 0;
+        }
+        int n = (int) Math.min(size, available);
+        size -= n;
+        if (size == 0) {
+            state = State.DATA_CR;
+        }
+        return n;
+    }
+
     String failure() {
         return failure;
     }

@@ -34,6 +34,7 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
     /** Head bytes are scanned in pieces of this size, copied out of the buffer in one go each
      * (reading a direct buffer byte by byte costs a bounds and liveness check per byte). */
     private static final int SCAN_PIECE = 512;
+    private static final int CHUNK_LINE_PIECE = 64;
     private static final FastThreadLocal<byte[]> SCAN_BUFFER = new FastThreadLocal<>() {
         @Override
         protected byte[] initialValue() {
@@ -91,7 +92,10 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
             Object o = out.get(i);
             if (o instanceof HttpRequest request) {
                 onRequest.accept(request);
-                if (request.decoderResult().isSuccess() && HttpUtil.isTransferEncodingChunked(request)) {
+                // A head followed by its end in the same step has no body (most requests): only
+                // a head Netty stopped after can start a chunked body.
+                if (i == out.size() - 1 && request.decoderResult().isSuccess()
+                        && HttpUtil.isTransferEncodingChunked(request)) {
                     // Netty stopped right after the head: the body starts at the reader index.
                     phase = Phase.CHUNKED;
                     chunkScanner.reset();
@@ -188,8 +192,16 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
      * past the head or chunked body, {@link RequestHeadScanner#NEED_MORE}, or -2 when malformed. */
     private int scan(ByteBuf buffer, int from, int to) {
         byte[] piece = SCAN_BUFFER.get();
-        for (int at = from; at < to; at += piece.length) {
-            int n = Math.min(piece.length, to - at);
+        boolean chunked = phase == Phase.CHUNKED;
+        for (int at = from, n; at < to; at += n) {
+            if (chunked) {
+                at += chunkScanner.skipData(to - at); // chunk data is not copied out to be skipped
+                if (at == to) {
+                    break;
+                }
+            }
+            // A chunk line is short: copy little more than it, the data after it is skipped.
+            n = Math.min(chunked ? CHUNK_LINE_PIECE : piece.length, to - at);
             buffer.getBytes(at, piece, 0, n);
             int end = phase == Phase.HEAD ? scanner.scan(piece, 0, n) : chunkScanner.scan(piece, 0, n);
             if (end == -2) {

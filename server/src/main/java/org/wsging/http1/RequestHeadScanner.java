@@ -109,6 +109,10 @@ final class RequestHeadScanner {
                 while (i < to && TCHAR[bytes[i] & 0xff]) {
                     i++;
                 }
+            } else if (state == State.VERSION && versionAt == 0 && to - i > VERSION_SHAPE.length
+                    && isVersion(bytes, i)) {
+                i += VERSION_SHAPE.length; // the usual "HTTP/1.1" in one step
+                versionAt = VERSION_SHAPE.length;
             }
             if (i == to) {
                 break;
@@ -215,6 +219,16 @@ final class RequestHeadScanner {
             default:
                 throw new IllegalStateException("scanner used in state " + s);
         }
+    }
+
+    private static boolean isVersion(byte[] bytes, int at) {
+        for (int k = 0; k < VERSION_SHAPE.length; k++) {
+            int b = bytes[at + k];
+            if (VERSION_SHAPE[k] == '0' ? b < '0' || b > '9' : b != VERSION_SHAPE[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private State methodByte(int b) {
