@@ -356,6 +356,8 @@ VECTORS: List[Vector] = [
     Vector("smuggled after an unknown expectation",
            get(headers=H + b"Expect: x\r\nContent-Length: 5\r\n", tail=b"hello" + SMUGGLED), 417, True,
            "RFC 9110 §10.1.1; the unread body makes the framing unknown"),
+    Vector("unknown expectation with markup", get(headers=H + b"Expect: <script>alert(1)</script>\r\n"), 417, True,
+           "RFC 9110 §10.1.1; the answer is a fixed text, the value is not echoed"),
     Vector("smuggled after a good request and a bad one",
            get(b"GET /q?first HTTP/1.1") + get(b"GET / HTTP/9.9", tail=SMUGGLED), 200, True,
            "RFC 9112 §9.3: the first is answered; then 505 and close"),
