@@ -363,3 +363,14 @@ def _failing_lifespan():
 
 
 app_with_failing_lifespan.lifespan = _failing_lifespan  # type: ignore[attr-defined]
+
+
+@route("/pieces")
+async def pieces(request) -> Response:
+    """How many pieces the body arrived in, and its length: `<pieces> <length>`."""
+    count = 0
+    length = 0
+    async for chunk in request.body:
+        count += 1
+        length += len(chunk)
+    return Response(f"{count} {length}")

@@ -21,9 +21,8 @@ final class ExpectationHandler extends RequestGuard {
         }
         for (String value : request.headers().getAll(HttpHeaderNames.EXPECT)) {
             if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(value.trim())) {
-                return RequestRejected.of(HttpResponseStatus.EXPECTATION_FAILED,
-                        "unsupported expectation '" + DecoderFailureHandler.describe(new Exception(value)) + "'",
-                        request);
+                // A fixed text: the value is the client's, never reflected (see DecoderFailureHandler).
+                return RequestRejected.of(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation", request);
             }
         }
         return null;
