@@ -2,16 +2,19 @@ package org.wsging;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
+import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogHandler;
 import org.wsging.http1.Http1ExchangeHandler;
 import org.wsging.http1.Http1Guards;
 import org.wsging.http1.Http1ServerCodec;
 import org.wsging.http1.Http1TimeoutHandler;
+import org.wsging.http1.RequestTimeoutHandler;
 import org.wsging.http1.ResponseHeadersHandler;
 
 /**
@@ -40,14 +43,22 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         connections.add(channel);
+        // Bounds what the connection queues for a client that does not read: above the high
+        // mark it turns unwritable and the exchange stops reading and starting requests.
+        channel.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(Http1Config.WRITE_BUFFER_LOW, Http1Config.WRITE_BUFFER_HIGH));
         configure(channel.pipeline(), http1, dispatcher, accessLog);
     }
 
     /** Also used by tests on an EmbeddedChannel. */
     public static void configure(
             ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        p.addLast("send-timeout", new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
         p.addLast("timeouts", new Http1TimeoutHandler(http1.timeouts()));  // head, keep-alive, body clocks
+        if (http1.timeouts().request() != null) {                          // a handler that never answers
+            p.addLast("request-timeout", new RequestTimeoutHandler(http1.timeouts().request()));
+        }
         Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect
         p.addLast("response-headers", ResponseHeadersHandler.INSTANCE);    // Date, Server
         if (accessLog != null) {

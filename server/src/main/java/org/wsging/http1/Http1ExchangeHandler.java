@@ -179,7 +179,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         // RFC 9112 §9.3.2: pipelined requests may run in parallel only if they all have safe
         // methods; so the one being answered and every one ahead of this must be safe (and those
         // ahead are, when all of them run early).
-        if (early >= MAX_EARLY || closing || shuttingDown || last.content().isReadable()
+        if (early >= MAX_EARLY || closing || shuttingDown || !ctx.channel().isWritable()
+                || last.content().isReadable()
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
                 || (current != null && !current.safe)
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
@@ -297,6 +298,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (current != null || draining) {
                 return;
             }
+            if (next instanceof HttpRequest && !ctx.channel().isWritable()) {
+                // The client is not reading what it was sent: its next request waits (and so
+                // does reading, see updateAutoRead) until it does, so what one connection queues
+                // stays bounded by the write-buffer water marks.
+                return;
+            }
             backlog.poll();
             if (next instanceof RequestRejected rejection) {
                 answerRejection(rejection);
@@ -344,7 +351,22 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (evt == RequestTimeoutHandler.RequestTimedOut.INSTANCE) {
+            if (current != null) {
+                current.timedOut();
+            }
+            return;
+        }
         super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!closing) {
+            serveBacklog();
+            updateAutoRead();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -385,6 +407,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             want = true; // input is read and dropped until the close
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
+        } else if (!ctx.channel().isWritable()) {
+            want = false; // the client does not read its responses: read no more requests
         } else if (draining) {
             want = true;
         } else if (current != null && !current.requestComplete && !current.requestEndSent) {
@@ -676,16 +700,27 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             credit += increment;
-            // RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
-            // client already started sending it.
-            if (expectContinue && !continueSent && !headSent && bodyReceived == 0) {
+            if (!headSent) {
+                sendContinue();
+            }
+            pump();
+            updateAutoRead();
+        }
+
+        /**
+         * RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
+         * client already started sending it. Also before a final head that goes out ahead of
+         * the response's end: the application may still read the body (a streamed echo sends
+         * its head first), and a client that got no 100 would wait before sending any. A
+         * complete response (an early 413, say) goes without: the client need not send its body.
+         */
+        private void sendContinue() {
+            if (expectContinue && !continueSent && bodyReceived == 0 && !requestComplete) {
                 continueSent = true;
                 ctx.write(new DefaultFullHttpResponse(
                         io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
                 scheduleFlush();
             }
-            pump();
-            updateAutoRead();
         }
 
         // -- response --
@@ -728,9 +763,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             headSent = true;
             if (endStream) {
                 finish(ctx.write(fullResponse(response, Unpooled.EMPTY_BUFFER)));
-            } else if (declaredLength > 0 && !bodiless) {
+                scheduleFlush();
+                return;
+            }
+            if (declaredLength > 0 && !bodiless) {
                 heldHead = response;
             } else {
+                sendContinue();
                 ctx.write(response);
             }
             scheduleFlush();
@@ -748,6 +787,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             HttpResponse head = heldHead;
             if (head != null) {
                 heldHead = null;
+                sendContinue();
                 ctx.write(head);
             }
         }
@@ -1051,6 +1091,17 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             serveBacklog();
             updateAutoRead();
+        }
+
+        /** The request timeout passed: the worker stream is cancelled, the client gets a 504
+         * or, once the head went out, a response cut short. */
+        void timedOut() {
+            if (!live()) {
+                return;
+            }
+            done = true;
+            resetStream(ResetCode.CANCEL);
+            failed(HttpResponseStatus.GATEWAY_TIMEOUT, "the application did not answer in time");
         }
 
         /** A guard or timeout refused this request while its body was arriving. */

@@ -411,6 +411,24 @@ class ExchangeTest {
     }
 
     @Test
+    void expectContinueGoesBeforeAStreamedHead() {
+        var t = new Http1TestChannel();
+        t.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        FakeStream s = t.dispatcher.last();
+        // A streamed echo: head first, then it reads the body.
+        s.listener.onResponse(200, List.of(), false);
+        String out = t.received();
+        assertTrue(out.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), out);
+        s.listener.onRequestWindow(65536);
+        assertEquals("", t.received(), "one 100 only");
+        t.send("hello");
+        assertEquals("hello", s.bodyText());
+        s.listener.onData(t.data("hello"), true);
+        assertTrue(t.received().endsWith("5\r\nhello\r\n0\r\n\r\n"));
+        t.finish();
+    }
+
+    @Test
     void expectContinueWithoutReadingSendsNo100() {
         var t = new Http1TestChannel();
         t.send("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
