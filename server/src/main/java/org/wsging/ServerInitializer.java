@@ -3,6 +3,8 @@ package org.wsging;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.util.function.Consumer;
@@ -47,6 +49,15 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // mark it turns unwritable and the exchange stops reading and starting requests.
         channel.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(Http1Config.WRITE_BUFFER_LOW, Http1Config.WRITE_BUFFER_HIGH));
+        if (channel instanceof EpollSocketChannel) {
+            // Linux lets a send buffer grow to megabytes for a client that reads nothing, and wakes
+            // the writer only once a third of it drained: a slow reader would look like one that
+            // reads nothing to the send timeout, and each such client would hold megabytes of
+            // kernel memory. Bounding the unsent part (TCP_NOTSENT_LOWAT) keeps both small; what
+            // is in flight is still bounded only by the congestion and receive windows, so a fast
+            // client's throughput is unchanged.
+            channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
+        }
         configure(channel.pipeline(), http1, dispatcher, accessLog);
     }
 

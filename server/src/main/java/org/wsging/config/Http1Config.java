@@ -58,6 +58,8 @@ public record Http1Config(Limits limits, Timeouts timeouts) {
      */
     public static final int WRITE_BUFFER_LOW = 32 * 1024;
     public static final int WRITE_BUFFER_HIGH = 64 * 1024;
+    /** Unsent bytes the kernel may hold for one connection (Linux TCP_NOTSENT_LOWAT). */
+    public static final long NOTSENT_LOWAT = 128 * 1024;
 
     public static final Http1Config DEFAULT = new Http1Config(Limits.DEFAULT, Timeouts.DEFAULT);
 }

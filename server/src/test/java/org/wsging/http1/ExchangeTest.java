@@ -410,6 +410,35 @@ class ExchangeTest {
         t.finish();
     }
 
+    private static void writable(Http1TestChannel t, boolean writable) {
+        // What the transport does when the queued output crosses the water marks.
+        t.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+        t.channel.runPendingTasks();
+    }
+
+    @Test
+    void aClientThatDoesNotReadStopsReadingAndStartingRequests() {
+        var t = new Http1TestChannel();
+        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertTrue(t.autoRead());
+        writable(t, false);
+        assertFalse(t.autoRead(), "no more requests are read while the client reads nothing");
+        // Already received: a pipelined GET that would otherwise start early, and a DELETE.
+        t.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\nDELETE /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(1, t.dispatcher.streams.size(), "nothing starts early while unwritable");
+        t.respond(t.dispatcher.streams.get(0), 200, "1", "content-length", "1");
+        assertEquals(1, t.dispatcher.streams.size(), "nor in its turn");
+        assertFalse(t.autoRead());
+        writable(t, true);
+        assertEquals(2, t.dispatcher.streams.size(), "the client reads again: the next one starts");
+        t.respond(t.dispatcher.streams.get(1), 200, "2", "content-length", "1");
+        assertEquals(3, t.dispatcher.streams.size());
+        t.respond(t.dispatcher.streams.get(2), 200, "3", "content-length", "1");
+        assertEquals(List.of(200, 200, 200), Http1TestChannel.statuses(t.received()));
+        assertTrue(t.autoRead());
+        t.finish();
+    }
+
     @Test
     void expectContinueGoesBeforeAStreamedHead() {
         var t = new Http1TestChannel();
