@@ -255,6 +255,19 @@ def test_handler_that_never_answers_gets_504_and_its_stream_is_cancelled(start_s
     wait_for_outcome(server.port, tag, "disconnected=True, finished")
 
 
+def test_sync_handler_that_does_not_return_in_time_gets_504(start_server) -> None:
+    server = start_server(app="slow_clients_sync_app:app", options=["--request-timeout", "1"])
+    with RawConnection(server.port) as conn:
+        started = time.monotonic()
+        conn.send(b"GET /stuck HTTP/1.1\r\n" + H + b"\r\n")
+        response = conn.read_response()
+        elapsed = time.monotonic() - started
+        assert response.status == 504
+        assert 0.9 < elapsed < 4, elapsed
+        conn.send(b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+        assert conn.read_response().body == b"Hello, world!"
+
+
 def test_request_timeout_after_the_head_cuts_the_response_short(start_server) -> None:
     server = start_server(options=["--request-timeout", "1"])
     tag = new_tag()

@@ -161,16 +161,20 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
 
     /** The body timeout from now, or the minimum rate's deadline when that comes first. */
     private void restartBodyClock() {
-        long now = bodyClock.now();
-        long at = now + bodyNanos;
+        long at = bodyClock.now() + bodyNanos;
         if (nanosPerByte > 0) {
-            double earned = Math.min(bodyBytes * nanosPerByte, 1e18); // saturate: no overflow
-            long rateDeadline = bodyStart + bodyNanos + pausedNanos + (long) earned;
+            long rateDeadline = rateDeadline();
             if (rateDeadline - at < 0) {
                 at = rateDeadline;
             }
         }
         bodyClock.startAt(at);
+    }
+
+    /** When the body received so far, at the minimum rate, stops covering the time it took. */
+    private long rateDeadline() {
+        double earned = Math.min(bodyBytes * nanosPerByte, 1e18); // saturate: no overflow
+        return bodyStart + bodyNanos + pausedNanos + (long) earned;
     }
 
     @Override
@@ -208,7 +212,9 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
             bodyClock.start(bodyNanos / 10);
             return;
         }
-        expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time"));
+        boolean tooSlow = nanosPerByte > 0 && rateDeadline() - bodyClock.now() <= 0;
+        expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT,
+                tooSlow ? "request body arrived too slowly" : "request body not received in time"));
     }
 
     private void idleClockRang() {

@@ -144,6 +144,7 @@ class TimeoutTest {
         t.advance(2);
         var r = Http1TestChannel.parse(t.received()).get(0);
         assertEquals(408, r.status());
+        assertTrue(r.body().contains("too slowly"), r.body());
         assertEquals(ResetCode.CANCEL, s.reset);
         assertFalse(t.open());
         t.finish();
