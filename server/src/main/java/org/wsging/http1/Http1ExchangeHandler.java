@@ -68,7 +68,10 @@ import org.wsging.exchange.WorkerStream;
  * ({@link ExchangeListener#onRequestWindow}); while out of credit the channel stops reading, so a
  * slow application slows the client's upload. Response body credit is returned to the worker
  * ({@link WorkerStream#grantResponseWindow}) only when a write reached the socket, so a
- * slow-reading client slows the application.
+ * slow-reading client slows the application. Whole responses need no credit, so while the
+ * client does not read (the channel is unwritable past its write-buffer high-water mark) no
+ * further request is read or started, early or in its turn: a client that pipelines and never
+ * reads holds a bounded amount of memory until the send timeout closes it.
  */
 public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -400,21 +403,23 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         early = 0;
     }
 
-    /** Reads only while the request being served wants body or nothing waits its turn. */
+    /** Reads only while the request being served wants body or, between requests, while nothing
+     * waits its turn and the client reads its responses (the channel is writable). */
     private void updateAutoRead() {
         boolean want;
         if (closing) {
             want = true; // input is read and dropped until the close
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
-        } else if (!ctx.channel().isWritable()) {
-            want = false; // the client does not read its responses: read no more requests
         } else if (draining) {
-            want = true;
+            want = true; // bounded by DRAIN_LIMIT; a client may read its answer only once it sent all
         } else if (current != null && !current.requestComplete && !current.requestEndSent) {
+            // Bounded by the application's credit, whatever the client reads: an application
+            // may read the whole upload before its client reads any of the response.
             want = current.wantsBody();
         } else {
-            want = true;
+            // Between requests: a client that does not read its responses gets no more read.
+            want = ctx.channel().isWritable();
         }
         if (want != autoRead) {
             autoRead = want;

@@ -440,6 +440,26 @@ class ExchangeTest {
     }
 
     @Test
+    void theUploadBeingServedIsStillReadWhileTheClientDoesNotRead() {
+        var t = new Http1TestChannel();
+        t.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+        FakeStream s = t.dispatcher.last();
+        s.listener.onRequestWindow(100);
+        s.listener.onResponse(200, List.of(), false);
+        writable(t, false);
+        // Many clients send the whole body before they read: the application's credit bounds it.
+        assertTrue(t.autoRead());
+        t.send("defghij");
+        assertEquals("abcdefghij", s.bodyText());
+        assertFalse(t.autoRead(), "the request is complete: nothing more is read");
+        writable(t, true);
+        assertTrue(t.autoRead());
+        s.listener.onData(t.data("ok"), true);
+        assertEquals(List.of(200), Http1TestChannel.statuses(t.received()));
+        t.finish();
+    }
+
+    @Test
     void expectContinueGoesBeforeAStreamedHead() {
         var t = new Http1TestChannel();
         t.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
