@@ -58,8 +58,12 @@ public record Http1Config(Limits limits, Timeouts timeouts) {
      */
     public static final int WRITE_BUFFER_LOW = 32 * 1024;
     public static final int WRITE_BUFFER_HIGH = 64 * 1024;
-    /** Unsent bytes the kernel may hold for one connection (Linux TCP_NOTSENT_LOWAT). */
-    public static final long NOTSENT_LOWAT = 128 * 1024;
+    /**
+     * Unsent bytes the kernel may hold for one connection (Linux TCP_NOTSENT_LOWAT). Smaller
+     * shows a slow reader's progress sooner and holds less for one that never reads; larger
+     * costs fewer write wake-ups per large response (the writer is woken below half of it).
+     */
+    public static final long NOTSENT_LOWAT = 256 * 1024;
 
     public static final Http1Config DEFAULT = new Http1Config(Limits.DEFAULT, Timeouts.DEFAULT);
 }
