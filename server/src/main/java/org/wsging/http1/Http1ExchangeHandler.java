@@ -768,13 +768,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             headSent = true;
             if (endStream) {
                 finish(ctx.write(fullResponse(response, Unpooled.EMPTY_BUFFER)));
-                scheduleFlush();
-                return;
-            }
-            if (declaredLength > 0 && !bodiless) {
+            } else if (declaredLength > 0 && !bodiless) {
                 heldHead = response;
             } else {
-                sendContinue();
+                sendContinue(); // the head leaves ahead of the body: the application may still read
                 ctx.write(response);
             }
             scheduleFlush();
