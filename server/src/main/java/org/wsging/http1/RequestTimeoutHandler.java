@@ -73,7 +73,10 @@ public final class RequestTimeoutHandler extends ChannelDuplexHandler {
         }
         if (msg instanceof LastHttpContent && finalResponseOpen) {
             finalResponseOpen = false;
-            if (++responses < requests) {
+            if (responses < requests) {
+                responses++; // (a timeout's 408 answers a request that was never counted)
+            }
+            if (responses < requests) {
                 clock.start(timeoutNanos); // the next pipelined request's turn
             } else {
                 clock.stop();
