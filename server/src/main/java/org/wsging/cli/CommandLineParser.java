@@ -139,6 +139,10 @@ public final class CommandLineParser {
         t.put("--header-timeout", new Option(true, (b, a) -> b.headerTimeout = seconds(a)));
         t.put("--keepalive-timeout", new Option(true, (b, a) -> b.keepAliveTimeout = seconds(a)));
         t.put("--body-timeout", new Option(true, (b, a) -> b.bodyTimeout = seconds(a)));
+        // Slow clients and slow handlers
+        t.put("--send-timeout", new Option(true, (b, a) -> b.sendTimeout = seconds(a)));
+        t.put("--body-min-rate", new Option(true, (b, a) -> b.bodyMinRate = nonNegativeLong(a)));
+        t.put("--request-timeout", new Option(true, (b, a) -> b.requestTimeout = secondsOrOff(a)));
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
@@ -227,6 +231,19 @@ public final class CommandLineParser {
         return value;
     }
 
+    /** Like {@link #seconds}, or {@code off} (or 0) for no limit, as null. */
+    private static Duration secondsOrOff(Arg a) throws CommandLineException {
+        if (a.value.equals("off") || a.value.equals("0")) {
+            return null;
+        }
+        try {
+            return seconds(a);
+        } catch (CommandLineException e) {
+            throw new CommandLineException(a.name + ": expected a positive number of seconds or 'off', got '"
+                    + a.value + "'");
+        }
+    }
+
     private static Path path(Arg a) throws CommandLineException {
         try {
             if (a.value.isEmpty()) {
@@ -255,6 +272,9 @@ public final class CommandLineParser {
         Duration headerTimeout = Http1Config.Timeouts.DEFAULT.header();
         Duration keepAliveTimeout = Http1Config.Timeouts.DEFAULT.keepAlive();
         Duration bodyTimeout = Http1Config.Timeouts.DEFAULT.body();
+        Duration sendTimeout = Http1Config.Timeouts.DEFAULT.send();
+        long bodyMinRate = Http1Config.Timeouts.DEFAULT.bodyMinRate();
+        Duration requestTimeout = Http1Config.Timeouts.DEFAULT.request();
         Duration workerTimeout = Duration.ofSeconds(30);
         Duration queueTimeout = Duration.ofSeconds(30);
         Duration gracefulTimeout = Duration.ofSeconds(30);
@@ -293,7 +313,8 @@ public final class CommandLineParser {
                     new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L));
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
-                    new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));
+                    new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
+                            sendTimeout, requestTimeout));
             return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads);
         }
     }

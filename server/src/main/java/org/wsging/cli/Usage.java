@@ -33,6 +33,13 @@ final class Usage {
               --header-timeout S      seconds to receive a full request head, else 408 (default 10)
               --keepalive-timeout S   idle seconds between requests before closing (default 5)
               --body-timeout S        seconds without request-body progress, else 408 (default 30)
+              --body-min-rate N       bytes per second a request body must average once
+                                      --body-timeout has passed, counting only time the server
+                                      reads it, else 408; 0 turns it off (default 500)
+              --send-timeout S        seconds a client may read nothing while a response waits
+                                      for it, else the connection is closed (default 30)
+              --request-timeout S     seconds from a request's turn to its response's end, else
+                                      504 (or the response is cut short); 'off' (default) for none
               --worker-timeout S      a worker silent this long is killed and replaced (default 30)
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)

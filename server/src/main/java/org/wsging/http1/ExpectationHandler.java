@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
  * {@code Expect} (RFC 9110 §10.1.1): {@code 100-continue} is the only expectation defined; any
  * other is answered 417. HTTP/1.0 requests' expectations are ignored, as the RFC requires. The
  * {@code 100 Continue} itself is sent by {@link Http1ExchangeHandler} when the application first
- * asks for the body.
+ * asks for the body, or before a final head that leaves ahead of the rest of its response.
  */
 final class ExpectationHandler extends RequestGuard {
 

@@ -68,7 +68,10 @@ import org.wsging.exchange.WorkerStream;
  * ({@link ExchangeListener#onRequestWindow}); while out of credit the channel stops reading, so a
  * slow application slows the client's upload. Response body credit is returned to the worker
  * ({@link WorkerStream#grantResponseWindow}) only when a write reached the socket, so a
- * slow-reading client slows the application.
+ * slow-reading client slows the application. Whole responses need no credit, so while the
+ * client does not read (the channel is unwritable past its write-buffer high-water mark) no
+ * further request is read or started, early or in its turn: a client that pipelines and never
+ * reads holds a bounded amount of memory until the send timeout closes it.
  */
 public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -179,7 +182,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         // RFC 9112 §9.3.2: pipelined requests may run in parallel only if they all have safe
         // methods; so the one being answered and every one ahead of this must be safe (and those
         // ahead are, when all of them run early).
-        if (early >= MAX_EARLY || closing || shuttingDown || last.content().isReadable()
+        if (early >= MAX_EARLY || closing || shuttingDown || !ctx.channel().isWritable()
+                || last.content().isReadable()
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
                 || (current != null && !current.safe)
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
@@ -297,6 +301,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (current != null || draining) {
                 return;
             }
+            if (next instanceof HttpRequest && !ctx.channel().isWritable()) {
+                // The client is not reading what it was sent: its next request waits (and so
+                // does reading, see updateAutoRead) until it does, so what one connection queues
+                // stays bounded by the write-buffer water marks.
+                return;
+            }
             backlog.poll();
             if (next instanceof RequestRejected rejection) {
                 answerRejection(rejection);
@@ -345,7 +355,22 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             reportDropped();
             return;
         }
+        if (evt == RequestTimeoutHandler.RequestTimedOut.INSTANCE) {
+            if (current != null) {
+                current.timedOut();
+            }
+            return;
+        }
         super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!closing) {
+            serveBacklog();
+            updateAutoRead();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -379,7 +404,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         early = 0;
     }
 
-    /** Reads only while the request being served wants body or nothing waits its turn. */
+    /** Reads only while the request being served wants body or, between requests, while nothing
+     * waits its turn and the client reads its responses (the channel is writable). */
     private void updateAutoRead() {
         boolean want;
         if (closing) {
@@ -387,11 +413,14 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
         } else if (draining) {
-            want = true;
+            want = true; // bounded by DRAIN_LIMIT; a client may read its answer only once it sent all
         } else if (current != null && !current.requestComplete && !current.requestEndSent) {
+            // Bounded by the application's credit, whatever the client reads: an application
+            // may read the whole upload before its client reads any of the response.
             want = current.wantsBody();
         } else {
-            want = true;
+            // Between requests: a client that does not read its responses gets no more read.
+            want = ctx.channel().isWritable();
         }
         if (want != autoRead) {
             autoRead = want;
@@ -702,16 +731,27 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             credit += increment;
-            // RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
-            // client already started sending it.
-            if (expectContinue && !continueSent && !headSent && bodyReceived == 0) {
+            if (!headSent) {
+                sendContinue();
+            }
+            pump();
+            updateAutoRead();
+        }
+
+        /**
+         * RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
+         * client already started sending it. Also before a final head that goes out ahead of
+         * the response's end: the application may still read the body (a streamed echo sends
+         * its head first), and a client that got no 100 would wait before sending any. A
+         * complete response (an early 413, say) goes without: the client need not send its body.
+         */
+        private void sendContinue() {
+            if (expectContinue && !continueSent && bodyReceived == 0 && !requestComplete) {
                 continueSent = true;
                 ctx.write(new DefaultFullHttpResponse(
                         io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
                 scheduleFlush();
             }
-            pump();
-            updateAutoRead();
         }
 
         // -- response --
@@ -757,6 +797,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             } else if (declaredLength > 0 && !bodiless) {
                 heldHead = response;
             } else {
+                sendContinue(); // the head leaves ahead of the body: the application may still read
                 ctx.write(response);
             }
             scheduleFlush();
@@ -774,6 +815,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             HttpResponse head = heldHead;
             if (head != null) {
                 heldHead = null;
+                sendContinue();
                 ctx.write(head);
             }
         }
@@ -1077,6 +1119,17 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             serveBacklog();
             updateAutoRead();
+        }
+
+        /** The request timeout passed: the worker stream is cancelled, the client gets a 504
+         * or, once the head went out, a response cut short. */
+        void timedOut() {
+            if (!live()) {
+                return;
+            }
+            done = true;
+            resetStream(ResetCode.CANCEL);
+            failed(HttpResponseStatus.GATEWAY_TIMEOUT, "the application did not answer in time");
         }
 
         /** A guard or timeout refused this request while its body was arriving. */

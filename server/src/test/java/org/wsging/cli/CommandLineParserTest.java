@@ -76,6 +76,23 @@ class CommandLineParserTest {
     }
 
     @Test
+    void slowClientOptions() throws Exception {
+        var d = serve("serve", "app:app").http1().timeouts();
+        assertEquals(500, d.bodyMinRate());
+        assertEquals(Duration.ofSeconds(30), d.send());
+        assertEquals(null, d.request(), "no request timeout unless asked for");
+        var t = serve("serve", "app:app", "--body-min-rate", "0", "--send-timeout", "2.5",
+                "--request-timeout=90").http1().timeouts();
+        assertEquals(0, t.bodyMinRate());
+        assertEquals(Duration.ofMillis(2500), t.send());
+        assertEquals(Duration.ofSeconds(90), t.request());
+        assertEquals(null, serve("serve", "app:app", "--request-timeout", "off").http1().timeouts().request());
+        assertTrue(error("serve", "app:app", "--send-timeout", "0").contains("--send-timeout"));
+        assertTrue(error("serve", "app:app", "--body-min-rate", "-1").contains("--body-min-rate"));
+        assertTrue(error("serve", "app:app", "--request-timeout", "soon").contains("'off'"));
+    }
+
+    @Test
     void ioThreadsDefaultToHalfTheCores() {
         assertEquals(1, ServerConfig.defaultIoThreads(1));
         assertEquals(1, ServerConfig.defaultIoThreads(2));
