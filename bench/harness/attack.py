@@ -88,7 +88,9 @@ class Outcome:
 
 
 def scenarios(quick: bool) -> Dict[str, Scenario]:
-    seconds = 10.0 if quick else 30.0
+    # Longer than wsging's default send and body timeouts (30 s), so that a full run shows
+    # whether a server ends the attacking connections by itself.
+    seconds = 10.0 if quick else 45.0
     return {s.key: s for s in [
         Scenario("slow-read", "POST /echo of a large body, answer never read",
                  connections=64 if quick else 256, seconds=seconds, body_bytes=4 << 20),
