@@ -323,7 +323,9 @@ def test_returning_a_non_response_is_a_500(result, caplog):
     assert response.status == 500 and response.text == "Internal Server Error"
     returned = "None" if result is None else type(result).__name__
     assert any(
-        "instead of a wsging.Response" in r.getMessage() and returned in r.getMessage()
+        "invalid response for GET /" in r.getMessage()
+        and f"returned {returned}" in r.getMessage()
+        and ("instead of a response" in r.getMessage() or "not a response" in r.getMessage())
         for r in caplog.records
     )
 

@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 from .body import Body
 from .capabilities import Capabilities
+from .contract import SPEC_VERSION
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
 
@@ -105,6 +106,12 @@ class Request:
         self._capabilities = capabilities if capabilities is not None else _NO_CAPABILITIES
         self._body = body if isinstance(body, Body) else Body(body)
         self._channel: RequestChannel = channel if channel is not None else _DETACHED
+
+    @property
+    def spec_version(self) -> Tuple[int, int]:
+        """The version of the WSGI-NG contract the host implements (spec 7.8.3). This class
+        is the reference worker's, so it is this package's version."""
+        return SPEC_VERSION
 
     @property
     def method(self) -> str:

@@ -18,18 +18,19 @@ from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Option
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
-from ..api.response import (
+from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
+from . import link
+from .exchange import Exchange
+from .outgoing import (
     KIND_AITER,
     KIND_FILE,
     KIND_ITER,
     FileReference,
-    FileResponse,
-    Response,
-    as_bytes,
-    file_chunks,
+    adopt,
+    file_reference,
+    kind_of,
+    resolve_trailers,
 )
-from . import link
-from .exchange import Exchange
 
 __all__ = ["Dispatcher", "ThreadPool"]
 
@@ -350,38 +351,39 @@ class Dispatcher:
         except Exception as exc:
             call_soon(self._failed_before_head, exchange, request, exc)
             return
-        if (
-            isinstance(response, Response)
-            and (
-                response._kind == KIND_ITER
-                or (response._kind == KIND_FILE and _file_reference(exchange, response) is None)
-            )
-            and not _bodiless(request, response)
-        ):
-            # This thread goes on pulling the body once the loop has sent the head (the
-            # loop runs callbacks in order, so every chunk follows the head).
-            call_soon(self._respond, exchange, request, response, True)
-            self._produce_sync(exchange, request, response)
-        else:
-            call_soon(self._respond, exchange, request, response, False)
+        if type(response) is not Response:
+            try:  # validated here, in the application's thread, when it is not a Response
+                response = adopt(response)
+            except Exception as exc:  # not a response: nothing of it is sent
+                call_soon(self._not_a_response, exchange, request, response, exc)
+                return
+        body = response.body
+        if type(body) is not bytes and not _bodiless(request, response):
+            kind = kind_of(body)
+            if kind == KIND_ITER or (kind == KIND_FILE and _file_reference(exchange, response) is None):
+                # This thread goes on pulling the body once the loop has sent the head (the
+                # loop runs callbacks in order, so every chunk follows the head).
+                call_soon(self._respond, exchange, request, response, True)
+                self._produce_sync(exchange, request, response)
+                return
+        call_soon(self._respond, exchange, request, response, False)
 
     def _respond(
         self, exchange: Exchange, request: Request, response: Any, owned_by_thread: bool
     ) -> None:
         """On the loop: send the head (and an in-memory body, or the file reference); start an
-        async producer. `owned_by_thread`: a sync producer thread already owns the body and
-        closes it when it stops."""
-        if not isinstance(response, Response):
-            logger.error(
-                "application returned %s instead of a wsging.Response for %s %s",
-                "None" if response is None else type(response).__name__,
-                request.method,
-                request.path,
-            )
-            self._send_500(exchange, None)
-            return
-        kind = response._kind
-        status = response._status
+        async producer. `response` is what the application returned (spec 7.8: anything
+        satisfying the response contract); `owned_by_thread`: a sync producer thread already
+        owns the body and closes it when it stops."""
+        if type(response) is not Response:
+            try:
+                response = adopt(response)
+            except Exception as exc:
+                self._not_a_response(exchange, request, response, exc)
+                return
+        body = response.body
+        kind = 0 if type(body) is bytes else kind_of(body)
+        status = response.status
         # _bodiless, written out: this runs once per request.
         bodiless = status == 204 or status == 304 or request._method == "HEAD"
         if exchange.stopped:
@@ -396,7 +398,7 @@ class Dispatcher:
             if file is not None:
                 exchange.start_file(response, file)
             else:
-                exchange.start(response, bodiless)
+                exchange.start(response, bodiless, body, status)
         except Exception as exc:
             if not owned_by_thread:
                 self._discard_body(response)
@@ -411,15 +413,39 @@ class Dispatcher:
         elif (kind == KIND_ITER or kind == KIND_FILE) and not owned_by_thread:
             self._pool.submit(self._produce_sync, exchange, request, response)
 
+    def _not_a_response(
+        self, exchange: Exchange, request: Request, returned: Any, exc: Exception
+    ) -> None:
+        """On the loop: the application's result does not satisfy the response contract
+        (spec 7.8): a 500, and a log entry naming what is wrong. Its body, if any, is closed."""
+        if isinstance(exc, InvalidResponse):
+            logger.error(
+                "invalid response for %s %s: the application returned %s", request.method, request.path, exc
+            )
+        else:  # reading its attributes raised
+            logger.error(
+                "error reading the response returned for %s %s",
+                request.method,
+                request.path,
+                exc_info=exc,
+            )
+        close = getattr(getattr(returned, "body", None), "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                logger.exception("error closing the response body")
+        self._send_500(exchange, exc if self._debug else None)
+
     # -- producing bodies --------------------------------------------------------------------
 
     def _produce_sync(self, exchange: Exchange, request: Request, response: Response) -> None:
         """In a pool thread: pull chunks while the front end has credit for them (A.5), so a
         slow client holds back the producer instead of filling memory."""
         call_soon = exchange.session.call_from_thread
-        body: Any = response._body
+        body: Any = response.body
         chunks: Iterator[Any]
-        if response._kind == KIND_FILE:
+        if kind_of(body) == KIND_FILE:
             chunks = file_chunks(body, self.file_chunk_size)
         else:
             chunks = iter(body)
@@ -447,7 +473,7 @@ class Dispatcher:
     async def _produce_async(
         self, exchange: Exchange, request: Request, response: Response
     ) -> None:
-        chunks: Any = response._body.__aiter__()  # type: ignore[union-attr]
+        chunks: Any = response.body.__aiter__()  # type: ignore[union-attr]
         try:
             while not exchange.stopped:
                 try:
@@ -470,10 +496,10 @@ class Dispatcher:
 
     def _discard_body(self, response: Response) -> None:
         """On the loop: release a body that will not be sent, without pulling from it."""
-        if response._kind != KIND_AITER:
+        if not hasattr(response.body, "__aiter__"):
             _close_body(response)
             return
-        aclose = getattr(response._body, "aclose", None)
+        aclose = getattr(response.body, "aclose", None)
         if aclose is not None:
             self._spawn(_aclose(aclose))
 
@@ -493,7 +519,13 @@ class Dispatcher:
         text = "Internal Server Error"
         if self._debug and exc is not None:
             text += "\n\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        exchange.start(Response(text, 500))
+        try:
+            exchange.start(Response(text, 500))
+        except Exception:
+            # Even the 500 could not go (the stream is in no state for a head): the stream
+            # still gets an end, so its slot is freed and the front end answers for it.
+            logger.exception("could not send the 500 response")
+            exchange.reset(link.INTERNAL_ERROR)
 
     def _failed_after_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
         if exchange.stopped:
@@ -509,34 +541,26 @@ class Dispatcher:
 
 def _bodiless(request: Request, response: Response) -> bool:
     """HEAD responses and 204, 304 carry no content (RFC 9110 sections 9.3.2, 6.4.1)."""
-    return response._status == 204 or response._status == 304 or request.method == "HEAD"
+    return response.status == 204 or response.status == 304 or request.method == "HEAD"
 
 
 def _file_reference(exchange: Exchange, response: Response) -> Optional[FileReference]:
-    """The file of a FileResponse when the front end sends it itself (A.2 FILE_RESPONSE), or
-    None to send it as DATA: the front end must have announced FILE_BODIES, for a kind of path
-    this one is. Thread-safe: the setting is fixed before any stream starts."""
+    """The file of a response that names one when the front end sends it itself (A.2
+    FILE_RESPONSE), or None to send it as DATA: the front end must have announced FILE_BODIES,
+    for a kind of path this one is. Thread-safe: the setting is fixed before any stream starts."""
     accepted = exchange.session.peer_file_bodies
-    if not accepted or not isinstance(response, FileResponse) or response._trailers is not None:
+    if not accepted:
         return None
-    file = response._file
-    if file is None:
-        return None
-    if accepted == link.FILE_BODIES_ASCII:
-        return file if file[0].isascii() else None
-    try:  # FILE_BODIES_UTF8, and values this worker does not know yet, which include it
-        file[0].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return file
+    # FILE_BODIES_UTF8, and values this worker does not know yet, which include it, take UTF-8.
+    return file_reference(response, accepted == link.FILE_BODIES_ASCII)
 
 
 def _final_trailers(exchange: Exchange, response: Response) -> Any:
     """After the last chunk: the trailers to send, or None. A callable is called even when its
     trailers are dropped, since it may release resources (spec 7.6)."""
-    if response._trailers is None:
+    if response.trailers is None:
         return None
-    trailers = response._resolve_trailers()
+    trailers = resolve_trailers(response.trailers)
     return trailers if exchange.wants_trailers(response) else None
 
 
@@ -549,7 +573,7 @@ async def _aclose(aclose: Callable[[], Any]) -> None:
 
 def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) -> None:
     """Release the body's resources (PEP 3333 habit: close() when the iterable has one)."""
-    close = getattr(response._body, "close", None) or getattr(iterator, "close", None)
+    close = getattr(response.body, "close", None) or getattr(iterator, "close", None)
     if close is not None:
         try:
             close()
