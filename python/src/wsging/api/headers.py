@@ -98,7 +98,8 @@ def content_length_value(raw: bytes) -> int:
     """A Content-Length value as an int, or InvalidHeader unless it is one non-negative decimal
     integer (RFC 9110 section 8.6: 1*DIGIT; a list such as "5, 5" is refused, as a sender must
     not send one)."""
-    if not raw or not raw.isdigit():
+    # At most 19 digits and below 2**63: what a front end holds in a signed 64-bit integer.
+    if not raw or not raw.isdigit() or len(raw) > 19 or int(raw) >= 1 << 63:
         raise InvalidHeader(
             f"content-length must be one non-negative integer, got {raw.decode('latin-1')!r}"
         )
