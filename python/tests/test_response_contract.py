@@ -1,0 +1,111 @@
+"""The worker serves any object satisfying the response contract (spec 7.8), reads responses
+through their public attributes only, and ends every request it cannot answer as asked."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import wsging
+from wsging import Response
+from wsging.testing import TestClient
+
+WORKER = Path(__file__).resolve().parents[1] / "src" / "wsging" / "worker"
+
+
+class Plain:
+    """A response class of the application's own, knowing nothing of wsging."""
+
+    def __init__(self, status, headers, body, **extra):
+        self.status, self.headers, self.body = status, headers, body
+        self.__dict__.update(extra)
+
+
+def _both(make):
+    def sync_app(request):
+        return make(request)
+
+    async def async_app(request):
+        return make(request)
+
+    return [sync_app, async_app]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_foreign_response_is_served(kind):
+    app = _both(lambda request: Plain(201, [("x-own", "yes")], b"own object"))[kind == "async"]
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert (response.status, response.body) == (201, b"own object")
+    assert response.headers["x-own"] == "yes" and response.headers["content-length"] == "10"
+    assert "content-type" not in response.headers  # the host adds framing only
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_foreign_streams_and_trailers(kind):
+    async def achunks():
+        yield b"a"
+        yield "b"
+
+    def make(request):
+        if request.path == "/sync":
+            return Plain(200, {}, (c for c in [b"x", "y"]), trailers=lambda: [("x-sum", "2")])
+        return Plain(200, None, achunks(), trailers={"x-sum": "1"})
+
+    app = _both(make)[kind == "async"]
+    with TestClient(app) as client:
+        streamed = client.get("/sync")
+        asynced = client.get("/async")
+    assert streamed.body == b"xy" and streamed.trailers["x-sum"] == "2"
+    assert asynced.body == b"ab" and asynced.trailers["x-sum"] == "1"
+    assert asynced.headers["trailer"] == "x-sum"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_foreign_object_that_breaks_the_contract_is_a_500_naming_why(kind, caplog):
+    closed = []
+
+    class Body:
+        def __iter__(self):
+            return iter([b"never"])
+
+        def close(self):
+            closed.append(True)
+
+    app = _both(lambda request: Plain(200, [("x", "a\r\nb")], Body()))[kind == "async"]
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert response.status == 500 and response.text == "Internal Server Error"
+    assert any(
+        "invalid response for GET /" in r.getMessage() and "value of header 'x'" in r.getMessage()
+        for r in caplog.records
+    )
+    assert closed == [True]  # its body is released, never pulled
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_head_the_link_cannot_carry_is_a_500_and_the_stream_ends(kind, caplog):
+    app = _both(lambda request: Response(b"x", 200, [("x-huge", "a" * 70000)]) if request.path == "/huge" else Response(b"ok"))[kind == "async"]
+    with TestClient(app, threads=2, timeout=10) as client:
+        for _ in range(8):  # more than the worker's streams: none of them may stay open
+            assert client.get("/huge").status == 500
+        assert client.get("/").body == b"ok"
+    assert any("longer than 65535 bytes" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_a_large_body_whose_head_the_link_cannot_carry_is_a_500_too():
+    body = b"b" * 40000  # past the size copied into one frame
+    with TestClient(lambda request: Response(body, 200, [("x-huge", "a" * 70000)])) as client:
+        assert client.get("/").status == 500
+
+
+def test_the_request_carries_the_hosts_contract_version():
+    with TestClient(lambda request: Response(repr(request.spec_version))) as client:
+        assert client.get("/").text == repr(wsging.SPEC_VERSION) == "(1, 0)"
+
+
+def test_the_worker_reads_responses_through_public_attributes_only():
+    private = re.compile(r"\.(_kind|_data|_file|_resolve_trailers|_status|_headers|_raw|_body)\b")
+    for source in sorted(WORKER.glob("*.py")):
+        found = [line for line in source.read_text().splitlines() if private.search(line)]
+        assert not found, f"{source.name}: {found}"
