@@ -109,3 +109,20 @@ def test_the_worker_reads_responses_through_public_attributes_only():
     for source in sorted(WORKER.glob("*.py")):
         found = [line for line in source.read_text().splitlines() if private.search(line)]
         assert not found, f"{source.name}: {found}"
+
+
+def test_to_wsgi_hosts_a_foreign_response_too():
+    from wsgiref.util import setup_testing_defaults
+
+    from wsging.wsgi import to_wsgi
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": ""}
+    setup_testing_defaults(environ)
+    head = {}
+    wsgi_app = to_wsgi(lambda request: Plain(202, {"x-own": "1"}, iter([b"a", "b"])))
+    result = wsgi_app(environ, lambda status, headers, exc_info=None: head.update(status=status, headers=headers))
+    try:
+        assert b"".join(result) == b"ab"
+    finally:
+        result.close()
+    assert head["status"] == "202 Accepted" and ("x-own", "1") in head["headers"]
