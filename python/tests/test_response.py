@@ -319,3 +319,17 @@ def test_of_names_what_is_wrong(obj, reason):
     with pytest.raises(r.InvalidResponse) as caught:
         Response.of(obj)
     assert reason in str(caught.value)
+
+
+def test_a_content_length_set_later_must_agree_with_the_body():
+    resp = Response(b"abc")
+    with pytest.raises(InvalidHeader, match="content-length 2 contradicts the 3-byte body"):
+        resp.headers["content-length"] = "2"
+    with pytest.raises(InvalidHeader):
+        resp.headers.add("Content-Length", "4")
+    resp.headers["content-length"] = "3"
+    assert resp.headers.get_all("content-length") == ["3"]
+    # The headers follow the response they were last given to (12.4).
+    streamed = Response(iter([b"xy"]), 200, resp.headers)
+    streamed.headers["content-length"] = "2"
+    assert Response(b"", 304, MutableHeaders()).headers.setdefault("content-length", "7") == "7"

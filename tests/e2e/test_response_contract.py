@@ -130,6 +130,12 @@ def test_replacing_the_body_around_old_headers_sends_the_new_body_whole(rules_se
     assert shorter.content == b"short" and shorter.headers["content-length"] == "5"
 
 
+def test_a_content_length_set_later_against_the_body_fails_where_it_was_set(rules_server) -> None:
+    wire = raw_get(rules_server, "/later-length")
+    assert wire.startswith(b"HTTP/1.1 500 "), wire
+    logged(rules_server, "content-length 2 contradicts the 3-byte body")
+
+
 def test_a_content_length_that_is_not_a_number_fails_where_it_was_made(rules_server) -> None:
     wire = raw_get(rules_server, "/bad-length")
     assert wire.startswith(b"HTTP/1.1 500 "), wire

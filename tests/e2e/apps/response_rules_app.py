@@ -17,6 +17,12 @@ def _replace_shorter(request):
     return Response(b"short", 200, old.headers)
 
 
+def _later_length(request):
+    response = Response(b"abc")
+    response.headers["content-length"] = "2"  # used to send "ab", well framed
+    return response
+
+
 def _bad_length(request):
     return Response(b"abc", 200, {"content-length": "abc"})
 
@@ -72,6 +78,7 @@ def _headers_misuse(request):
 ROUTES = {
     "/replace-longer": _replace_longer,
     "/replace-shorter": _replace_shorter,
+    "/later-length": _later_length,
     "/bad-length": _bad_length,
     "/cookie-with-space": _cookie_with_space,
     "/control-character": _control_character,

@@ -245,10 +245,13 @@ class Headers:
 class MutableHeaders(Headers):
     """Headers an application builds; every name and value is validated when it is set (W12)."""
 
-    __slots__ = ()
+    # The length of the in-memory body of the Response these headers belong to, or None: a
+    # content-length set later must agree with it, or the client would get a body cut short.
+    __slots__ = ("_bound",)
 
     def __init__(self, headers: Optional[HeadersInput] = None) -> None:
         super().__init__()
+        self._bound: Optional[int] = None
         if headers is None:
             return
         if isinstance(headers, Headers):
@@ -272,6 +275,7 @@ class MutableHeaders(Headers):
         headers = cls.__new__(cls)
         headers._raw = []
         headers._index = None
+        headers._bound = None
         return headers
 
     def _append_valid(self, name: bytes, value: bytes) -> None:
@@ -281,12 +285,25 @@ class MutableHeaders(Headers):
 
     def add(self, name: _Text, value: _Text) -> None:
         """Append a pair, keeping existing ones with the same name."""
-        self._raw.append(_checked_pair(name, value))
+        pair = _checked_pair(name, value)
+        if self._bound is not None:
+            self._check_bound(pair)
+        self._raw.append(pair)
         self._index = None
+
+    def _check_bound(self, pair: Tuple[bytes, bytes]) -> None:
+        name, value = pair
+        if len(name) == 14 and name.lower() == _CONTENT_LENGTH and int(value) != self._bound:
+            raise InvalidHeader(
+                f"content-length {int(value)} contradicts the {self._bound}-byte body of the "
+                "response these headers belong to"
+            )
 
     def set(self, name: _Text, value: _Text) -> None:
         """Replace every pair named `name` with one, at the place of the first."""
         raw_name, raw_value = _checked_pair(name, value)
+        if self._bound is not None:
+            self._check_bound((raw_name, raw_value))
         key = raw_name.lower()
         kept: RawHeaders = []
         placed = False

@@ -216,6 +216,7 @@ class Response:
             self._headers = hdrs = _new_object(MutableHeaders)
             hdrs._raw = raw
             hdrs._index = None
+            hdrs._bound = len(data) if length and data else None
             return
         self._headers = hdrs
         if content_type is not None:
@@ -239,6 +240,7 @@ class Response:
         if trailers is not None and not announced and not callable(trailers):
             _announce(raw, trailers.raw)
         hdrs._index = None
+        hdrs._bound = len(data) if length and data else None
 
     if TYPE_CHECKING:
 
@@ -353,6 +355,7 @@ def _adopt(response: Any) -> Response:
         trailers = _new_object(MutableHeaders)
         trailers._raw = _fields(response.trailers, "trailers")
         trailers._index = None
+        trailers._bound = None
     body = response.body
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -398,6 +401,8 @@ def _adopt(response: Any) -> Response:
     headers = adopted._headers = _new_object(MutableHeaders)
     headers._raw = raw
     headers._index = None
+    framed = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
+    headers._bound = len(data) if framed and data else None
     adopted._body = body
     adopted._data = data
     adopted._kind = kind
