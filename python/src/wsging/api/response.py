@@ -202,21 +202,29 @@ class Response:
         length = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
 
         if hdrs is None:
-            # Only what is added here: the pairs are built directly, with no lookups.
-            raw: RawHeaders = []
-            if content_type is not None:
-                value = _CONTENT_TYPES.get(content_type) or _content_type_value(content_type)
-                raw.append((b"content-type", value))
-            elif text:
-                raw.append(_TEXT_PLAIN)
-            if length:
-                raw.append((b"content-length", b"%d" % len(data)))
-            if trailers is not None and not callable(trailers):
-                _announce(raw, trailers.raw)
+            # Only what is added here: the pairs are built directly, with no lookups, and the
+            # commonest lists (text or bytes with their length) as one literal each.
+            raw: RawHeaders
+            if content_type is None and length:
+                size = len(data)
+                raw = [_TEXT_PLAIN, (b"content-length", b"%d" % size)] if text else [(b"content-length", b"%d" % size)]
+            else:
+                size = 0
+                raw = []
+                if content_type is not None:
+                    value = _CONTENT_TYPES.get(content_type) or _content_type_value(content_type)
+                    raw.append((b"content-type", value))
+                elif text:
+                    raw.append(_TEXT_PLAIN)
+                if length:
+                    size = len(data)
+                    raw.append((b"content-length", b"%d" % size))
+                if trailers is not None and not callable(trailers):
+                    _announce(raw, trailers.raw)
             self._headers = hdrs = _new_object(MutableHeaders)
             hdrs._raw = raw
             hdrs._index = None
-            hdrs._bound = len(data) if length and data else None
+            hdrs._bound = size or None
             return
         self._headers = hdrs
         if content_type is not None:
