@@ -126,3 +126,18 @@ def test_to_wsgi_hosts_a_foreign_response_too():
     finally:
         result.close()
     assert head["status"] == "202 Accepted" and ("x-own", "1") in head["headers"]
+
+
+def test_the_package_objects_satisfy_the_contract_protocols():
+    from wsging import Body, Capabilities, Headers, Request
+    from wsging.api.contract import BodyLike, CapabilitiesLike, HeadersLike, RequestLike, ResponseLike
+
+    assert isinstance(Response(b""), ResponseLike)
+    assert isinstance(Plain(200, [], b""), ResponseLike)
+    assert not isinstance("text", ResponseLike)
+    request = Request()
+    assert isinstance(request, RequestLike)
+    assert isinstance(Headers(), HeadersLike)
+    assert isinstance(Body(b""), BodyLike)
+    assert isinstance(Capabilities(), CapabilitiesLike)
+    assert request.spec_version == wsging.SPEC_VERSION

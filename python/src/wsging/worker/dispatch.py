@@ -420,7 +420,11 @@ class Dispatcher:
         (spec 7.8): a 500, and a log entry naming what is wrong. Its body, if any, is closed."""
         if isinstance(exc, InvalidResponse):
             logger.error(
-                "invalid response for %s %s: the application returned %s", request.method, request.path, exc
+                "invalid response for %s %s (the application returned %s): %s",
+                request.method,
+                request.path,
+                "None" if returned is None else type(returned).__name__,
+                exc,
             )
         else:  # reading its attributes raised
             logger.error(
