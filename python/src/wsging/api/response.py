@@ -237,14 +237,14 @@ class Response:
         if text and not typed:
             raw.append(_TEXT_PLAIN)
         if length:
-            size = b"%d" % len(data)
+            declared = b"%d" % len(data)
             if length_at < 0:
-                raw.append((b"content-length", size))
-            elif data and raw[length_at][1] != size:
+                raw.append((b"content-length", declared))
+            elif data and raw[length_at][1] != declared:
                 # The body's own length wins over a stale one, such as the length of the body
                 # a middleware replaced while keeping the headers (12.4). An empty body keeps
                 # the one given: a response to HEAD, or a 304, describes what it does not carry.
-                raw[length_at] = (raw[length_at][0], size)
+                raw[length_at] = (raw[length_at][0], declared)
         if trailers is not None and not announced and not callable(trailers):
             _announce(raw, trailers.raw)
         hdrs._index = None
