@@ -141,3 +141,16 @@ def test_the_package_objects_satisfy_the_contract_protocols():
     assert isinstance(Body(b""), BodyLike)
     assert isinstance(Capabilities(), CapabilitiesLike)
     assert request.spec_version == wsging.SPEC_VERSION
+
+
+@pytest.mark.parametrize("body", ["generator", "list"])
+def test_a_trailer_the_link_cannot_carry_resets_the_stream_and_the_link_lives_on(body):
+    def app(request):
+        chunks = (c for c in [b"a"]) if body == "generator" else [b"a"]
+        return Response(chunks, trailers=lambda: [("x-big", "b" * 70000)])
+
+    with TestClient(app, timeout=10) as client:
+        for _ in range(3):
+            response = client.get("/")
+            assert response.status == 200 and response.reset == 2  # INTERNAL_ERROR (A.7)
+            assert response.trailers is None

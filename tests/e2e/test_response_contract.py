@@ -168,6 +168,19 @@ def test_a_field_too_large_for_the_link_is_a_500_at_once_and_frees_its_stream(ru
     assert get(rules_server, "/").text == "ok"
 
 
+def test_a_trailer_too_large_for_the_link_ends_the_response_badly_not_never(rules_server) -> None:
+    for _ in range(2):
+        with RawConnection(rules_server.port) as conn:
+            conn.send(b"GET /huge-trailer HTTP/1.1\r\nHost: e2e\r\nTE: trailers\r\n\r\n")
+            head = conn.read_head()
+            assert (head.status, head.header("transfer-encoding")) == (200, "chunked")
+            # The body cannot end well, so it ends without its last chunk (11.3), at once.
+            with pytest.raises(ConnectionError):
+                conn.read_body(head)
+    logged(rules_server, "response trailers not sent")
+    assert get(rules_server, "/").text == "ok"  # the worker and its link live on
+
+
 @pytest.mark.parametrize("path", ["/dict-body", "/set-body"])
 def test_dict_and_set_bodies_are_refused(rules_server, path) -> None:
     response = get(rules_server, path)

@@ -41,6 +41,10 @@ def _huge_header(request):
     return Response(b"never sent", 200, [("x-huge", "a" * 70000)])
 
 
+def _huge_trailer(request):
+    return Response(iter([b"payload"]), trailers=lambda: [("x-huge", "t" * 70000)])
+
+
 def _dict_body(request):
     return Response({"ok": True})
 
@@ -83,6 +87,7 @@ ROUTES = {
     "/cookie-with-space": _cookie_with_space,
     "/control-character": _control_character,
     "/huge-header": _huge_header,
+    "/huge-trailer": _huge_trailer,
     "/dict-body": _dict_body,
     "/set-body": _set_body,
     "/str-generator": _str_generator,

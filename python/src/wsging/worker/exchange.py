@@ -8,6 +8,7 @@ chunks, and hand response chunks to the loop, waiting until the loop has sent th
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
@@ -17,6 +18,7 @@ from ..api.headers import Headers, RawHeaders
 from ..api.response import Response, as_bytes
 from . import link
 from .body_memory import SHARED_MIN, BodyMemory
+from .errors import LinkError
 from .outgoing import FileReference, resolve_trailers
 from .streams import IN_OPEN, OUT_BODY, Stream
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     Buffer = Union[bytes, memoryview]
 
 __all__ = ["Exchange", "SessionPort"]
+
+logger = logging.getLogger("wsging.worker")
 
 # Bodies below this size are copied into the frame that carries them; larger ones are not.
 _JOIN_LIMIT = 16 * 1024
@@ -446,7 +450,14 @@ class Exchange:
         if self._end_marked:
             trailers = self._end_trailers
             if trailers is not None:
-                frame = link.encode_trailers(stream.id, trailers)
+                try:
+                    frame = link.encode_trailers(stream.id, trailers)
+                except LinkError as exc:
+                    # A trailer field the link cannot carry (A.2): the response cannot end
+                    # well, so it ends badly (11.3) rather than never, and the link lives on.
+                    logger.error("response trailers not sent: %s", exc)
+                    self.reset(link.INTERNAL_ERROR)
+                    return
                 stream.send_trailers()
             else:
                 frame = link.encode_data(stream.id, b"", link.END_STREAM)
