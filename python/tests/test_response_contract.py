@@ -154,3 +154,21 @@ def test_a_trailer_the_link_cannot_carry_resets_the_stream_and_the_link_lives_on
             response = client.get("/")
             assert response.status == 200 and response.reset == 2  # INTERNAL_ERROR (A.7)
             assert response.trailers is None
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_informational_response_the_link_cannot_carry_is_dropped(kind):
+    huge = [("link", "<" + "l" * 70000 + ">")]
+
+    def sync_app(request):
+        return Response(str(request.send_informational(103, huge)))
+
+    async def async_app(request):
+        return Response(str(await request.asend_informational(103, huge)))
+
+    with TestClient(sync_app if kind == "sync" else async_app, timeout=10) as client:
+        for _ in range(3):
+            response = client.get("/")
+            assert response.status == 200 and response.informational == []
+    # A sync call hands the hint over before it is encoded, so it reports it as sent (7.7).
+    assert response.text == ("True" if kind == "sync" else "False")

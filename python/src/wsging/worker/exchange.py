@@ -272,7 +272,11 @@ class Exchange:
     def _informational(self, status: int, headers: RawHeaders) -> bool:
         if self.stream.head_sent:
             return False
-        frame = link.encode_informational(self.stream.id, status, headers)
+        try:
+            frame = link.encode_informational(self.stream.id, status, headers)
+        except LinkError as exc:  # a field the link cannot carry (A.2): this hint is dropped
+            logger.error("informational response not sent: %s", exc)
+            return False
         self.stream.send_informational()
         self.session.write(frame)
         return True
