@@ -172,3 +172,17 @@ def test_an_informational_response_the_link_cannot_carry_is_dropped(kind):
             assert response.status == 200 and response.informational == []
     # A sync call hands the hint over before it is encoded, so it reports it as sent (7.7).
     assert response.text == ("True" if kind == "sync" else "False")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_subclass_whose_body_breaks_the_contract_is_a_500(kind, caplog):
+    class Odd(Response):
+        @property  # type: ignore[override]
+        def body(self):
+            return 42
+
+    app = _both(lambda request: Odd(iter([b"x"])))[kind == "async"]
+    with TestClient(app, timeout=10) as client:
+        assert client.get("/").status == 500
+        assert client.get("/").status == 500
+    assert any("a response body cannot be int" in r.getMessage() for r in caplog.records)

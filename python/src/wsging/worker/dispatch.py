@@ -23,6 +23,7 @@ from . import link
 from .exchange import Exchange
 from .outgoing import (
     KIND_AITER,
+    KIND_BYTES,
     KIND_FILE,
     KIND_ITER,
     FileReference,
@@ -359,7 +360,11 @@ class Dispatcher:
                 return
         body = response.body
         if type(body) is not bytes and not _bodiless(request, response):
-            kind = kind_of(body)
+            try:
+                kind = kind_of(body)
+            except TypeError as exc:  # a subclass's body no Response would have taken
+                call_soon(self._not_a_response, exchange, request, response, InvalidResponse(str(exc)))
+                return
             if kind == KIND_ITER or (kind == KIND_FILE and _file_reference(exchange, response) is None):
                 # This thread goes on pulling the body once the loop has sent the head (the
                 # loop runs callbacks in order, so every chunk follows the head).
@@ -382,7 +387,14 @@ class Dispatcher:
                 self._not_a_response(exchange, request, response, exc)
                 return
         body = response.body
-        kind = 0 if type(body) is bytes else kind_of(body)
+        if type(body) is bytes:
+            kind = KIND_BYTES
+        else:
+            try:
+                kind = kind_of(body)
+            except TypeError as exc:  # a subclass's body no Response would have taken
+                self._not_a_response(exchange, request, response, InvalidResponse(str(exc)))
+                return
         status = response.status
         # _bodiless, written out: this runs once per request.
         bodiless = status == 204 or status == 304 or request._method == "HEAD"
