@@ -5,7 +5,6 @@ reason is in the log, at once."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
