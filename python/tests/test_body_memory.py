@@ -225,3 +225,35 @@ def test_put_refuses_data_larger_than_a_slot(shm_file):
         assert memory.free_slots == SLOTS
     finally:
         memory.close()
+
+
+def test_a_slot_without_room_sends_data_instead_of_faulting_later(shm_file, monkeypatch):
+    # A full /dev/shm: reserving a slot's pages fails with ENOSPC, which must mean "use DATA"
+    # (-1), not a store into an unallocated page (SIGBUS, the worker's death).
+    import errno
+    import os
+
+    calls = []
+
+    def no_room(fd, offset, length):
+        calls.append((offset, length))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    memory = BodyMemory(str(shm_file).encode(), SLOT, SLOTS)
+    try:
+        monkeypatch.setattr(os, "posix_fallocate", no_room)
+        assert memory.put(b"x" * SHARED_MIN) == -1
+        assert memory.free_slots == SLOTS, "the slot stays free"
+        assert calls == [(SLOTS * SLOT + 0 * SLOT, SLOT)], "the worker's own half, one whole slot"
+        assert memory.put(b"x" * SHARED_MIN) == -1
+        assert len(calls) == 1, "no second system call while the shortage is recent"
+        monkeypatch.undo()
+        memory._no_room_until = 0.0  # the back-off has passed
+        slot = memory.put(b"y" * SHARED_MIN)
+        assert slot == 0
+        memory.give_back([slot])
+        monkeypatch.setattr(os, "posix_fallocate", no_room)
+        assert memory.put(b"z" * SHARED_MIN) == 0, "a reserved slot needs no new reservation"
+        assert len(calls) == 1
+    finally:
+        memory.close()

@@ -100,3 +100,73 @@ def test_a_burst_of_jobs_that_do_not_block_wakes_one_thread(monkeypatch):
 
     _run_on_loop(pool, submit_jobs)
     assert len(threads) == 1
+
+
+# -- a sync producer's hand-over (Exchange.send_if_room / send_sync) -----------------------
+
+
+class _Session:
+    """The little of a link session an exchange needs; calls from threads run at once."""
+
+    def __init__(self):
+        import threading as _threading
+
+        self.loop = None
+        self.loop_thread = _threading.get_ident()
+        self.peer_max_frame = 1 << 20
+        self.peer_file_bodies = 0
+        self.initial_window = 1 << 16
+        self.writing_paused = False
+        self.body_memory = None
+        self.sync_pool = None
+        self.written = []
+
+    def write(self, data):
+        self.written.append(bytes(data))
+
+    def call_from_thread(self, fn, *args):
+        fn(*args)
+
+    def resume_later(self, exchange):
+        pass
+
+    def stream_completed(self, exchange):
+        pass
+
+
+def _streaming_exchange(window):
+    from wsging import Response
+    from wsging.worker.exchange import Exchange
+    from wsging.worker.streams import Stream
+
+    session = _Session()
+    exchange = Exchange(session, Stream(1, window, 1 << 16, True), False, 0)
+    exchange.start(Response(iter([b""])))  # the head; the body streams
+    return session, exchange
+
+
+def test_a_producer_past_the_window_is_parked_and_resumed_once_it_is_all_sent():
+    session, exchange = _streaming_exchange(window=10)
+    resumed = []
+    assert exchange.send_if_room(b"12345")  # fits: handed over, sent
+    assert not exchange.send_if_room(b"abcdefghijkl")  # 12 > the 5 left: nothing handed over
+    assert exchange.send_sync(b"abcdefghijkl", lambda: resumed.append(1)) is False  # parked
+    assert resumed == []  # 7 bytes of it wait for credit
+    exchange.on_window(3)
+    assert resumed == []  # still 4 bytes unsent
+    exchange.on_window(10)
+    assert resumed == [1]  # all sent: the producer gets a thread again, once
+    exchange.on_window(10)
+    assert resumed == [1]
+    body = b"".join(session.written[2::2])  # after the head: frame header, payload, ...
+    assert body == b"12345abcdefghijkl"
+
+
+def test_a_parked_producer_is_resumed_when_the_stream_is_reset():
+    session, exchange = _streaming_exchange(window=4)
+    resumed = []
+    assert exchange.send_sync(b"123456", lambda: resumed.append(1)) is False
+    exchange.on_reset(8)
+    assert resumed == [1]  # to see `stopped` and close its body
+    assert exchange.stopped
+    assert exchange.send_if_room(b"more")  # stopped: nothing is handed over, the loop stops

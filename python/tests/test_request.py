@@ -52,3 +52,121 @@ def test_async_informational_on_detached_request():
 
 def test_body_given_as_bytes():
     assert Request("POST", b"/", body=b"abc").body.read() == b"abc"
+
+
+# -- root_path, state, wait_disconnected (spec 5.1, 12.3, 11.1) -------------------------------
+
+
+def test_root_path_defaults_to_empty_and_is_kept_by_replace():
+    assert Request().root_path == ""
+    request = Request("GET", b"/app/x", root_path="/app")
+    assert request.root_path == "/app" and request.path == "/app/x"
+    assert request.replace(raw_path=b"/app/y").root_path == "/app"
+    assert request.replace(root_path="").root_path == ""
+
+
+@pytest.mark.parametrize("bad", ["app", "/app/", "/"])
+def test_root_path_must_start_with_a_slash_and_not_end_with_one(bad):
+    with pytest.raises(ValueError, match="root_path"):
+        Request("GET", b"/", root_path=bad)
+
+
+def test_state_is_one_dictionary_shared_by_every_replace_copy():
+    request = Request()
+    copy = request.replace(method="POST")
+    deeper = copy.replace(raw_path=b"/x")
+    deeper.state["auth.user"] = "ann"
+    assert request.state == {"auth.user": "ann"}
+    request.state["req.id"] = 7
+    assert copy.state is request.state is deeper.state
+    assert Request().state == {}  # another request has its own
+
+
+def test_state_made_after_a_copy_is_still_shared():
+    request = Request()
+    copy = request.replace()
+    copy.state["k"] = 1
+    assert request.state["k"] == 1
+
+
+def test_state_of_requests_from_the_worker_is_per_request():
+    from wsging import Response
+    from wsging.testing import TestClient
+
+    seen = []
+
+    def app(request):
+        seen.append(request.state)
+        request.replace().state["n"] = len(seen)
+        return Response(repr(request.state))
+
+    with TestClient(app) as client:
+        assert client.get("/").text == "{'n': 1}"
+        assert client.get("/").text == "{'n': 2}"
+    assert seen[0] is not seen[1]
+
+
+def test_wait_disconnected_says_whether_the_client_left():
+    import threading
+
+    from wsging import Response
+    from wsging.testing import TestClient
+
+    results = {}
+    done = threading.Event()
+
+    async def app(request):
+        async def watch():
+            results[request.path] = await request.wait_disconnected()
+            if len(results) == 2:
+                done.set()
+
+        asyncio.get_running_loop().create_task(watch())
+        if request.path == "/leave":
+            await request.wait_disconnected()
+        return Response(b"done")
+
+    with TestClient(app) as client:
+        assert client.get("/stay").body == b"done"
+        leaving = client.stream("GET", "/leave", end=True)
+        client.ping()  # the app runs and waits
+        leaving.cancel()
+        assert done.wait(10)
+    assert results == {"/stay": False, "/leave": True}
+
+
+def test_a_sync_app_that_returns_a_coroutine_is_awaited_on_the_loop():
+    from wsging import Response
+    from wsging.testing import TestClient
+
+    async def inner(request):
+        asyncio.get_running_loop()  # raises off the loop
+        return Response(b"awaited " + request.raw_path)
+
+    def sync_wrapper(request):  # no functools.wraps: classified sync
+        return inner(request)
+
+    with TestClient(sync_wrapper) as client:
+        for _ in range(2):
+            response = client.get("/a")
+            assert response.status == 200 and response.body == b"awaited /a"
+
+
+def test_a_functools_wraps_wrapper_of_an_async_app_serves_and_may_answer_at_once():
+    import functools
+
+    from wsging import Response
+    from wsging.testing import TestClient
+
+    async def inner(request):
+        return Response(b"async")
+
+    @functools.wraps(inner)
+    def wrapper(request):
+        if request.path == "/short":
+            return Response(b"at once")  # a wrapper that answers without the inner app
+        return inner(request)
+
+    with TestClient(wrapper) as client:
+        assert client.get("/").body == b"async"
+        assert client.get("/short").body == b"at once"

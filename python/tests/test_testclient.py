@@ -299,7 +299,7 @@ async def failing_async_app(request):
 
 @pytest.mark.parametrize("app", [failing_app, failing_async_app])
 def test_500_without_traceback(app, caplog):
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status == 500
     assert response.text == "Internal Server Error"
@@ -309,7 +309,7 @@ def test_500_without_traceback(app, caplog):
 
 @pytest.mark.parametrize("app", [failing_app, failing_async_app])
 def test_500_with_traceback_in_debug(app):
-    with TestClient(app, debug=True) as client:
+    with TestClient(app, debug=True, raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status == 500
     assert response.text.startswith("Internal Server Error\n\nTraceback")
@@ -318,7 +318,7 @@ def test_500_with_traceback_in_debug(app):
 
 @pytest.mark.parametrize("result", [None, "text", b"bytes", 200])
 def test_returning_a_non_response_is_a_500(result, caplog):
-    with TestClient(lambda request: result) as client:
+    with TestClient(lambda request: result, raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status == 500 and response.text == "Internal Server Error"
     returned = "None" if result is None else type(result).__name__
@@ -340,7 +340,8 @@ def test_error_after_the_head_resets_the_stream(asynchronous):
         yield b"part"
         raise RuntimeError("mid-body")
 
-    with TestClient(lambda request: Response(agen() if asynchronous else gen())) as client:
+    app = lambda request: Response(agen() if asynchronous else gen())  # noqa: E731
+    with TestClient(app, raise_server_exceptions=False) as client:
         stream = client.stream("GET", "/", end=True)
         response = stream.response()
     assert response.status == 200
@@ -349,12 +350,12 @@ def test_error_after_the_head_resets_the_stream(asynchronous):
 
 def test_invalid_trailers_after_the_body_reset_the_stream():
     app = lambda request: Response(iter([b"x"]), trailers=lambda: {"bad name": "1"})  # noqa: E731
-    with TestClient(app) as client:
+    with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/").reset == link.INTERNAL_ERROR
 
 
 def test_bad_chunk_type_in_list_is_a_500():
-    with TestClient(lambda request: Response([b"ok", 5])) as client:
+    with TestClient(lambda request: Response([b"ok", 5]), raise_server_exceptions=False) as client:
         assert client.get("/").status == 500
 
 
@@ -770,11 +771,15 @@ def test_body_is_closed_exactly_once_however_it_ends(probe_type, asynchronous_ap
     async def async_app(request):
         if ending == "gone before the head":
             app_running.set()
-            while not request.disconnected:
-                await asyncio.sleep(0.005)
+            try:
+                while not request.disconnected:
+                    await asyncio.sleep(0.005)
+            except asyncio.CancelledError:
+                pass  # the client left (spec 11.1); the response made anyway is discarded
         return Response(probe)
 
-    with TestClient(async_app if asynchronous_app else app) as client:
+    chosen = async_app if asynchronous_app else app
+    with TestClient(chosen, raise_server_exceptions=False) as client:
         stream = client.stream("GET", "/", end=True)
         if ending == "complete":
             assert stream.response().body == b"ab"
@@ -878,7 +883,8 @@ def test_disconnect_is_seen_without_reading_the_body():
     assert seen == {"async": True, "sync": True}
 
 
-def test_the_application_call_is_not_cancelled_when_the_client_leaves():
+def test_an_application_awaiting_wait_disconnected_is_not_cancelled():
+    # spec 11.1: it watches for the disconnect itself, so it decides what to stop
     outcome = []
     done = threading.Event()
 
@@ -972,3 +978,265 @@ def test_sync_producer_output_is_intact_whatever_the_window(window):
         response = client.get("/")
     assert response.status == 200
     assert response.body == b"".join(chunks)
+
+
+# -- the client tells the truth: capabilities, exceptions, incremental reads, cancel ----------
+
+
+_CAPABILITY_NAMES = ["early_hints", "request_trailers", "response_trailers"]
+
+
+def _capabilities_app(request):
+    # In a header, so that a HEAD response shows them too.
+    names = [name for name in _CAPABILITY_NAMES if getattr(request.capabilities, name)]
+    return Response(b"", headers={"x-caps": " ".join(names) or "-"})
+
+
+@pytest.mark.parametrize(
+    "version, method, headers, streamed, expected",
+    [
+        ("1.0", "GET", [], False, "-"),
+        ("1.0", "GET", [("TE", "trailers")], False, "-"),
+        ("1.1", "GET", [], False, "early_hints"),
+        ("1.1", "GET", [("TE", "trailers")], False, "early_hints response_trailers"),
+        ("1.1", "GET", [("te", "deflate, Trailers")], False, "early_hints response_trailers"),
+        ("1.1", "GET", [("TE", "trailers;q=1")], False, "early_hints"),
+        ("1.1", "HEAD", [("TE", "trailers")], False, "early_hints"),
+        ("1.1", "POST", [], False, "early_hints"),
+        ("1.1", "POST", [], True, "early_hints request_trailers"),
+        ("1.1", "POST", [("TE", "trailers")], True, "early_hints request_trailers response_trailers"),
+    ],
+)
+def test_capabilities_are_derived_per_request_as_the_server_does(version, method, headers, streamed, expected):
+    body = iter([b"a", b"b"]) if streamed else b"x" if method == "POST" else b""
+    with TestClient(_capabilities_app, http_version=version) as client:
+        response = client.request(method, "/", headers=headers, body=body)
+    assert (response.status, response.headers["x-caps"]) == (200, expected)
+
+
+def test_no_trailers_and_no_early_hints_where_the_server_gives_none():
+    def app(request):
+        hinted = request.send_informational(103, {"link": "</a.css>"})
+        return Response(str(hinted), trailers=lambda: {"x-t": "1"})
+
+    with TestClient(app, http_version="1.0") as client:
+        response = client.get("/", headers={"TE": "trailers"})
+    assert (response.text, response.informational, response.trailers) == ("False", [], None)
+    with TestClient(app) as client:
+        plain = client.get("/")
+        asked = client.get("/", headers={"TE": "trailers"})
+    assert (plain.text, plain.trailers) == ("True", None)
+    assert asked.trailers is not None and asked.trailers["x-t"] == "1"
+
+
+def test_a_streamed_request_body_is_chunked_and_carries_trailers():
+    def app(request):
+        data = request.body.read()
+        trailers = request.body.trailers
+        return Response(request.headers.get("transfer-encoding", "-") + " " + data.decode()
+                        + " " + (trailers["x-sum"] if trailers is not None else "-"))
+
+    with TestClient(app) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"abc")
+        stream.send_trailers({"x-sum": "6"})
+        assert stream.response().text == "chunked abc 6"
+
+
+def test_an_http_1_0_body_of_unknown_length_is_refused_as_the_server_would_never_see_it():
+    with TestClient(_capabilities_app, http_version="1.0") as client:
+        with pytest.raises(ValueError, match="HTTP/1.0 request body needs a content length"):
+            client.post("/", body=iter([b"a"]))
+        assert client.post("/", body=b"a").headers["x-caps"] == "-"  # a sized body is fine
+
+
+def test_explicit_capabilities_are_used_as_given_and_other_versions_need_them():
+    with TestClient(_capabilities_app, capabilities=0x10, http_version="1.0") as client:
+        assert client.get("/").headers["x-caps"] == "request_trailers"
+    with pytest.raises(ValueError, match="HTTP/2"):
+        TestClient(_capabilities_app, http_version="2")
+
+
+class AppFailure(Exception):
+    pass
+
+
+def _failing_sync(request):
+    raise AppFailure("before the head")
+
+
+async def _failing_async(request):
+    raise AppFailure("before the head")
+
+
+def _failing_body(request):
+    def gen():
+        yield b"part"
+        raise AppFailure("after the head")
+
+    return Response(gen())
+
+
+def _failing_async_body(request):
+    async def gen():
+        yield b"part"
+        raise AppFailure("after the head")
+
+    return Response(gen())
+
+
+@pytest.mark.parametrize("app", [_failing_sync, _failing_async, _failing_body, _failing_async_body])
+def test_application_exceptions_are_raised_in_the_test_by_default(app):
+    with TestClient(app) as client:
+        with pytest.raises(AppFailure):
+            client.get("/")
+        # The exception belongs to its request: the next one is served, and raises again.
+        with pytest.raises(AppFailure):
+            client.get("/")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/")
+    assert response.status == 500 or response.reset == link.INTERNAL_ERROR
+
+
+def test_returning_a_non_response_raises_type_error_by_default():
+    with TestClient(lambda request: "text") as client:
+        with pytest.raises(TypeError, match="str is not a response: it has no status, headers, body attribute"):
+            client.get("/")
+
+
+def test_a_client_disconnect_seen_by_the_app_is_not_raised():
+    reading = threading.Event()
+
+    def app(request):
+        reading.set()
+        request.body.read()  # raises ClientDisconnected once the client has gone
+        return Response(b"unreachable")
+
+    with TestClient(app) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"part")
+        assert reading.wait(WAIT)
+        stream.cancel()  # no exception: nobody is there to answer
+        assert stream.response().cancelled
+        assert client.get("/").body == b"unreachable"  # a GET has an empty body: no disconnect
+
+
+def test_a_streamed_response_is_read_as_it_arrives():
+    steps = [threading.Event() for _ in range(3)]
+
+    def gen():
+        for i, step in enumerate(steps):
+            assert step.wait(WAIT)
+            yield f"piece {i};".encode()
+
+    with TestClient(lambda request: Response(gen())) as client:
+        stream = client.stream("GET", "/", end=True)
+        pieces = stream.iter_bytes()
+        for i, step in enumerate(steps):
+            step.set()  # the next piece exists only once the test has read the one before
+            assert next(pieces) == f"piece {i};".encode()
+        assert list(pieces) == []
+        assert stream.response().body == b"piece 0;piece 1;piece 2;"
+
+
+def test_cancel_keeps_what_reached_the_client():
+    produced = threading.Event()
+
+    def gen():
+        yield b"first"
+        produced.set()
+        threading.Event().wait(WAIT)  # holds the stream open until the client leaves
+        yield b"never read"
+
+    with TestClient(lambda request: Response(gen())) as client:
+        stream = client.stream("GET", "/", end=True)
+        assert produced.wait(WAIT)
+        client.ping()  # "first" has been written to the link by now
+        stream.cancel()
+        response = stream.response()
+        assert (response.status, response.body, response.cancelled) == (200, b"first", True)
+        assert list(stream.iter_bytes()) == [b"first"]
+
+
+def test_cancel_after_the_worker_finished_keeps_the_whole_response():
+    with TestClient(lambda request: Response(iter([b"a", b"b"]))) as client:
+        stream = client.stream("GET", "/", end=True)
+        client.ping()
+        client.ping()  # the whole response has been written to the link by now
+        stream.cancel()
+        response = stream.response()
+    assert (response.body, response.cancelled, response.reset) == (b"ab", False, None)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize(
+    "status, headers, error",
+    [(100, None, "InvalidStatus"), (200, None, "InvalidStatus"), ("103", None, "InvalidStatus"),
+     (103, {"link": "</a>\r\nx-smuggled: 1"}, "InvalidHeader"), (103, {"bad name": "v"}, "InvalidHeader")],
+)
+def test_informational_calls_are_validated_whether_or_not_early_hints_work(version, asynchronous, status, headers, error):
+    # MUST-INFO-1: on HTTP/1.0 early hints are absent and the call would return False; an
+    # invalid status or header must raise all the same, or the bug shows only on some hosts.
+    from wsging import InvalidHeader, InvalidStatus
+
+    seen = {}
+
+    def app(request):
+        seen["early_hints"] = request.capabilities.early_hints
+        request.send_informational(status, headers)
+        return Response(b"not reached")
+
+    async def async_app(request):
+        seen["early_hints"] = request.capabilities.early_hints
+        await request.asend_informational(status, headers)
+        return Response(b"not reached")
+
+    expected = {"InvalidStatus": InvalidStatus, "InvalidHeader": InvalidHeader}[error]
+    with TestClient(async_app if asynchronous else app, http_version=version) as client:
+        with pytest.raises(expected):
+            client.get("/")
+    assert seen["early_hints"] is (version == "1.1")
+
+
+@pytest.mark.parametrize("method, status", [("HEAD", 200), ("GET", 204), ("GET", 304)])
+def test_trailers_of_a_response_without_content_are_dropped_and_the_callable_called_once(method, status):
+    # Spec 7.6: no content, no trailer section, whatever the capability says.
+    calls = []
+
+    def app(request):
+        return Response(b"x", status, trailers=lambda: calls.append(1) or {"x-t": "1"})
+
+    with TestClient(app, capabilities=0x03) as client:  # response trailers offered
+        response = client.request(method, "/", headers={"TE": "trailers"})
+        client.ping()
+    assert (response.status, response.body, response.trailers) == (status, b"", None)
+    assert calls == [1]
+
+
+def test_body_trailers_say_none_were_sent_only_once_the_body_has_been_read_to_the_end():
+    # Spec 6.6: before the end, None says nothing (the trailers may still come); after it, None
+    # means the request had none.
+    seen = []
+    read_some = threading.Event()
+
+    def app(request):
+        first = request.body.read(3)
+        seen.append(request.body.trailers)  # the trailers have not been sent yet
+        read_some.set()
+        rest = request.body.read()
+        seen.append(request.body.trailers)
+        return Response(first + rest)
+
+    with TestClient(app) as client:
+        stream = client.stream("POST", "/")
+        stream.send(b"abc")
+        assert read_some.wait(WAIT)
+        stream.send(b"def")
+        stream.send_trailers({"x-sum": "21"})
+        assert stream.response().body == b"abcdef"
+        assert seen[0] is None and seen[1]["x-sum"] == "21"
+        seen.clear()
+        read_some.clear()
+        assert client.post("/", body=iter([b"abc", b"def"])).body == b"abcdef"  # chunked, no trailers
+        assert seen == [None, None]

@@ -438,7 +438,7 @@ def test_exc_info_after_the_head_is_raised_and_ends_the_response(caplog):
         start_response("200 OK", [])
         return body(start_response)
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         stream = client.stream("GET", "/", end=True)
         response = stream.response()
     assert response.status == 200 and response.reset == link.INTERNAL_ERROR
@@ -453,7 +453,7 @@ def test_start_response_called_twice_without_exc_info_is_an_error():
         start_response("404 Not Found", [])
         return [b"x"]
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         assert client.get("/").status == 500
 
 
@@ -504,7 +504,7 @@ def test_invalid_heads_raise_in_the_application_and_give_500(status, headers):
             raise
         return [b"x"]
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status == 500
     assert raised
@@ -520,7 +520,7 @@ def test_start_response_never_called_is_an_error(caplog):
         def close(self):
             closed.set()
 
-    with TestClient(from_wsgi(lambda environ, start_response: Empty())) as client:
+    with TestClient(from_wsgi(lambda environ, start_response: Empty()), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status == 500
     assert closed.is_set()
@@ -531,7 +531,7 @@ def test_application_that_raises_gives_500_without_traceback(caplog):
     def app(environ, start_response):
         raise RuntimeError("wsgi-failure-marker")
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status == 500
     assert "wsgi-failure-marker" not in response.text and "Traceback" not in response.text
@@ -552,7 +552,7 @@ def test_error_while_pulling_the_first_chunk_gives_500_and_closes():
         start_response("200 OK", [])
         return body()
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status == 500 and "first-chunk-marker" not in response.text
     assert closed.wait(WAIT)
@@ -601,7 +601,7 @@ def test_close_is_called_once_after_a_complete_body():
 
 def test_close_is_called_when_the_body_fails_after_the_head():
     body = ClosingIterable([b"a", b"b"], fail_at=1)
-    with TestClient(serving(body)) as client:
+    with TestClient(serving(body), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.reset == link.INTERNAL_ERROR
     assert body.closed.wait(WAIT) and body.closes == 1
@@ -652,7 +652,7 @@ def test_str_chunks_are_refused():
         start_response("200 OK", [])
         return ["text is not a WSGI chunk"]
 
-    with TestClient(from_wsgi(app)) as client:
+    with TestClient(from_wsgi(app), raise_server_exceptions=False) as client:
         assert client.get("/").status == 500
 
 

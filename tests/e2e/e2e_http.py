@@ -6,6 +6,7 @@ malformed requests, pipelining, interim responses and framing can be checked byt
 from __future__ import annotations
 
 import socket
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
@@ -44,6 +45,13 @@ class RawConnection:
         self.close()
 
     def close(self) -> None:
+        self.sock.close()
+
+    def abort(self) -> None:
+        """Closes with a reset (SO_LINGER 0), as a client that crashes or gives up does. A plain
+        close sends a FIN, which after a complete request is a half-close: the server still
+        answers (spec 11.6) and learns that the client is gone only when a write fails."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
 
     @property

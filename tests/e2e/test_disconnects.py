@@ -1,4 +1,5 @@
-"""A client that leaves: the application learns it without reading, is never cancelled, and its
+"""A client that leaves: the application learns it without reading, is not cancelled while it
+awaits wait_disconnected() (spec 11.1), and its
 body reads and streamed responses stop at defined points (spec 6.2, 11.1)."""
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def test_closed_connection_is_noticed_while_the_app_waits_and_the_app_finishes(m
         else:
             conn.send(b"GET /wait-disconnect?tag=" + tag.encode() + b" HTTP/1.1\r\n" + H + b"\r\n")
         wait_for_outcome(main_server.port, tag, "waiting")
+        # A reset: a FIN after the complete request would be a half-close, still answered (11.6).
+        conn.abort()
     # The connection is closed: the app, which never read anything, learns it and runs to its end.
     wait_for_outcome(main_server.port, tag, "disconnected=True, finished")
 

@@ -28,6 +28,24 @@ def get(server: Server, path: str, timeout: float = 30) -> httpx.Response:
     return httpx.get(server.url + path, timeout=timeout)
 
 
+class LogSince:
+    """The server log written after this point: a shared server's log holds the lines of the
+    tests before, which must not satisfy this test's checks."""
+
+    def __init__(self, server: Server) -> None:
+        self.path = server.log_path
+        self.offset = self.path.stat().st_size
+
+    def text(self) -> str:
+        with open(self.path, "rb") as log:
+            log.seek(self.offset)
+            return log.read().decode("utf-8", "replace")
+
+    def wait_for(self, what: str, *needles: str, timeout: float = 10) -> str:
+        """The new part of the log once it holds every needle."""
+        return wait_for(what, lambda: (lambda t: t if all(n in t for n in needles) else None)(self.text()), timeout)
+
+
 def in_background(server: Server, path: str) -> Dict[str, object]:
     """Sends one request from a thread; the returned dict gets `response` or `error`, then `done`."""
     outcome: Dict[str, object] = {"done": threading.Event()}
@@ -77,12 +95,29 @@ def test_hung_worker_is_killed_and_its_request_gets_504(fragile_server) -> None:
 
 
 def test_app_error_is_500_without_traceback(main_server) -> None:
+    log = LogSince(main_server)
     response = get(main_server, "/raise")
     assert response.status_code == 500
     assert "Traceback" not in response.text and FAILURE_MARKER not in response.text, response.text
     # The traceback goes to the log instead.
-    wait_for("the traceback in the server log", lambda: FAILURE_MARKER in main_server.log(), timeout=10)
+    log.wait_for("the traceback in the server log", "Traceback (most recent call last)", FAILURE_MARKER)
     assert get(main_server, "/").text == "Hello, world!"
+
+
+def test_app_error_before_the_head_is_a_plain_500_and_its_traceback_goes_to_the_log(main_server) -> None:
+    # MUST-ERR-1: exactly the plain 500, nothing of the exception on the wire; the traceback,
+    # with its frames, in the log.
+    from e2e_http import exchange
+
+    log = LogSince(main_server)
+    response = exchange(main_server.port, b"GET /raise HTTP/1.1\r\nHost: e2e\r\n\r\n")
+    assert response.status == 500, response
+    assert response.header("content-type") == "text/plain; charset=utf-8"
+    assert response.body == b"Internal Server Error", response.body
+    written = log.wait_for("the traceback in the server log", "error in application for GET /raise",
+                           "Traceback (most recent call last)", FAILURE_MARKER)
+    # The frames of the application are there, down to the line that raised.
+    assert 'e2e_app.py", line' in written and "in fail" in written, written
 
 
 def test_app_error_with_debug_shows_the_traceback(limits_server) -> None:
@@ -94,6 +129,7 @@ def test_app_error_with_debug_shows_the_traceback(limits_server) -> None:
 def test_app_error_after_the_head_ends_the_response_without_its_final_chunk(main_server) -> None:
     from e2e_http import RawConnection
 
+    log = LogSince(main_server)
     with RawConnection(main_server.port) as conn:
         conn.send(b"GET /fail-mid-body HTTP/1.1\r\nHost: e2e\r\n\r\n")
         head = conn.read_head()
@@ -101,7 +137,8 @@ def test_app_error_after_the_head_ends_the_response_without_its_final_chunk(main
         # A truncated body must never look complete: the connection ends before the last chunk.
         with pytest.raises(ConnectionError):
             conn.read_body(head)
-    wait_for("the traceback in the server log", lambda: main_server.log().count(FAILURE_MARKER) >= 1, timeout=10)
+    log.wait_for("the traceback in the server log",
+                 "error in application after the response head for GET /fail-mid-body", FAILURE_MARKER)
     assert get(main_server, "/").text == "Hello, world!"
 
 
@@ -109,6 +146,7 @@ def test_app_error_after_the_head_ends_the_response_without_its_final_chunk(main
 def test_invalid_head_made_behind_the_api_never_reaches_the_wire(main_server, kind: str) -> None:
     from e2e_http import RawConnection
 
+    log = LogSince(main_server)
     with RawConnection(main_server.port) as conn:
         conn.send(b"GET /bad-head?kind=" + kind.encode() + b" HTTP/1.1\r\nHost: e2e\r\nConnection: close\r\n\r\n")
         wire = b""
@@ -121,5 +159,5 @@ def test_invalid_head_made_behind_the_api_never_reaches_the_wire(main_server, ki
     assert status_line.startswith(b"HTTP/1.1 500 "), wire
     assert b"x-smuggled" not in wire.lower() and b"bad name" not in wire.lower(), wire
     assert b"must not be sent" not in wire, wire
-    wait_for("the reason in the server log", lambda: "invalid response head" in main_server.log(), timeout=10)
+    log.wait_for("the reason in the server log", "invalid response head")
     assert get(main_server, "/").text == "Hello, world!"

@@ -12,6 +12,7 @@ from .api import (
     Request,
     Response,
     WSGINGError,
+    file_response,
 )
 from . import errors
 from .api.contract import SPEC_VERSION
@@ -32,4 +33,5 @@ __all__ = [
     "Response",
     "WSGINGError",
     "errors",
+    "file_response",
 ]

@@ -241,7 +241,8 @@ async def read_body(request) -> Response:
 
 @route("/wait-disconnect")
 async def wait_disconnect(request) -> Response:
-    """Reads nothing and waits for the client to leave, then goes on working (never cancelled)."""
+    """Reads nothing and waits for the client to leave, then goes on working (awaiting
+    wait_disconnected(), it is not cancelled: spec 11.1)."""
     _record(request, "waiting")
     try:
         await asyncio.wait_for(request.wait_disconnected(), 60)
@@ -362,3 +363,14 @@ def _failing_lifespan():
 
 
 app_with_failing_lifespan.lifespan = _failing_lifespan  # type: ignore[attr-defined]
+
+
+@route("/pieces")
+async def pieces(request) -> Response:
+    """How many pieces the body arrived in, and its length: `<pieces> <length>`."""
+    count = 0
+    length = 0
+    async for chunk in request.body:
+        count += 1
+        length += len(chunk)
+    return Response(f"{count} {length}")

@@ -3,6 +3,7 @@
 from .body import Body
 from .capabilities import Capabilities
 from .errors import ClientDisconnected, InvalidHeader, InvalidStatus, WSGINGError
+from .files import file_response
 from .headers import Headers, MutableHeaders
 from .request import Request
 from .response import FileResponse, Response
@@ -19,4 +20,5 @@ __all__ = [
     "Request",
     "Response",
     "WSGINGError",
+    "file_response",
 ]

@@ -19,6 +19,8 @@ _NAMED_BITS: Tuple[Tuple[str, int], ...] = (
     ("websocket", WEBSOCKET),
     ("request_trailers", REQUEST_TRAILERS),
 )
+_BITS_BY_NAME: Dict[str, int] = dict(_NAMED_BITS)
+_BIT_NAMES: FrozenSet[str] = frozenset(_BITS_BY_NAME)
 
 
 class Capabilities:
@@ -64,6 +66,22 @@ class Capabilities:
     @property
     def request_trailers(self) -> bool:
         return bool(self._bits & REQUEST_TRAILERS)
+
+    @property
+    def extensions(self) -> FrozenSet[str]:
+        """The extension names (13.1) of this set, without the named capabilities."""
+        return self._names - _BIT_NAMES
+
+    def without(self, *names: str) -> "Capabilities":
+        """A copy with the given capabilities cleared, named ones ("push") and extension names
+        alike; the rest is kept. What a middleware passes down to hide a feature (10.1)."""
+        bits = self._bits
+        for name in names:
+            bits &= ~_BITS_BY_NAME.get(name, 0)
+        extensions = self.extensions.difference(names)
+        if not extensions:
+            return Capabilities.from_bits(bits)
+        return Capabilities(bits, extensions)
 
     def __contains__(self, name: object) -> bool:
         return name in self._names

@@ -17,6 +17,7 @@ from typing import (
     AsyncIterable,
     AsyncIterator,
     Callable,
+    Dict,
     Iterable,
     Iterator,
     List,
@@ -171,6 +172,12 @@ class RequestLike(Protocol):
     def raw_path(self) -> bytes: ...
 
     @property
+    def root_path(self) -> str: ...
+
+    @property
+    def state(self) -> Dict[str, Any]: ...
+
+    @property
     def query_string(self) -> bytes: ...
 
     @property
@@ -200,10 +207,12 @@ class RequestLike(Protocol):
     @property
     def disconnected(self) -> bool: ...
 
-    async def wait_disconnected(self) -> None: ...
+    async def wait_disconnected(self) -> bool: ...
 
     def send_informational(self, status: int, headers: Optional[HeadersInputLike] = None) -> bool: ...
 
     async def asend_informational(
         self, status: int, headers: Optional[HeadersInputLike] = None
     ) -> bool: ...
+
+    def on_complete(self, callback: Callable[[str], Any]) -> None: ...

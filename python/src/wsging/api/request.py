@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Iterable, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, Union
 from urllib.parse import unquote_to_bytes
 
 from .body import Body
@@ -61,6 +61,8 @@ def _informational(status: int, headers: Optional[HeadersInput]) -> RawHeaders:
 class Request:
     """One HTTP request. Attributes are read-only; `replace()` makes a changed copy (W10)."""
 
+    _state: Dict[str, Any]  # unset until request.state is first used
+
     __slots__ = (
         "_method",
         "_raw_path",
@@ -75,6 +77,8 @@ class Request:
         "_capabilities",
         "_body",
         "_channel",
+        "_root_path",
+        "_state",
     )
 
     def __init__(
@@ -92,6 +96,7 @@ class Request:
         capabilities: Optional[Capabilities] = None,
         body: Union[Body, bytes] = b"",
         channel: Optional[RequestChannel] = None,
+        root_path: str = "",
     ) -> None:
         self._method = method
         self._raw_path = raw_path
@@ -106,6 +111,11 @@ class Request:
         self._capabilities = capabilities if capabilities is not None else _NO_CAPABILITIES
         self._body = body if isinstance(body, Body) else Body(body)
         self._channel: RequestChannel = channel if channel is not None else _DETACHED
+        if root_path and (root_path[0] != "/" or root_path[-1] == "/"):
+            raise ValueError(
+                f"root_path must be empty or start with '/' and not end with it, got {root_path!r}"
+            )
+        self._root_path = root_path
 
     @property
     def spec_version(self) -> Tuple[int, int]:
@@ -131,6 +141,24 @@ class Request:
     @property
     def raw_path(self) -> bytes:
         return self._raw_path
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the application is mounted at ("" when none), decoded like `path`;
+        `path` still holds the whole path, prefix included (ASGI's rule)."""
+        return self._root_path
+
+    @property
+    def state(self) -> Dict[str, Any]:
+        """One dictionary per request, shared by every `replace()` copy (spec 12.3)."""
+        try:
+            return self._state
+        except AttributeError:
+            # Made on first use (the slot starts unset, which costs nothing per request): most
+            # requests never touch it.
+            state: Dict[str, Any] = {}
+            self._state = state
+            return state
 
     @property
     def query_string(self) -> bytes:
@@ -173,10 +201,13 @@ class Request:
         """True once the client is gone; no need to read the body to learn it."""
         return self._channel.disconnected
 
-    async def wait_disconnected(self) -> None:
-        """Return when the client goes away (or, at the latest, when the response is complete,
-        so a task watching for disconnects never outlives its request)."""
-        await self._channel.wait_disconnected()
+    async def wait_disconnected(self) -> bool:
+        """Return when the client goes away or the exchange ends (the response is complete),
+        whichever comes first, so a task watching for disconnects never outlives its request.
+        True when the client left, False when the exchange ended with the client still there."""
+        channel = self._channel
+        await channel.wait_disconnected()
+        return channel.disconnected
 
     def send_informational(self, status: int, headers: Optional[HeadersInput] = None) -> bool:
         """Send a 1xx response (103 Early Hints...) before the final one; False when the
@@ -195,6 +226,16 @@ class Request:
             return False
         return await self._channel.asend_informational(status, raw)
 
+    def on_complete(self, callback: Callable[[str], Any]) -> None:
+        """Call `callback(outcome)` once the response is over and the application is done with
+        it (spec 11.7): outcome "completed", "aborted" or "client-gone". Callbacks run once
+        each, in the order registered, in this request's context; `async def` ones on the
+        event loop, others in a worker thread. Copies made by `replace()` share them."""
+        register = getattr(self._channel, "on_complete", None)
+        if register is None:
+            raise RuntimeError("this request's server runs no completion callbacks")
+        register(callback)
+
     def replace(self, **changes: Any) -> "Request":
         """A copy with some constructor arguments changed (cheap: nothing is re-parsed)."""
         fields: Dict[str, Any] = {
@@ -210,6 +251,7 @@ class Request:
             "capabilities": self._capabilities,
             "body": self._body,
             "channel": self._channel,
+            "root_path": self._root_path,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -218,6 +260,8 @@ class Request:
         copy = Request(**fields)
         if "raw_path" not in changes:
             copy._path = self._path
+        # Shared, not copied: what one layer stores, the layers it calls see (spec 12.3).
+        copy._state = self.state
         return copy
 
     def __repr__(self) -> str:
@@ -237,6 +281,7 @@ def _link_request(
     capabilities: Capabilities,
     body: Body,
     channel: RequestChannel,
+    root_path: str,
 ) -> Request:
     """A Request from values the worker has already checked (its per-request hot path: no
     keyword handling, no isinstance tests)."""
@@ -254,4 +299,5 @@ def _link_request(
     request._capabilities = capabilities
     request._body = body
     request._channel = channel
+    request._root_path = root_path
     return request

@@ -3,9 +3,7 @@ bad header is reported by the line that made it (W12)."""
 
 from __future__ import annotations
 
-import mimetypes
 import os
-import stat
 import collections.abc as _abc
 from operator import attrgetter as _attrgetter
 from typing import (
@@ -115,23 +113,6 @@ def trailer_announcement(trailers: Iterable[Tuple[bytes, bytes]]) -> Optional[by
             seen.add(key)
             names.append(name)
     return b", ".join(names) if names else None
-
-
-# A FileResponse's file: absolute path (bytes), size, st_dev, st_ino (read by wsging.worker).
-FileReference = Tuple[bytes, int, int, int]
-
-
-def _absolute(path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> Optional[bytes]:
-    """The path open() used, made absolute without normalising it: dropping a '..' that follows
-    a symbolic link (as os.path.abspath does) could name another file. None when the working
-    directory is gone (the file was opened relative to a directory that has no path now)."""
-    raw = os.fsencode(path)
-    if os.path.isabs(raw):
-        return raw
-    try:
-        return os.path.join(os.getcwdb(), raw)
-    except OSError:
-        return None
 
 
 # Validated content-type values: applications pass the same few strings on every response.
@@ -291,7 +272,7 @@ class Response:
 
     # The response contract's optional file attributes (spec 7.8.1): none for a Response.
     @property
-    def file_path(self) -> Optional[bytes]:
+    def file_path(self) -> Union[str, bytes, None]:
         """The absolute path of a file the body is read from, which a host may send by itself;
         None: the body is sent as it is read."""
         return None
@@ -440,65 +421,6 @@ def _fields(headers: Any, what: str) -> RawHeaders:
         ) from None
 
 
-class FileResponse(Response):
-    """A file sent in chunks; Content-Length from stat, Content-Type guessed from the name.
-    The file is opened here, so a missing file raises in the application's own code.
-
-    It also records where the file is and which file it is (`_file`: absolute path as bytes,
-    size, st_dev, st_ino; None if the path cannot be made absolute), so a worker host may let a
-    front end send it by itself (zero copy)."""
-
-    __slots__ = ("_file",)
-
-    def __init__(
-        self,
-        path: Union[str, "os.PathLike[str]"],
-        status: int = 200,
-        headers: Optional[HeadersInput] = None,
-        *,
-        content_type: Optional[str] = None,
-    ) -> None:
-        _check_status(status)
-        file = open(path, "rb")
-        try:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise IsADirectoryError(f"not a regular file: {os.fspath(path)!r}")
-            absolute = _absolute(path)
-            self._file: Optional[FileReference] = (
-                None if absolute is None else (absolute, info.st_size, info.st_dev, info.st_ino)
-            )
-            if content_type is None:
-                content_type = mimetypes.guess_type(os.fspath(path))[0]
-            super().__init__(
-                file,
-                status,
-                headers,
-                content_type=content_type or "application/octet-stream",
-            )
-            if "content-length" not in self._headers:
-                self._headers._append_valid(b"content-length", str(info.st_size).encode("ascii"))
-        except BaseException:
-            file.close()
-            raise
-
-    # The response contract's file attributes (spec 7.8.1): a host may send the file by itself.
-    @property
-    def file_path(self) -> Optional[bytes]:
-        """The file's absolute path, or None when it has none any more (the working directory
-        it was opened relative to is gone)."""
-        return None if self._file is None else self._file[0]
-
-    @property
-    def file_offset(self) -> int:
-        return 0
-
-    @property
-    def file_length(self) -> Optional[int]:
-        """How many bytes from `file_offset` are sent: the size when it was opened."""
-        return None if self._file is None else self._file[1]
-
-
 def _announce(raw: RawHeaders, trailers: Iterable[Tuple[bytes, bytes]]) -> None:
     value = trailer_announcement(trailers)
     if value is not None:
@@ -527,3 +449,7 @@ def file_chunks(file: Any, size: int) -> Iterator[Any]:
         if not chunk:
             return
         yield chunk
+
+
+# FileResponse lives in its own module (it subclasses Response, so it is imported last).
+from .file_response import FileReference as FileReference, FileResponse  # noqa: E402

@@ -15,6 +15,7 @@ from typing import (
     Any,
     Dict,
     Iterable,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -24,13 +25,15 @@ from typing import (
 )
 from urllib.parse import quote, urlencode
 
-from ..api.capabilities import EARLY_HINTS, RESPONSE_TRAILERS
 from ..api.headers import Headers, HeadersInput, MutableHeaders
+from ..api.request import Request
 from ..worker import link
 from ..worker.dispatch import Dispatcher, ThreadPool
+from ..worker.exchange import Exchange
 from ..worker.loading import Lifespan, is_async_app
 from ..worker.runtime import new_event_loop
 from ..worker.session import WorkerSession
+from .capabilities import HTTP1_VERSIONS, has_token, http1_capabilities
 from .memory_link import MemoryTransport
 
 __all__ = ["TestClient", "TestResponse", "TestStream"]
@@ -53,6 +56,9 @@ class TestResponse:
         self.trailers: Optional[Headers] = None
         self.informational: List[Tuple[int, Headers]] = []
         self.reset: Optional[int] = None  # RESET code when the worker reset the stream
+        # The client went away (TestStream.cancel) before the response was complete: `body`
+        # holds what had reached the client by then.
+        self.cancelled = False
 
     @property
     def text(self) -> str:
@@ -63,7 +69,8 @@ class TestResponse:
 
 
 class TestStream:
-    """One request in flight: send its body piece by piece, cancel it, read the response."""
+    """One request in flight: send its body piece by piece, cancel it, read the response
+    whole (`response()`) or as it arrives (`iter_bytes()`)."""
 
     __test__ = False
 
@@ -74,7 +81,12 @@ class TestStream:
         self._credit = 0 if expect_continue else client._worker_window
         self._expect_continue = expect_continue
         self._parts: List[bytes] = []
+        self._read = 0  # pieces of _parts already handed out by iter_bytes()
         self._response = TestResponse()
+        # The application's exception, recorded by the dispatcher before the 500 head or the
+        # RESET it causes is written: raised when that frame is read (raise_server_exceptions).
+        self._error: Optional[BaseException] = None
+        self._cancelling = False
         self.head_received = False
         self.complete = False
 
@@ -106,10 +118,32 @@ class TestStream:
             self._client._send(link.encode_trailers(self.id, raw))
 
     def cancel(self) -> None:
-        """The client goes away: RESET CANCEL, as a front end sends on a closed connection."""
-        if not self.complete:
-            self._client._send(link.encode_reset(self.id, link.CANCEL))
-            self._finish()
+        """The client goes away, as when it closes its connection: RESET CANCEL.
+
+        What the worker had already written when the client left reached the client, as the
+        server would have forwarded it: those frames are read first, and a response that they
+        complete is not cancelled at all. The body received so far stays readable
+        (`response().body`, `iter_bytes()`); `response().cancelled` tells it was cut short."""
+        if self.complete:
+            return
+        self._cancelling = True  # a departing client gives no window back
+        try:
+            # Bounded: only the frames queued before this call, not what a producer adds now.
+            for _ in range(self._frames.qsize()):
+                try:
+                    frame = self._frames.get_nowait()
+                except queue.Empty:
+                    break
+                if frame is None:
+                    break
+                self._process(frame)
+                if self.complete:
+                    return
+        finally:
+            if not self.complete:
+                self._client._send(link.encode_reset(self.id, link.CANCEL))
+                self._response.cancelled = True
+                self._finish()
 
     # -- worker -> front end -----------------------------------------------------------------
 
@@ -124,6 +158,19 @@ class TestStream:
         while not self.complete:
             self._process(self._next_frame())
         return self._response
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The response body piece by piece, each as soon as the worker has sent it; ends with
+        the response (or with what had arrived when the stream was cancelled or reset)."""
+        self.head()
+        while True:
+            while self._read < len(self._parts):
+                piece = self._parts[self._read]
+                self._read += 1
+                yield piece
+            if self.complete:
+                return
+            self._process(self._next_frame())
 
     def _next_frame(self) -> link.Frame:
         try:
@@ -150,6 +197,8 @@ class TestStream:
             response.status = frame.status
             response.headers = Headers(frame.headers)
             self.head_received = True
+            if self._error is not None:
+                self._fail()  # the 500 the application's exception caused
             if frame.flags & link.END_STREAM:
                 self._finish()
         elif isinstance(frame, link.DataFrame):
@@ -157,7 +206,7 @@ class TestStream:
                 self._parts.append(frame.data)
             if frame.flags & link.END_STREAM:
                 self._finish()
-            elif frame.data:
+            elif frame.data and not self._cancelling:
                 # Everything is "written to the client" at once: give the credit back.
                 self._client._send(link.encode_window(self.id, len(frame.data)))
         elif isinstance(frame, link.TrailersFrame):
@@ -166,6 +215,15 @@ class TestStream:
         elif isinstance(frame, link.ResetFrame):
             response.reset = frame.code
             self._finish()
+            if self._error is not None:
+                self._fail()  # the RESET the application's exception caused
+
+    def _fail(self) -> None:
+        error, self._error = self._error, None
+        if error is not None and self._client.raise_server_exceptions:
+            if not self.complete:
+                self._finish()  # the rest of the 500 is of no interest
+            raise error
 
     def _finish(self) -> None:
         self.complete = True
@@ -173,9 +231,55 @@ class TestStream:
         self._client._forget(self.id)
 
 
+class _TestDispatcher(Dispatcher):
+    """The worker's dispatcher, telling the test client which exception caused a 500 or a
+    RESET before it sends it (raise_server_exceptions). Everything else is inherited."""
+
+    def __init__(self, client: "TestClient", *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._client = client
+
+    def _record(self, exchange: Exchange, exc: BaseException) -> None:
+        stream = self._client._streams.get(exchange.stream.id)
+        if stream is not None and stream._error is None:
+            stream._error = exc
+
+    def _not_a_response(
+        self, exchange: Exchange, request: Request, returned: Any, exc: BaseException
+    ) -> None:
+        # What the application returned does not satisfy the response contract (spec 7.8);
+        # `exc` names why (an awaitable it returned was awaited instead, never reaching here).
+        if not exchange.stopped:
+            self._record(exchange, exc)
+        super()._not_a_response(exchange, request, returned, exc)
+
+    def _send_500(self, exchange: Exchange, exc: Optional[BaseException]) -> None:
+        if exc is not None and not exchange.stopped:
+            self._record(exchange, exc)
+        super()._send_500(exchange, exc)
+
+    def _failed_after_head(
+        self, exchange: Exchange, request: Request, exc: BaseException
+    ) -> None:
+        if not exchange.stopped:
+            self._record(exchange, exc)
+        super()._failed_after_head(exchange, request, exc)
+
+
 class TestClient:
     """Call an application as the server would. Use it as a context manager to run the app's
-    lifespan: `with TestClient(app) as client: client.get("/")`."""
+    lifespan: `with TestClient(app) as client: client.get("/")`.
+
+    Each request's capabilities are those the reference server's HTTP/1 front end would give
+    it (see `wsging.testing.capabilities`): early hints on HTTP/1.1 only, response trailers
+    only with `TE: trailers`, request trailers only with a chunked request body. Passing
+    `capabilities` fixes the bits for every request instead, to test against another host.
+
+    An exception the application raises (or a return value that does not satisfy the response
+    contract, spec 7.8) is raised again in the test, where the server would have answered 500
+    or reset the stream; `raise_server_exceptions=False` shows what the client would get
+    instead.
+    """
 
     __test__ = False
 
@@ -183,7 +287,8 @@ class TestClient:
         self,
         app: Any,
         *,
-        capabilities: int = RESPONSE_TRAILERS | EARLY_HINTS,
+        capabilities: Optional[int] = None,
+        raise_server_exceptions: bool = True,
         debug: bool = False,
         threads: int = 8,
         inline_sync: bool = False,
@@ -195,8 +300,14 @@ class TestClient:
         response_window: int = link.DEFAULT_INITIAL_WINDOW,
         response_max_frame: int = link.DEFAULT_MAX_FRAME,
     ) -> None:
+        if capabilities is None and http_version not in HTTP1_VERSIONS:
+            raise ValueError(
+                f"HTTP/{http_version}: give the capabilities such a host would offer; "
+                "only HTTP/1.x ones are derived"
+            )
         self.app = app
         self.capabilities = capabilities
+        self.raise_server_exceptions = raise_server_exceptions
         self.debug = debug
         self.threads = threads
         self.inline_sync = inline_sync
@@ -276,7 +387,8 @@ class TestClient:
     async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
         self._pool = ThreadPool(self.threads, name="wsging-testclient-app")
-        self._dispatcher = Dispatcher(
+        self._dispatcher = _TestDispatcher(
+            self,
             self.app,
             is_async=is_async_app(self.app),
             pool=self._pool,
@@ -364,6 +476,30 @@ class TestClient:
             raw_headers = MutableHeaders([("host", self.server[0])] + list(raw_headers.raw))
         if content_length is not None and "content-length" not in raw_headers:
             raw_headers.add("content-length", str(content_length))
+        elif (
+            content_length is None
+            and not end
+            and "content-length" not in raw_headers
+            and "transfer-encoding" not in raw_headers
+        ):
+            if self.http_version == "1.0" and self.capabilities is None:
+                # RFC 9112 §6.3: without either field an HTTP/1.0 request has no body at all;
+                # the server would never hand the application what this test would send.
+                raise ValueError(
+                    "an HTTP/1.0 request body needs a content length (or a transfer-encoding field)"
+                )
+            # A body of unknown length travels chunked on HTTP/1.1 (RFC 9112 §6.1), and the
+            # application sees the field as it would behind the server.
+            raw_headers.add("transfer-encoding", "chunked")
+        capabilities = self.capabilities
+        if capabilities is None:
+            capabilities = http1_capabilities(
+                self.http_version,
+                method,
+                raw_headers.raw,
+                # As Netty's HttpUtil.isTransferEncodingChunked.
+                has_token(raw_headers.raw, b"transfer-encoding", b"chunked"),
+            )
         expect = raw_headers.get("expect", "").lower() == "100-continue"
         raw_path, _, path_query = path.partition("?")
         query_bytes = _query(path_query, query)
@@ -389,7 +525,7 @@ class TestClient:
             self.server[0].encode("latin-1"),
             self.server[1],
             -1 if content_length is None else content_length,
-            self.capabilities,
+            capabilities,
             list(raw_headers.raw),
         )
         self._send(link.encode_request(frame))

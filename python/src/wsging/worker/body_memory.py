@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import time
 from typing import List, Sequence, Union
 
 from . import link
@@ -22,13 +23,23 @@ __all__ = ["BodyMemory", "SHARED_MIN"]
 # frame batch costs less than the extra frames.
 SHARED_MIN = 8 * 1024
 
+# After the file system refused room for a slot, slots not yet reserved are not tried again for
+# this long (seconds): every large piece would otherwise pay a failing system call.
+_RETRY_AFTER = 1.0
+
 
 def _error(message: str) -> LinkError:
     return LinkError(message, code=link.GOAWAY_PROTOCOL_ERROR)
 
 
 class BodyMemory:
-    """One mapping of a BODY_MEMORY file. Raises OSError when the file cannot be mapped."""
+    """One mapping of a BODY_MEMORY file. Raises OSError when the file cannot be mapped.
+
+    The file is sparse: a page gets memory when it is first written. On a full tmpfs a store
+    through the mapping to such a page is a SIGBUS, which would kill this worker; so each of this
+    worker's slots is reserved with posix_fallocate before its first use, and a slot without room
+    sends its piece as DATA instead (the file stays open for that).
+    """
 
     def __init__(self, path: bytes, slot_size: int, slot_count: int) -> None:
         self.slot_size = slot_size
@@ -40,8 +51,12 @@ class BodyMemory:
             if actual < size:
                 raise OSError(f"{path!r} holds {actual} bytes, BODY_MEMORY needs {size}")
             self._map = mmap.mmap(fd, size)  # shared, read-write
-        finally:
-            os.close(fd)  # the mapping keeps the memory
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        self._reserved = bytearray(slot_count)  # own slots whose pages are allocated
+        self._no_room_until = 0.0
         self._view = memoryview(self._map)
         self._own_base = slot_count * slot_size
         self._free: List[int] = list(range(slot_count - 1, -1, -1))  # own slots, next on top
@@ -78,11 +93,28 @@ class BodyMemory:
         size = len(data)
         if not free or size > self.slot_size:
             return -1
-        slot = free.pop()
+        slot = free[-1]
+        if not self._reserved[slot] and not self._reserve(slot):
+            return -1
+        free.pop()
         self._own_lent[slot] = 1
         start = self._own_base + slot * self.slot_size
         self._view[start : start + size] = data
         return slot
+
+    def _reserve(self, slot: int) -> bool:
+        """Has the file system allocate every page of this worker's `slot` (once per slot: tmpfs
+        keeps them with the file). False when there is no room: ENOSPC, not a SIGBUS later."""
+        now = time.monotonic()
+        if now < self._no_room_until:
+            return False
+        try:
+            os.posix_fallocate(self._fd, self._own_base + slot * self.slot_size, self.slot_size)
+        except OSError:
+            self._no_room_until = now + _RETRY_AFTER
+            return False
+        self._reserved[slot] = 1
+        return True
 
     def give_back(self, slots: Sequence[int]) -> None:
         """The front end's RELEASE of slots this worker lent."""
@@ -100,3 +132,6 @@ class BodyMemory:
     def close(self) -> None:
         self._view.release()
         self._map.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

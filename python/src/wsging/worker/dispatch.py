@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
+import inspect
 import logging
 import sys
 import threading
@@ -20,6 +22,7 @@ from ..api.errors import ClientDisconnected
 from ..api.request import Request
 from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
 from . import link
+from .completion import LOOP_CONTEXT
 from .exchange import Exchange
 from .outgoing import (
     KIND_AITER,
@@ -40,10 +43,16 @@ logger = logging.getLogger("wsging.worker")
 App = Callable[[Request], Any]
 
 # Run an async app's first step at once, without a Task: most handlers that answer from memory
-# finish there, saving a Task and a loop turn per request. The step runs in its own context,
-# handed to the Task that continues it, which needs create_task(context=...) (Python 3.11+).
+# finish there, saving a Task and a loop turn per request. The step runs in the request's
+# context, handed to the Task that continues it, which needs create_task(context=...) (3.11+).
 EAGER_START = sys.version_info >= (3, 11)
 _COROUTINE = types.CoroutineType
+
+# What one turn of a sync producer ended with (_pull_chunks).
+_ENDED = 0  # the body is exhausted and closed; the value: trailers
+_STOPPED = 1  # the stream stopped (reset or complete); the body is closed
+_FAILED = 2  # the body raised; it is closed; the value: the exception
+_HAND_OVER = 3  # the value: a chunk past the window, handed over outside the context
 
 
 @types.coroutine
@@ -232,13 +241,12 @@ class Dispatcher:
         self._inline_paused_until = 0.0
         self._inline_calls = 0
         self._last_slow_call = -INLINE_SLOW_SPAN - 1
-        # What a thread of the pool would have: one context of its own, kept across calls.
-        self._inline_context = contextvars.Context()
-        self._pool = pool
+        self._pool = self.pool = pool
         self._loop = loop
         pool.bind_loop(loop)
         self._debug = debug
         self._tasks: Set["asyncio.Task[None]"] = set()
+        self._warned_awaitable = False
         self.file_chunk_size = link.DEFAULT_MAX_FRAME
         # On the loop: begin serving a request. Bound once, to the path this application
         # takes, so that each request makes one call less.
@@ -246,7 +254,14 @@ class Dispatcher:
             self._start_async if is_async else self._start_sync
         )
 
+    # Each request runs in a context of its own (spec 11.6): a copy of the loop's, taken here,
+    # shared by the application call, its body producer and its completion callbacks, so what
+    # one request sets in a context variable never reaches another, in whichever thread or
+    # task it runs. A copy is as cheap as a new empty context (an immutable mapping shared
+    # until written), and keeps what the application set at import time.
+
     def _start_sync(self, exchange: Exchange, request: Request) -> None:
+        exchange.context = contextvars.copy_context()
         if (
             self._inline_seconds
             and exchange.body_complete
@@ -280,10 +295,10 @@ class Dispatcher:
         _set_running_loop(None)
         exchange.inline_call = True
         try:
-            response = self._inline_context.run(self._app, request)
-        except Exception as exc:
+            response = exchange.context.run(self._app, request)  # type: ignore[union-attr]
+        except BaseException as exc:  # SystemExit too: it ends this request only (11.3)
             response = None
-            failure: Optional[Exception] = exc
+            failure: Optional[BaseException] = exc
         else:
             failure = None
         finally:
@@ -294,6 +309,7 @@ class Dispatcher:
                 self._slow_inline_call()
         if failure is not None:
             self._failed_before_head(exchange, request, failure)
+            exchange.app_done()
             return
         # A streamed body goes on in a pool thread (_respond submits the producer there).
         self._respond(exchange, request, response, False)
@@ -306,70 +322,98 @@ class Dispatcher:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Any, context: Optional[contextvars.Context] = None) -> None:
+    def _spawn(self, coro: Any, context: Optional[contextvars.Context]) -> "asyncio.Task[None]":
         # The loop keeps only weak references to tasks: hold them until they finish.
-        if context is not None:
-            task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
-        else:
+        if context is None:
             task = self._loop.create_task(coro)
+        elif EAGER_START:
+            task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
+        else:  # before 3.11 a task runs in a copy of the context current when it is made
+            task = context.run(self._loop.create_task, coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- calling the app ---------------------------------------------------------------------
 
     def _start_async(self, exchange: Exchange, request: Request) -> None:
+        context = exchange.context = contextvars.copy_context()
         try:
-            awaitable = self._app(request)
-        except Exception as exc:
+            awaitable = context.run(self._app, request)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt too (11.3)
             self._failed_before_head(exchange, request, exc)
+            exchange.app_done()
             return
         if not EAGER_START or type(awaitable) is not _COROUTINE:
-            self._spawn(self._run_async(exchange, request, awaitable))
+            if isinstance(awaitable, Response) or not inspect.isawaitable(awaitable):
+                # A sync wrapper classified async through its __wrapped__ (spec 4.1) that
+                # answered at once: its response (any object satisfying the contract, 7.8) is
+                # used as is.
+                self._respond(exchange, request, awaitable, False)
+                return
+            exchange.task = self._spawn(self._run_async(exchange, request, awaitable), context)
             return
-        context = contextvars.copy_context()
         try:
             first = context.run(awaitable.send, None)
         except StopIteration as stop:
             self._respond(exchange, request, stop.value, False)
             return
-        except Exception as exc:
+        except BaseException as exc:
             self._failed_before_head(exchange, request, exc)
+            exchange.app_done()
             return
-        self._spawn(self._run_async(exchange, request, _resume(awaitable, first)), context)
+        exchange.task = self._spawn(
+            self._run_async(exchange, request, _resume(awaitable, first)), context
+        )
 
     async def _run_async(self, exchange: Exchange, request: Request, awaitable: Any) -> None:
         try:
             response = await awaitable
-        except Exception as exc:
+        except BaseException as exc:  # caught here, SystemExit would stop the worker's loop
+            exchange.task = None
             self._failed_before_head(exchange, request, exc)
+            exchange.app_done()
             return
+        # Nothing left to cancel here; and no exchange -> task -> exchange cycle to collect.
+        exchange.task = None
         self._respond(exchange, request, response, False)
 
     def _run_sync(self, exchange: Exchange, request: Request) -> None:
+        """In a pool thread: call the application in the request's context. Calls to the loop
+        are posted after the context is left: a context is entered by one thread at a time,
+        and the loop may enter it (a body's close, a completion callback) at once."""
         call_soon = exchange.session.call_from_thread
         try:
-            response = self._app(request)
-        except Exception as exc:
+            response = exchange.context.run(self._app, request)  # type: ignore[union-attr]
+        except BaseException as exc:  # SystemExit too: it ends this request only (11.3)
             call_soon(self._failed_before_head, exchange, request, exc)
+            call_soon(exchange.app_done)
             return
         if type(response) is not Response:
+            if inspect.isawaitable(response):  # awaited on the loop (_respond)
+                call_soon(self._respond, exchange, request, response, False)
+                return
             try:  # validated here, in the application's thread, when it is not a Response
-                response = adopt(response)
-            except Exception as exc:  # not a response: nothing of it is sent
+                response = exchange.context.run(adopt, response)  # type: ignore[union-attr]
+            except BaseException as exc:  # not a response: nothing of it is sent
                 call_soon(self._not_a_response, exchange, request, response, exc)
                 return
         body = response.body
-        if type(body) is not bytes and not _bodiless(request, response):
+        if type(body) is not bytes:
             try:
                 kind = kind_of(body)
             except TypeError as exc:  # a subclass's body no Response would have taken
                 call_soon(self._not_a_response, exchange, request, response, InvalidResponse(str(exc)))
                 return
             if kind == KIND_ITER or (kind == KIND_FILE and _file_reference(exchange, response) is None):
-                # This thread goes on pulling the body once the loop has sent the head (the
-                # loop runs callbacks in order, so every chunk follows the head).
+                # This thread owns the body: it pulls it once the loop has sent the head (the
+                # loop runs callbacks in order, so every chunk follows the head), or closes it.
                 call_soon(self._respond, exchange, request, response, True)
-                self._produce_sync(exchange, request, response)
+                if _bodiless(request, response):
+                    exchange.context.run(_close_body, response)  # type: ignore[union-attr]
+                    call_soon(exchange.app_done)
+                else:
+                    self._produce_sync(exchange, request, response, None)
                 return
         call_soon(self._respond, exchange, request, response, False)
 
@@ -378,12 +422,15 @@ class Dispatcher:
     ) -> None:
         """On the loop: send the head (and an in-memory body, or the file reference); start an
         async producer. `response` is what the application returned (spec 7.8: anything
-        satisfying the response contract); `owned_by_thread`: a sync producer thread already
-        owns the body and closes it when it stops."""
+        satisfying the response contract, or an awaitable giving it); `owned_by_thread`: a sync
+        producer thread already owns the body and closes it when it stops."""
         if type(response) is not Response:
+            if inspect.isawaitable(response):
+                self._await_returned(exchange, request, response)
+                return
             try:
                 response = adopt(response)
-            except Exception as exc:
+            except BaseException as exc:
                 self._not_a_response(exchange, request, response, exc)
                 return
         body = response.body
@@ -401,7 +448,7 @@ class Dispatcher:
         if exchange.stopped:
             # The client left before the head (spec 11.2): the body is closed, never pulled.
             if not owned_by_thread:
-                self._discard_body(response)
+                self._discard_body(exchange, response)
             return
         file = None
         if kind == KIND_FILE and not bodiless and not owned_by_thread:
@@ -412,24 +459,56 @@ class Dispatcher:
             else:
                 exchange.start(response, bodiless, body, status)
         except Exception as exc:
-            if not owned_by_thread:
-                self._discard_body(response)
             self._failed_before_head(exchange, request, exc)
+            if not owned_by_thread:
+                self._discard_body(exchange, response)
             return
         if bodiless or file is not None:
             # RFC 9110 sections 9.3.2, 15.3.5, 15.4.5: no content; close without iterating.
             # A file the front end sends itself is opened again there, by its path.
-            self._discard_body(response)
+            if not owned_by_thread:
+                self._discard_body(exchange, response)
         elif kind == KIND_AITER:
-            self._spawn(self._produce_async(exchange, request, response))
-        elif (kind == KIND_ITER or kind == KIND_FILE) and not owned_by_thread:
-            self._pool.submit(self._produce_sync, exchange, request, response)
+            exchange.task = self._spawn(
+                self._produce_async(exchange, request, response), exchange.context
+            )
+        elif kind == KIND_ITER or kind == KIND_FILE:
+            if not owned_by_thread:
+                # Submitted from a later loop turn: an async application's task may still be
+                # in the request's context now, which the producer's thread must enter.
+                self._loop.call_soon(
+                    self._pool.submit,
+                    self._produce_sync,
+                    exchange,
+                    request,
+                    response,
+                    None,
+                    context=LOOP_CONTEXT,
+                )
+        else:
+            exchange.app_done()  # an in-memory body: sent with the head
+
+    def _await_returned(self, exchange: Exchange, request: Request, awaitable: Any) -> None:
+        """On the loop: a sync call returned an awaitable (a wrapper around an async app that
+        kind detection could not see through, spec 4.1): it is awaited here, on the loop, and
+        its result is the response. It cost a thread hand-off: say so once."""
+        if not self._warned_awaitable:
+            self._warned_awaitable = True
+            logger.warning(
+                "the application is sync but returned %s: awaiting it on the event loop "
+                "(make the outermost callable async to save a thread hand-off per request)",
+                type(awaitable).__name__,
+            )
+        exchange.task = self._spawn(
+            self._run_async(exchange, request, awaitable), exchange.context
+        )
 
     def _not_a_response(
-        self, exchange: Exchange, request: Request, returned: Any, exc: Exception
+        self, exchange: Exchange, request: Request, returned: Any, exc: BaseException
     ) -> None:
         """On the loop: the application's result does not satisfy the response contract
-        (spec 7.8): a 500, and a log entry naming what is wrong. Its body, if any, is closed."""
+        (spec 7.8): a 500, and a log entry naming what is wrong. Its body, if any, is closed;
+        then the application is done."""
         if isinstance(exc, InvalidResponse):
             logger.error(
                 "invalid response for %s %s (the application returned %s): %s",
@@ -445,54 +524,71 @@ class Dispatcher:
                 request.path,
                 exc_info=exc,
             )
-        close = getattr(getattr(returned, "body", None), "close", None)
-        if callable(close):
-            try:
+        try:
+            close = getattr(getattr(returned, "body", None), "close", None)
+            if callable(close):
                 close()
-            except Exception:
-                logger.exception("error closing the response body")
+        except Exception:
+            logger.exception("error closing the response body")
         self._send_500(exchange, exc if self._debug else None)
+        exchange.app_done()
 
     # -- producing bodies --------------------------------------------------------------------
 
-    def _produce_sync(self, exchange: Exchange, request: Request, response: Response) -> None:
+    def _produce_sync(
+        self,
+        exchange: Exchange,
+        request: Request,
+        response: Response,
+        chunks: Optional[Iterator[Any]],
+    ) -> None:
         """In a pool thread: pull chunks while the front end has credit for them (A.5), so a
-        slow client holds back the producer instead of filling memory."""
-        call_soon = exchange.session.call_from_thread
-        body: Any = response.body
-        chunks: Iterator[Any]
-        if kind_of(body) == KIND_FILE:
-            chunks = file_chunks(body, self.file_chunk_size)
-        else:
-            chunks = iter(body)
-        closed = False
+        slow client holds back the producer instead of filling memory. When the credit runs
+        out the thread goes back to the pool; the loop submits this producer again, with the
+        same iterator, once the chunks handed over are sent (Exchange.send_sync). The body
+        runs in the request's context, whichever thread pulls it."""
+        context: contextvars.Context = exchange.context  # type: ignore[assignment]
+        status = _FAILED
+        value: Any = None
         try:
-            while not exchange.stopped:
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    trailers = _final_trailers(exchange, response)
-                    # Release the body's resources before the response is seen as complete.
-                    closed = True
-                    _close_body(response, chunks)
-                    call_soon(exchange.finish, trailers)
+            if chunks is None:
+                chunks = context.run(_iterate, response, self.file_chunk_size)
+        except BaseException as exc:
+            context.run(_close_body, response)
+            value = exc
+        else:
+            while True:
+                status, value = context.run(_pull_chunks, exchange, response, chunks)
+                if status != _HAND_OVER:
                     break
-                data = as_bytes(chunk)
-                if data and not exchange.send_sync(data):
-                    break
-        except Exception as exc:
-            call_soon(self._failed_after_head, exchange, request, exc)
-        finally:
-            if not closed:
-                _close_body(response, chunks)
+                if not exchange.send_sync(
+                    value, functools.partial(self._resume_sync, exchange, request, response, chunks)
+                ):
+                    return  # the thread is free; _resume_sync continues once credit is back
+        call_soon = exchange.session.call_from_thread
+        if status == _ENDED:
+            call_soon(exchange.finish, value)
+        elif status == _FAILED:
+            call_soon(self._failed_after_head, exchange, request, value)
+        call_soon(exchange.app_done)
+
+    def _resume_sync(
+        self, exchange: Exchange, request: Request, response: Response, chunks: Iterator[Any]
+    ) -> None:
+        """On the loop: the chunks a parked producer handed over are sent, or the stream
+        stopped; the producer continues (or closes its body) in a pool thread."""
+        self._pool.submit(self._produce_sync, exchange, request, response, chunks)
 
     async def _produce_async(
         self, exchange: Exchange, request: Request, response: Response
     ) -> None:
-        chunks: Any = response.body.__aiter__()  # type: ignore[union-attr]
+        chunks: Any = response.body
         try:
+            chunks = chunks.__aiter__()
             while not exchange.stopped:
                 try:
+                    # Cancelled here when the client leaves (Exchange.on_reset): the
+                    # generator gets CancelledError where it awaits, at once (11.1).
                     chunk = await chunks.__anext__()
                 except StopAsyncIteration:
                     exchange.finish(_final_trailers(exchange, response))
@@ -500,30 +596,51 @@ class Dispatcher:
                 data = as_bytes(chunk)
                 if data and not await exchange.send_async(data):
                     break
-        except Exception as exc:
-            self._failed_after_head(exchange, request, exc)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt too (11.3)
+            if not (exchange.stopped and isinstance(exc, asyncio.CancelledError)):
+                self._failed_after_head(exchange, request, exc)
         finally:
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
                 try:
                     await aclose()
-                except Exception:
+                except BaseException:  # noqa: B902 - the response is over either way
                     logger.exception("error closing the response body")
+            exchange.task = None
+            exchange.app_done()
 
-    def _discard_body(self, response: Response) -> None:
-        """On the loop: release a body that will not be sent, without pulling from it."""
-        if not hasattr(response.body, "__aiter__"):
+    def _discard_body(self, exchange: Exchange, response: Response) -> None:
+        """On the loop: release a body that will not be sent, without pulling from it; then
+        the application is done."""
+        body: Any = response.body
+        if hasattr(body, "__aiter__"):
+            aclose = getattr(body, "aclose", None)
+            if aclose is not None:
+                self._spawn(_aclose(aclose, exchange), exchange.context)
+                return
+        elif type(body) is not bytes and not hasattr(body, "read"):  # an iterable
+            if getattr(body, "close", None) is not None:
+                # A generator's finally runs the application's code: in its context, entered
+                # from a later loop turn (an async application's task may be in it now).
+                self._loop.call_soon(self._close_in_context, exchange, response, context=LOOP_CONTEXT)
+                return
+        else:
+            _close_body(response)  # a file, or bytes (nothing to close)
+        exchange.app_done()
+
+    def _close_in_context(self, exchange: Exchange, response: Response) -> None:
+        context = exchange.context
+        if context is None:
             _close_body(response)
-            return
-        aclose = getattr(response.body, "aclose", None)
-        if aclose is not None:
-            self._spawn(_aclose(aclose))
+        else:
+            context.run(_close_body, response)
+        exchange.app_done()
 
     # -- failures ----------------------------------------------------------------------------
 
     def _failed_before_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
-        if isinstance(exc, ClientDisconnected) and exchange.stopped:
-            return  # the client left; nobody is there to answer
+        if exchange.stopped and isinstance(exc, (ClientDisconnected, asyncio.CancelledError)):
+            return  # the client left (and the await was cancelled for it); nobody to answer
         logger.error(
             "error in application for %s %s", request.method, request.path, exc_info=exc
         )
@@ -580,11 +697,42 @@ def _final_trailers(exchange: Exchange, response: Response) -> Any:
     return trailers if exchange.wants_trailers(response) else None
 
 
-async def _aclose(aclose: Callable[[], Any]) -> None:
+async def _aclose(aclose: Callable[[], Any], exchange: Exchange) -> None:
     try:
         await aclose()
-    except Exception:
+    except BaseException:  # noqa: B902 - the response is over either way
         logger.exception("error closing the response body")
+    exchange.app_done()
+
+
+def _iterate(response: Response, file_chunk_size: int) -> Iterator[Any]:
+    """The iterator a sync producer pulls (in the request's context: iter() may run code)."""
+    body: Any = response.body
+    if kind_of(body) == KIND_FILE:
+        return file_chunks(body, file_chunk_size)
+    return iter(body)
+
+
+def _pull_chunks(exchange: Exchange, response: Response, chunks: Iterator[Any]) -> Tuple[int, Any]:
+    """In a pool thread, in the request's context: pull and hand over chunks while they fit
+    the front end's window. Ends the body (closing it) unless it returns _HAND_OVER."""
+    try:
+        while not exchange.stopped:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                trailers = _final_trailers(exchange, response)
+                # Release the body's resources before the response is seen as complete.
+                _close_body(response, chunks)
+                return _ENDED, trailers
+            data = as_bytes(chunk)
+            if data and not exchange.send_if_room(data):
+                return _HAND_OVER, data
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt too (11.3)
+        _close_body(response, chunks)
+        return _FAILED, exc
+    _close_body(response, chunks)
+    return _STOPPED, None
 
 
 def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) -> None:
@@ -593,5 +741,5 @@ def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) ->
     if close is not None:
         try:
             close()
-        except Exception:
+        except BaseException:  # noqa: B902 - the response is over either way
             logger.exception("error closing the response body")

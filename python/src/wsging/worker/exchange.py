@@ -8,6 +8,7 @@ chunks, and hand response chunks to the loop, waiting until the loop has sent th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections import deque
@@ -18,6 +19,7 @@ from ..api.headers import Headers, RawHeaders
 from ..api.response import Response, as_bytes
 from . import link
 from .body_memory import SHARED_MIN, BodyMemory
+from .completion import ABORTED, CLIENT_GONE, COMPLETED, Completion
 from .errors import LinkError
 from .outgoing import FileReference, resolve_trailers
 from .streams import IN_OPEN, OUT_BODY, Stream
@@ -45,6 +47,7 @@ class SessionPort(Protocol):
     initial_window: int
     writing_paused: bool
     body_memory: Optional["BodyMemory"]  # shared body memory, once set up (A.2)
+    sync_pool: Any  # the dispatcher's ThreadPool: where sync completion callbacks run
 
     def write(self, data: "Buffer") -> None: ...
 
@@ -79,11 +82,14 @@ class Exchange:
         "_end_trailers",
         "_sync_producer",
         "_inflight",
-        "_drain_wanted",
-        "_drain_lock",
+        "_resume",
         "_drain_waiter",
         "stopped",
         "inline_call",
+        "context",
+        "task",
+        "_completion",
+        "_abandoned",
     )
 
     def __init__(
@@ -112,16 +118,22 @@ class Exchange:
         self._end_marked = False
         self._end_trailers: Optional[RawHeaders] = None
         # A producer thread hands chunks over without waiting while the bytes not yet sent fit
-        # the front end's window; past it, it waits on _drain_lock until they are all sent.
+        # the front end's window; past it, it returns its thread and leaves _resume, which the
+        # loop calls once they are all sent (or the stream stopped).
         self._sync_producer = False
         self._inflight = 0  # bytes handed over by the producer thread, not yet sent
-        self._drain_wanted = False
-        self._drain_lock: Optional[threading.Lock] = None
+        self._resume: Optional[Callable[[], None]] = None
         self._drain_waiter: Optional["asyncio.Future[None]"] = None
         self.stopped = False  # the response must not advance any more (reset or complete)
         # A sync application runs for this exchange on the loop's thread (--inline-sync): its
         # sync body reads are allowed there, the body being complete.
         self.inline_call = False
+        # Set by the dispatcher: the request's contextvars.Context (spec 11.6), and the task
+        # running its async application or body, cancelled when the client leaves (11.1).
+        self.context: Optional[contextvars.Context] = None
+        self.task: Optional["asyncio.Task[None]"] = None
+        self._completion: Optional[Completion] = None  # made by the first on_complete()
+        self._abandoned: Optional[str] = None  # ABORTED or CLIENT_GONE once reset
 
     @property
     def body_complete(self) -> bool:
@@ -257,6 +269,27 @@ class Exchange:
             self._disconnect_waiters.append(waiter)
             await waiter
 
+    def on_complete(self, callback: Callable[[str], Any]) -> None:
+        """Thread-safe: run `callback(outcome)` once the response is over (spec 11.7)."""
+        completion = self._completion
+        if completion is None:
+            with self._lock:
+                completion = self._completion
+                if completion is None:
+                    completion = self._completion = Completion(self)
+                    if self.stopped:  # the stream ended before anyone asked
+                        completion.outcome = self._outcome_so_far()
+        completion.add(callback)
+
+    def _outcome_so_far(self) -> str:
+        return self._abandoned or COMPLETED
+
+    def app_done(self) -> None:
+        """On the loop: the dispatcher is done with the application (returned, body closed)."""
+        completion = self._completion
+        if completion is not None:
+            completion.app_done()
+
     def send_informational(self, status: int, headers: RawHeaders) -> bool:
         if threading.get_ident() == self.session.loop_thread:
             return self._informational(status, headers)
@@ -365,8 +398,8 @@ class Exchange:
             self.finish(trailers)
 
     def start_file(self, response: Response, file: FileReference) -> None:
-        """Send the head with a reference to the file the front end sends as the body (A.2
-        FILE_RESPONSE): the stream is complete at once, no body flows over the link. Raises
+        """Send the head with a reference to the slice of a file the front end sends as the body
+        (A.2 FILE_RESPONSE): the stream is complete at once, no body flows over the link. Raises
         before anything is sent when the head is invalid."""
         stream = self.stream
         path, offset, length, device, inode = file
@@ -472,17 +505,20 @@ class Exchange:
     def _signal_drained(self) -> None:
         if self._sync_producer:
             with self._lock:
-                if self._drain_wanted and (self.stopped or self._inflight <= 0):
-                    self._drain_wanted = False
-                    assert self._drain_lock is not None
-                    self._drain_lock.release()
+                resume = self._resume
+                if resume is not None and (self.stopped or self._inflight <= 0):
+                    self._resume = None
+                else:
+                    resume = None
+            if resume is not None:
+                resume()  # the producer gets a thread again
         waiter = self._drain_waiter
         if waiter is not None:
             self._drain_waiter = None
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _completed(self) -> None:
+    def _completed(self, outcome: str = COMPLETED) -> None:
         self.stopped = True
         if self._pending:
             self._pending.clear()
@@ -498,48 +534,79 @@ class Exchange:
         if not self._body_ended:
             self._fail_body("the response is complete; the rest of the request body was dropped")
         self.session.stream_completed(self)
+        completion = self._completion
+        if completion is not None:
+            completion.stream_done(outcome)
 
     def reset(self, code: int) -> None:
         """Abandon the stream from this side (RESET `code`)."""
         if self.stream.complete:
             return
         self.session.write(link.encode_reset(self.stream.id, code))
-        self._abandon("the request was reset")
+        self._abandon("the request was reset", ABORTED)
 
     def on_reset(self, code: int) -> None:
-        """The front end reset the stream: the client left or the request was abandoned."""
-        self._abandon("the client disconnected")
+        """The front end reset the stream: the client left or the request was abandoned. The
+        application's pending await, or its async body's pending __anext__, is cancelled
+        (spec 11.1): a generator asleep between server-sent events stops now, not at its
+        next yield. Unless the application awaits wait_disconnected() or a body read: then
+        it learns it there (the wait returns, the read raises ClientDisconnected)."""
+        waiters = self._disconnect_waiters
+        watched = self._body_waiter is not None or (
+            waiters is not None and any(not waiter.done() for waiter in waiters)
+        )
+        self._abandon("the client disconnected", CLIENT_GONE)
+        task = self.task
+        if task is not None:
+            self.task = None
+            if not watched:
+                # From the next loop turn: a task this very read woke (a body chunk arrived
+                # with the reset) first takes what woke it, so a read it makes then raises
+                # ClientDisconnected (MUST-DISC-3) instead of the chunk being lost to a
+                # CancelledError that replaced it.
+                self.session.loop.call_soon(task.cancel)
 
-    def _abandon(self, reason: str) -> None:
+    def _abandon(self, reason: str, outcome: str) -> None:
         self.stream.reset()
+        self._abandoned = outcome
         self._disconnected = True
         self._fail_body(reason)
-        self._completed()
+        self._completed(outcome)
 
     # == response: producer side ============================================================
 
-    def send_sync(self, chunk: bytes) -> bool:
-        """Thread-safe: hand `chunk` to the loop; block only while the bytes handed over and
-        not yet sent exceed the front end's window (A.5), so a slow client holds back the
-        producer with bounded memory. False when the stream stopped: the producer must stop."""
-        drain: Optional[threading.Lock] = None
+    def send_if_room(self, chunk: bytes) -> bool:
+        """Thread-safe: hand `chunk` to the loop when it fits the front end's window (A.5)
+        with the bytes handed over and not yet sent; False (nothing handed over) when it does
+        not. True when the stream stopped: the producer sees `stopped` before its next pull."""
         with self._lock:
             if self.stopped:
+                return True
+            inflight = self._inflight + len(chunk)
+            if inflight > self.stream.send_window:
                 return False
             self._sync_producer = True
-            self._inflight += len(chunk)
-            wait = self._inflight > self.stream.send_window
-            if wait:
-                drain = self._drain_lock
-                if drain is None:
-                    drain = self._drain_lock = threading.Lock()
-                    drain.acquire()
-                self._drain_wanted = True
+            self._inflight = inflight
         self.session.call_from_thread(self.push, chunk)
-        if wait:
-            assert drain is not None
-            drain.acquire()  # released by the loop once everything handed over was sent
-        return not self.stopped
+        return True
+
+    def send_sync(self, chunk: bytes, resume: Callable[[], None]) -> bool:
+        """Thread-safe: hand `chunk` to the loop without waiting. True: the producer may pull
+        its next chunk now (it checks `stopped` first). False: the bytes handed over and not
+        yet sent exceed the front end's window (A.5): the producer must return its thread, and
+        the loop calls `resume()` once they are all sent or the stream stopped. So a client
+        that reads nothing holds back its producer with bounded memory, and holds no thread
+        while it does."""
+        with self._lock:
+            if self.stopped:
+                return True
+            self._sync_producer = True
+            self._inflight += len(chunk)
+            park = self._inflight > self.stream.send_window
+            if park:
+                self._resume = resume
+        self.session.call_from_thread(self.push, chunk)
+        return not park
 
     async def send_async(self, chunk: bytes) -> bool:
         """On the loop: queue `chunk` and wait until it was sent. False when stopped."""

@@ -88,9 +88,11 @@ def file_reference(response: Response, ascii_only: bool) -> Optional[FileReferen
     """The file the front end may send by itself (A.2 FILE_RESPONSE) for a response whose body
     is read from a file it names (`file_path`), or None to send the body as DATA.
     `ascii_only`: the front end takes only ASCII paths (else UTF-8 ones)."""
-    path = response.file_path
-    if path is None or response.trailers is not None:
+    named = response.file_path
+    if named is None or response.trailers is not None:
         return None
+    # A str path is the one os.fsencode gives back (FileResponse gives str; hosts take both).
+    path = named if type(named) is bytes else os.fsencode(named)
     if ascii_only:
         if not path.isascii():
             return None

@@ -40,6 +40,7 @@ class WorkerConfig:
     threads: int = 32
     debug: bool = False
     inline_sync: bool = False
+    root_path: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -65,6 +66,9 @@ class WorkerConfig:
         app = env.get("WSGING_APP")
         if not app:
             raise ValueError("WSGING_APP is not set")
+        root_path = env.get("WSGING_ROOT_PATH", "")
+        if root_path and (root_path[0] != "/" or root_path[-1] == "/"):
+            raise ValueError(f"WSGING_ROOT_PATH must start with '/' and not end with it: {root_path!r}")
         return cls(
             link=link,
             worker_id=number("WSGING_WORKER_ID", 0),
@@ -73,6 +77,7 @@ class WorkerConfig:
             threads=number("WSGING_THREADS", 32),
             debug=env.get("WSGING_DEBUG", "") == "1",
             inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
+            root_path=root_path,
         )
 
 
@@ -86,13 +91,26 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
+class LineFormatter(logging.Formatter):
+    """The server's one line format, which the front end copies to its standard error:
+    `wsging: worker N: MESSAGE`, and `wsging: error: worker N: MESSAGE` for errors (a traceback,
+    when there is one, follows on the next lines)."""
+
+    def __init__(self, worker_id: int) -> None:
+        super().__init__("%(message)s")
+        self._line = f"wsging: worker {worker_id}: "
+        self._error = f"wsging: error: worker {worker_id}: "
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = self._error if record.levelno >= logging.ERROR else self._line
+        return prefix + super().format(record)
+
+
 def _configure_logging(worker_id: int) -> None:
     log = logging.getLogger("wsging")
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(f"%(asctime)s wsging worker {worker_id} %(levelname)s %(message)s")
-        )
+        handler.setFormatter(LineFormatter(worker_id))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
@@ -117,12 +135,19 @@ async def serve(app: Any, config: WorkerConfig) -> int:
         debug=config.debug,
         inline_sync=config.inline_sync,
     )
-    max_streams = ASYNC_MAX_STREAMS if is_async else config.threads * 2
+    # A sync worker's streams are not bounded by its threads either: a producer waiting for a
+    # client's credit gives its thread back (dispatch.Dispatcher._produce_sync), and with
+    # threads * 2 slots as many clients that read nothing would lock every other request out.
+    max_streams = ASYNC_MAX_STREAMS if is_async else max(config.threads * 2, ASYNC_MAX_STREAMS)
     status = EXIT_LINK_FAILED
     try:
         _, session = await loop.create_unix_connection(
             lambda: WorkerSession(
-                dispatcher, loop=loop, worker_id=config.worker_id, max_streams=max_streams
+                dispatcher,
+                loop=loop,
+                worker_id=config.worker_id,
+                max_streams=max_streams,
+                root_path=config.root_path,
             ),
             config.link,
         )
@@ -149,9 +174,12 @@ def main(env: Optional[Mapping[str, str]] = None) -> int:
     except ValueError as exc:
         print(f"wsging: bad worker environment: {exc}", file=sys.stderr, flush=True)
         return EXIT_BAD_ENVIRONMENT
-    # Ctrl-C in a terminal reaches the whole process group; the front end owns shutdown and
-    # tells this worker through GOAWAY, so the worker itself ignores SIGINT.
+    # Ctrl-C in a terminal, systemd's KillMode=control-group, `timeout` and `kill -- -PGID`
+    # signal the whole process group; the front end owns shutdown and tells this worker through
+    # GOAWAY (its requests finish first), so the worker itself ignores SIGINT and SIGTERM. The
+    # front end ends a worker that outstays its shutdown with SIGKILL.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         app = load_app(config.app, config.app_dir)
     except LoadError as exc:

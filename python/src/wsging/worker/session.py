@@ -134,8 +134,10 @@ class WorkerSession(asyncio.Protocol):
         initial_window: int = DEFAULT_INITIAL_WINDOW,
         max_frame: int = link.DEFAULT_MAX_FRAME,
         shared_bodies: bool = True,
+        root_path: str = "",
     ) -> None:
         self.loop = loop
+        self._root_path = root_path  # request.root_path of every request (spec 5.1)
         self.loop_thread = threading.get_ident()
         self.initial_window = initial_window
         self.max_frame = max_frame
@@ -150,6 +152,7 @@ class WorkerSession(asyncio.Protocol):
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
         self._dispatcher = dispatcher
+        self.sync_pool = dispatcher.pool  # where sync completion callbacks run (spec 11.7)
         self._worker_id = worker_id
         self._max_streams = max_streams
         self._decoder = link.FrameDecoder()
@@ -405,6 +408,7 @@ class WorkerSession(asyncio.Protocol):
             _CAPABILITIES.get(capability_bits) or Capabilities.from_bits(capability_bits),
             Body._of(exchange),
             exchange,
+            self._root_path,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.

@@ -97,6 +97,25 @@ def path_info(raw_path: bytes) -> str:
     return raw_path.decode("latin-1")
 
 
+# root_path -> SCRIPT_NAME (PEP 3333 "bytes as str"): one server has one or two prefixes.
+_SCRIPT_NAMES: Dict[str, str] = {}
+
+
+def _mount(environ: Environ, root_path: str) -> None:
+    """SCRIPT_NAME is the mount prefix and PATH_INFO the rest, when the path lies under the
+    prefix (the whole prefix, then "/" or nothing: "/app" does not hold "/apple"); a request
+    outside it keeps SCRIPT_NAME "" and its whole path (spec 15.2)."""
+    script = _SCRIPT_NAMES.get(root_path)
+    if script is None:
+        script = root_path.encode("utf-8", "surrogateescape").decode("latin-1")
+        if len(_SCRIPT_NAMES) < 64:
+            _SCRIPT_NAMES[root_path] = script
+    path = environ["PATH_INFO"]
+    if path.startswith(script) and (len(path) == len(script) or path[len(script)] == "/"):
+        environ["SCRIPT_NAME"] = script
+        environ["PATH_INFO"] = path[len(script) :]
+
+
 def _host_and_port(request: Request) -> "tuple[str, str]":
     """SERVER_NAME and SERVER_PORT from the host field, when the request does not say where
     it arrived (a Request built by hand)."""
@@ -123,6 +142,8 @@ def environ_for(request: Request, wsgi_input: Optional[WSGIInput] = None) -> Env
     environ["PATH_INFO"] = (
         raw_path.decode("latin-1") if b"%" not in raw_path else path_info(raw_path)
     )
+    if request._root_path:
+        _mount(environ, request._root_path)
     query = request._query_string
     environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
     version = request._http_version

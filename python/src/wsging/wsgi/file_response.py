@@ -1,7 +1,8 @@
-"""What `from_wsgi` makes of a `wsgi.file_wrapper` result: a whole regular file that can be
-opened again by its name becomes a FileResponse, which the server sends by the fastest means
-it has; any other file-like becomes a file body the server reads in its own chunks. Neither is
-iterated block by block through the wrapper."""
+"""What `from_wsgi` makes of a `wsgi.file_wrapper` result: a regular file that can be opened
+again by its name becomes a FileResponse of the bytes from where the file stands up to the
+declared length (or its end), which the server sends by the fastest means it has; any other
+file-like becomes a file body the server reads in its own chunks. Neither is iterated block by
+block through the wrapper."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import stat
 from typing import Any, Optional
 
 from ..api.response import FileResponse, Response
+from ..api.file_response import open_regular
 from .start_response import StartResponse
 from .wsgi_input import FileWrapper
 
@@ -39,18 +41,27 @@ class _LimitedFile:
         self._file.close()
 
 
-def _reopened(name: str, info: os.stat_result, head: StartResponse) -> Optional[Response]:
-    """FileResponse(name), when the name still leads to the very file the application opened."""
+def _reopened(
+    name: str, info: os.stat_result, head: StartResponse, offset: int, length: int
+) -> Optional[Response]:
+    """A FileResponse for `length` bytes from `offset` of `name`, when the name still leads to
+    the very file the application opened."""
     try:
-        response = FileResponse(name, head.status, head.headers())
+        file, again = open_regular(name)
     except OSError:
         return None
-    body: Any = response.body
-    again = os.fstat(body.fileno())
-    if (again.st_dev, again.st_ino) != (info.st_dev, info.st_ino):
-        body.close()
-        return None
-    return response
+    try:
+        if (again.st_dev, again.st_ino) != (info.st_dev, info.st_ino) or again.st_size < offset + length:
+            file.close()
+            return None
+        # The application's content-type (Flask's send_file(mimetype=...)) stays: FileResponse
+        # guesses one only when the head has none.
+        return FileResponse._of_open_file(
+            name, file, again, head.status, head.headers(), None, offset, length
+        )
+    except BaseException:
+        file.close()
+        raise
 
 
 def file_response(head: StartResponse, wrapper: FileWrapper) -> Optional[Response]:
@@ -69,8 +80,10 @@ def file_response(head: StartResponse, wrapper: FileWrapper) -> Optional[Respons
     size = max(0, info.st_size - position)
     declared = head.declared
     name = getattr(file, "name", None)
-    if position == 0 and declared in (-1, size) and type(name) is str:
-        response = _reopened(name, info, head)
+    if declared <= size and type(name) is str:
+        # The file from where it stands, up to the declared length (PEP 3333): a slice the
+        # server can send by itself, as it does any FileResponse.
+        response = _reopened(name, info, head, position, size if declared < 0 else declared)
         if response is not None:
             wrapper.close()
             return response

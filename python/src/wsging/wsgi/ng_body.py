@@ -22,7 +22,10 @@ class NGBody:
     """`origin`: the Response and the head given to start_response, when the request came
     from `from_wsgi` unchanged; `from_wsgi` then hands on the Response itself (lossless)."""
 
-    __slots__ = ("_response", "_relay", "_channel", "_sync", "_async", "_ended", "_closed", "origin")
+    __slots__ = (
+        "_response", "_relay", "_channel", "_sync", "_async", "_ended", "_failed", "_closed",
+        "origin",
+    )
 
     def __init__(self, response: Response, relay: Relay, channel: Optional[HostChannel]) -> None:
         self._response = response
@@ -39,6 +42,7 @@ class NGBody:
         elif kind != KIND_AITER:
             self._sync = iter(body)
         self._ended = False
+        self._failed = False  # the body raised: completion callbacks hear "aborted"
         self._closed = False
         self.origin: Optional[Tuple[Response, RawHeaders]] = None
 
@@ -54,6 +58,9 @@ class NGBody:
         except (StopIteration, StopAsyncIteration):
             self._end()
             raise StopIteration from None
+        except BaseException:
+            self._failed = True
+            raise
         return as_bytes(chunk)
 
     def _end(self) -> None:
@@ -67,6 +74,8 @@ class NGBody:
         if self._closed:
             return
         self._closed = True
+        # A container closes early when the client left (or it gave up on the response).
+        outcome = "aborted" if self._failed else "completed" if self._ended else "client-gone"
         try:
             body: Any = self._response._body
             if self._async is not None:
@@ -85,5 +94,5 @@ class NGBody:
                 logger.exception("error in the trailers callable of a response closed early")
             finally:
                 if self._channel is not None:
-                    self._channel.finish()
+                    self._channel.finish(outcome)
                 self._relay.close()

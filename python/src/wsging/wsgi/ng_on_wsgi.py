@@ -46,7 +46,7 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
             response = Response.of(response)
         except BaseException:
             if channel is not None:
-                channel.finish()
+                channel.finish("aborted")
             relay.close()
             raise
         if channel is not None:
@@ -64,6 +64,7 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
             and response._kind == KIND_FILE
             and response.trailers is None
             and not is_async
+            and (channel is None or not channel.has_callbacks)
         ):
             # The container's own way to send a file, sendfile where it can.
             relay.close()

@@ -69,6 +69,7 @@ def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostC
     early_hints = environ.get("wsgi.early_hints")
     send = early_hints_sender(early_hints) if callable(early_hints) else None
     channel = HostChannel(relay, send)
+    script_name = environ.get("SCRIPT_NAME", "")
     request = Request(
         environ["REQUEST_METHOD"],
         _raw_path(environ, decoded),
@@ -82,8 +83,24 @@ def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostC
         capabilities=Capabilities.from_bits(EARLY_HINTS if send is not None else 0),
         body=Body(InputSource(environ["wsgi.input"], left, relay, channel)),
         channel=channel,
+        root_path=_root_path(script_name),
     )
+    origin = environ.get(REQUEST_KEY)
+    if isinstance(origin, Request):
+        # The same request seen through WSGI layers that changed the environ: request.state
+        # stays the one dictionary of this request (spec 12.3).
+        request._state = origin.state
     return request, channel
+
+
+def _root_path(script_name: str) -> str:
+    """request.root_path for SCRIPT_NAME: decoded like `path` (UTF-8, surrogate escapes), no
+    trailing "/" (a container may give "/app/" with PATH_INFO "" or "x")."""
+    script_name = script_name.rstrip("/")
+    if not script_name:
+        return ""
+    text = _latin1(script_name).decode("utf-8", "surrogateescape")
+    return text if text.startswith("/") else "/" + text
 
 
 def stashed_request(environ: Environ) -> Optional[Request]:

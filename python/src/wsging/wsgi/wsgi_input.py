@@ -50,7 +50,9 @@ class WSGIInput:
 
 class FileWrapper:
     """`wsgi.file_wrapper`: iterable as PEP 3333 asks, and recognised by `from_wsgi`, which
-    sends a regular file as a FileResponse instead of iterating it."""
+    sends a regular file as a FileResponse instead of iterating it. It is its own iterator and
+    passes seek() and tell() on to a seekable file, so a WSGI layer that sends a range of it
+    (Werkzeug's conditional responses) seeks to the range instead of reading up to it."""
 
     __slots__ = ("filelike", "block_size")
 
@@ -59,13 +61,25 @@ class FileWrapper:
         self.block_size = block_size
 
     def __iter__(self) -> Iterator[bytes]:
-        read = self.filelike.read
-        size = self.block_size
-        while True:
-            block = read(size)
-            if not block:
-                return
-            yield block
+        return self
+
+    def __next__(self) -> bytes:
+        block: bytes = self.filelike.read(self.block_size)
+        if not block:
+            raise StopIteration
+        return block
+
+    def seekable(self) -> bool:
+        seekable = getattr(self.filelike, "seekable", None)
+        return seekable is not None and bool(seekable())
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position: int = self.filelike.seek(offset, whence)
+        return position
+
+    def tell(self) -> int:
+        position: int = self.filelike.tell()
+        return position
 
     def close(self) -> None:
         close = getattr(self.filelike, "close", None)

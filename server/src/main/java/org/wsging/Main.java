@@ -44,7 +44,7 @@ public final class Main {
             status = run(args, System.out, System.err);
         } catch (Throwable t) {
             // Last resort: still one line, no stack trace.
-            System.err.println("wsging: error: " + t);
+            System.err.println(ServerLogging.error(String.valueOf(t)));
             status = 1;
         }
         System.out.flush();
@@ -68,7 +68,7 @@ public final class Main {
         try {
             command = new CommandLineParser(System.getenv(), Path.of("").toAbsolutePath()).parse(args);
         } catch (CommandLineException e) {
-            err.println("wsging: error: " + e.getMessage());
+            err.println(ServerLogging.error(e.getMessage()));
             return EXIT_USAGE;
         }
         if (command instanceof Command.Help help) {
@@ -82,6 +82,9 @@ public final class Main {
     }
 
     private static int serve(ServerConfig config, PrintStream err) throws InterruptedException {
+        // Caught from the start: SIGTERM while the workers start must still be a clean shutdown,
+        // not the JVM's default exit 143 that leaves the link directory behind.
+        CountDownLatch stopSignal = catchStopSignals();
         ServerTransport transport = ServerTransport.best();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
         WorkerPool pool = config.ceiling() ? null : new WorkerPool(config.workers(), group);
@@ -93,7 +96,7 @@ public final class Main {
             try {
                 bound = server.bind();
             } catch (Server.BindFailure e) {
-                err.println("wsging: error: " + e.getMessage());
+                err.println(ServerLogging.error(e.getMessage()));
                 return EXIT_USAGE;
             }
             if (pool != null) {
@@ -102,22 +105,25 @@ public final class Main {
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     String message = cause instanceof WorkerStartupException ? cause.getMessage()
-                            : "wsging: error: workers could not start: " + cause;
-                    err.println(message);
+                            : "workers could not start: " + cause;
+                    err.println(ServerLogging.error(message));
                     server.shutdownGracefully(Duration.ZERO);
                     stop(pool, Duration.ofSeconds(2));
                     return EXIT_USAGE;
                 }
             }
             String urls = bound.stream().map(a -> "http://" + BindAddress.authority(a)).collect(Collectors.joining(", "));
-            err.println(pool != null
-                    ? "wsging: serving " + config.workers().app() + " on " + urls + " with "
+            err.println(ServerLogging.line(pool != null
+                    ? "serving " + config.workers().app() + " on " + urls + " with "
                             + config.workers().count() + (config.workers().count() == 1 ? " worker" : " workers")
-                    : "wsging: serving " + config.workers().app() + " on " + urls
-                            + " with 0 workers (--ceiling: every request answered from Java)");
+                    : "serving " + config.workers().app() + " on " + urls
+                            + " with 0 workers (--ceiling: every request answered from Java)"));
 
-            awaitSignal();
-            err.println("wsging: shutting down");
+            stopSignal.await();
+            err.println(ServerLogging.line("shutting down"));
+            if (pool != null) {
+                pool.stopRestarting();
+            }
             Duration grace = config.workers().gracefulTimeout();
             long deadline = System.nanoTime() + grace.toNanos();
             server.shutdownGracefully(grace);
@@ -133,16 +139,16 @@ public final class Main {
 
     private static void stop(WorkerPool pool, Duration grace) {
         try {
-            pool.shutdown(grace).get(grace.toMillis() + 5000, TimeUnit.MILLISECONDS);
+            pool.shutdown(grace).get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS); // exit, then SIGKILL: 7 s at most
         } catch (ExecutionException | TimeoutException e) {
-            System.err.println("wsging: workers did not stop cleanly: " + e.getCause());
+            System.err.println(ServerLogging.line("workers did not stop cleanly: " + e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Waits for SIGTERM or SIGINT; a second one ends the process at once. */
-    private static void awaitSignal() throws InterruptedException {
+    /** A latch that SIGTERM or SIGINT opens; a second signal ends the process at once. */
+    private static CountDownLatch catchStopSignals() {
         CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), s -> {
@@ -152,6 +158,6 @@ public final class Main {
                 stop.countDown();
             });
         }
-        stop.await();
+        return stop;
     }
 }

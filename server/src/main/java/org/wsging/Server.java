@@ -98,6 +98,10 @@ public final class Server {
         if (left > 0) {
             connections.newCloseFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS);
         }
+        // Each connection's loop reports its cut-off exchanges before it runs the close below.
+        for (Channel c : connections) {
+            c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(GracefulShutdown.DEADLINE));
+        }
         connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
 

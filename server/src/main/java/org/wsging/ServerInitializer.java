@@ -1,17 +1,24 @@
 package org.wsging;
 
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
+import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogHandler;
+import org.wsging.http1.HalfCloseHandler;
 import org.wsging.http1.Http1ExchangeHandler;
 import org.wsging.http1.Http1Guards;
 import org.wsging.http1.Http1ServerCodec;
 import org.wsging.http1.Http1TimeoutHandler;
+import org.wsging.http1.RequestTimeoutHandler;
 import org.wsging.http1.ResponseHeadersHandler;
 
 /**
@@ -40,14 +47,34 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         connections.add(channel);
+        // The end of a client's input is not the end of the connection: HalfCloseHandler decides.
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        // Bounds what the connection queues for a client that does not read: above the high
+        // mark it turns unwritable and the exchange stops reading and starting requests.
+        channel.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(Http1Config.WRITE_BUFFER_LOW, Http1Config.WRITE_BUFFER_HIGH));
+        if (channel instanceof EpollSocketChannel) {
+            // Linux lets a send buffer grow to megabytes for a client that reads nothing, and wakes
+            // the writer only once a third of it drained: a slow reader would look like one that
+            // reads nothing to the send timeout, and each such client would hold megabytes of
+            // kernel memory. Bounding the unsent part (TCP_NOTSENT_LOWAT) keeps both small; what
+            // is in flight is still bounded only by the congestion and receive windows, so a fast
+            // client's throughput is unchanged.
+            channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
+        }
         configure(channel.pipeline(), http1, dispatcher, accessLog);
     }
 
     /** Also used by tests on an EmbeddedChannel. */
     public static void configure(
             ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        p.addLast("send-timeout", new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
+        p.addLast("half-close", new HalfCloseHandler());                  // client's FIN: answer, then close
         p.addLast("timeouts", new Http1TimeoutHandler(http1.timeouts()));  // head, keep-alive, body clocks
+        if (http1.timeouts().request() != null) {                          // a handler that never answers
+            p.addLast("request-timeout", new RequestTimeoutHandler(http1.timeouts().request()));
+        }
         Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect
         p.addLast("response-headers", ResponseHeadersHandler.INSTANCE);    // Date, Server
         if (accessLog != null) {

@@ -7,11 +7,31 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Library logging (Netty uses java.util.logging here) becomes one concise line per event on
- * standard error, warnings and worse only, without stack traces: operators read these lines.
+ * The one format of the server's own lines on standard error: {@code wsging: MESSAGE}, and
+ * {@code wsging: error: MESSAGE} for an error that stops the server or a request's work. Library
+ * logging (Netty and the supervisor use java.util.logging) goes through the same format, warnings
+ * and worse only, without stack traces: operators read these lines. Messages carry no prefix of
+ * their own; the prefix is added here, once.
  */
-final class ServerLogging {
+public final class ServerLogging {
+    static final String PREFIX = "wsging: ";
+
     private ServerLogging() {}
+
+    /** An informational or warning line. */
+    public static String line(String message) {
+        return PREFIX + message;
+    }
+
+    /** An error line. */
+    public static String error(String message) {
+        return PREFIX + "error: " + message;
+    }
+
+    static String format(Level level, String message, Throwable thrown) {
+        String text = message + (thrown != null ? ": " + thrown : "");
+        return level.intValue() >= Level.SEVERE.intValue() ? error(text) : line(text);
+    }
 
     static void configure() {
         Logger root = Logger.getLogger("");
@@ -23,9 +43,8 @@ final class ServerLogging {
         handler.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord record) {
-                String message = formatMessage(record);
-                Throwable thrown = record.getThrown();
-                return "wsging: " + message + (thrown != null ? ": " + thrown : "") + System.lineSeparator();
+                return ServerLogging.format(record.getLevel(), formatMessage(record), record.getThrown())
+                        + System.lineSeparator();
             }
         });
         root.addHandler(handler);

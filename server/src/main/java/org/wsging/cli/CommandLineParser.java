@@ -15,6 +15,7 @@ import org.wsging.config.BindAddress;
 import org.wsging.config.Http1Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
+import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
 /**
@@ -138,10 +139,18 @@ public final class CommandLineParser {
         t.put("--header-timeout", new Option(true, (b, a) -> b.headerTimeout = seconds(a)));
         t.put("--keepalive-timeout", new Option(true, (b, a) -> b.keepAliveTimeout = seconds(a)));
         t.put("--body-timeout", new Option(true, (b, a) -> b.bodyTimeout = seconds(a)));
+        // Slow clients and slow handlers
+        t.put("--send-timeout", new Option(true, (b, a) -> b.sendTimeout = seconds(a)));
+        t.put("--body-min-rate", new Option(true, (b, a) -> b.bodyMinRate = nonNegativeLong(a)));
+        t.put("--request-timeout", new Option(true, (b, a) -> b.requestTimeout = secondsOrOff(a)));
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
         t.put("--shared-body-slots", new Option(true, (b, a) -> b.sharedBodySlots = sharedBodySlots(a)));
+        t.put("--root-path", new Option(true, (b, a) -> b.rootPath = rootPath(a)));
+        t.put("--max-requests", new Option(true, (b, a) -> b.maxRequests = positiveInt(a)));
+        t.put("--max-requests-jitter", new Option(true, (b, a) -> b.maxRequestsJitter = positiveInt(a)));
+        t.put("--worker-max-memory", new Option(true, (b, a) -> b.workerMaxMemoryMb = positiveInt(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
         return t;
@@ -207,6 +216,34 @@ public final class CommandLineParser {
         throw new CommandLineException(a.name + ": expected a positive number of seconds, got '" + a.value + "'");
     }
 
+    /** A mount prefix; trailing slashes are dropped ("/app/" is "/app", "/" is none). */
+    private static String rootPath(Arg a) throws CommandLineException {
+        String value = a.value;
+        int end = value.length();
+        while (end > 0 && value.charAt(end - 1) == '/') {
+            end--;
+        }
+        value = value.substring(0, end);
+        String problem = WorkersConfig.rootPathProblem(value);
+        if (problem != null) {
+            throw new CommandLineException(a.name + ": the prefix " + problem + ", got '" + a.value + "'");
+        }
+        return value;
+    }
+
+    /** Like {@link #seconds}, or {@code off} (or 0) for no limit, as null. */
+    private static Duration secondsOrOff(Arg a) throws CommandLineException {
+        if (a.value.equals("off") || a.value.equals("0")) {
+            return null;
+        }
+        try {
+            return seconds(a);
+        } catch (CommandLineException e) {
+            throw new CommandLineException(a.name + ": expected a positive number of seconds or 'off', got '"
+                    + a.value + "'");
+        }
+    }
+
     private static Path path(Arg a) throws CommandLineException {
         try {
             if (a.value.isEmpty()) {
@@ -235,10 +272,17 @@ public final class CommandLineParser {
         Duration headerTimeout = Http1Config.Timeouts.DEFAULT.header();
         Duration keepAliveTimeout = Http1Config.Timeouts.DEFAULT.keepAlive();
         Duration bodyTimeout = Http1Config.Timeouts.DEFAULT.body();
+        Duration sendTimeout = Http1Config.Timeouts.DEFAULT.send();
+        long bodyMinRate = Http1Config.Timeouts.DEFAULT.bodyMinRate();
+        Duration requestTimeout = Http1Config.Timeouts.DEFAULT.request();
         Duration workerTimeout = Duration.ofSeconds(30);
         Duration queueTimeout = Duration.ofSeconds(30);
         Duration gracefulTimeout = Duration.ofSeconds(30);
         int sharedBodySlots = WorkersConfig.DEFAULT_SHARED_BODY_SLOTS;
+        String rootPath = "";
+        int maxRequests;
+        int maxRequestsJitter;
+        int workerMaxMemoryMb;
         boolean ceiling;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
@@ -264,10 +308,13 @@ public final class CommandLineParser {
             }
             List<BindAddress> addresses = binds.isEmpty() ? List.of(new BindAddress("127.0.0.1", 8000)) : binds;
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
-                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots);
+                    workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots,
+                    rootPath,
+                    new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L));
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
-                    new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout));
+                    new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
+                            sendTimeout, requestTimeout));
             return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads);
         }
     }

@@ -24,7 +24,8 @@ final class Usage {
               --python PATH           interpreter that runs the workers
                                       (default $WSGING_HOME/.venv/bin/python)
               --debug                 show tracebacks in 500 responses (off by default)
-              --access-log            one line per request on standard output
+              --access-log            one line per request on standard output, in the Combined
+                                      Log Format with the duration in seconds appended
               --max-request-line N    longest request line in bytes, else 414 (default 8192)
               --max-header-size N     largest header section in bytes, else 431 (default 16384)
               --max-headers N         most header fields in a request, else 431 (default 100)
@@ -32,6 +33,13 @@ final class Usage {
               --header-timeout S      seconds to receive a full request head, else 408 (default 10)
               --keepalive-timeout S   idle seconds between requests before closing (default 5)
               --body-timeout S        seconds without request-body progress, else 408 (default 30)
+              --body-min-rate N       bytes per second a request body must average once
+                                      --body-timeout has passed, counting only time the server
+                                      reads it, else 408; 0 turns it off (default 500)
+              --send-timeout S        seconds a client may read nothing while a response waits
+                                      for it, else the connection is closed (default 30)
+              --request-timeout S     seconds from a request's turn to its response's end, else
+                                      504 (or the response is cut short); 'off' (default) for none
               --worker-timeout S      a worker silent this long is killed and replaced (default 30)
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)
@@ -39,6 +47,14 @@ final class Usage {
               --shared-body-slots N   slots of 64 KiB per direction per worker for request and
                                       response bodies through shared memory; 0 turns it off
                                       (default 128, at most 16383)
+              --root-path PREFIX      the path prefix the application is mounted at, such as
+                                      /app: request.root_path, and SCRIPT_NAME for WSGI
+                                      applications; request paths keep it (default: none)
+              --max-requests N        replace a worker after N requests: a new one starts first,
+                                      the old one finishes its requests and exits (default: never)
+              --max-requests-jitter N add a random 0..N to --max-requests per worker (default 0)
+              --worker-max-memory MB  replace a worker the same way once its resident memory
+                                      exceeds MB megabytes (default: no ceiling)
               --io-threads N          event-loop threads for connections and worker links
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,

@@ -21,6 +21,9 @@ import java.time.Duration;
  *                        their calls are fast (no thread hand-off; see --inline-sync)
  * @param sharedBodySlots slots of shared body memory per direction on each worker link (spec A.2);
  *                        0 sends every body through the socket
+ * @param rootPath        the prefix the application is mounted at, decoded ("" or "/a/b", never a
+ *                        trailing "/"): every request's {@code root_path} (spec 5.1)
+ * @param recycling       when a working worker is replaced anyway (request count, memory)
  */
 public record WorkersConfig(
         String app,
@@ -34,7 +37,9 @@ public record WorkersConfig(
         Duration gracefulTimeout,
         boolean debug,
         boolean inlineSync,
-        int sharedBodySlots) {
+        int sharedBodySlots,
+        String rootPath,
+        WorkerRecycling recycling) {
 
     public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
     /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
@@ -45,12 +50,49 @@ public record WorkersConfig(
             throw new IllegalArgumentException("shared body slots must be 0 to " + MAX_SHARED_BODY_SLOTS
                     + ", not " + sharedBodySlots);
         }
+        String problem = rootPathProblem(rootPath);
+        if (problem != null) {
+            throw new IllegalArgumentException("root path " + problem);
+        }
+        java.util.Objects.requireNonNull(recycling);
+    }
+
+    /** Mounted at no prefix, without recycling. */
+    public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
+            Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug, boolean inlineSync,
+            int sharedBodySlots) {
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug,
+                inlineSync, sharedBodySlots, "", WorkerRecycling.NONE);
+    }
+
+    /**
+     * Why {@code rootPath} cannot be a mount prefix, or null when it can: "" or "/" followed by
+     * path text, without a trailing "/" (ASGI's root_path), and decoded, so without "%", and
+     * without "?", "#" or control characters, which no decoded path segment holds.
+     */
+    public static String rootPathProblem(String rootPath) {
+        if (rootPath.isEmpty()) {
+            return null;
+        }
+        if (rootPath.charAt(0) != '/') {
+            return "must start with '/'";
+        }
+        if (rootPath.endsWith("/")) {
+            return "must not end with '/'";
+        }
+        for (int i = 0; i < rootPath.length(); i++) {
+            char c = rootPath.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '?' || c == '#' || c == '%') {
+                return "must be a decoded path without '?', '#', '%' or control characters";
+            }
+        }
+        return null;
     }
 
     /** Without inline sync calls, with the default shared body memory. */
     public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
             Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug) {
         this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug, false,
-                DEFAULT_SHARED_BODY_SLOTS);
+                DEFAULT_SHARED_BODY_SLOTS, "", WorkerRecycling.NONE);
     }
 }

@@ -6,5 +6,12 @@ package org.wsging.exchange;
  * serves nothing new, and closes; an idle connection closes at once.
  */
 public enum GracefulShutdown {
-    INSTANCE
+    /** Shutdown began: finish what runs, start nothing new, close. */
+    INSTANCE,
+    /**
+     * The graceful timeout expired and the connection is about to be closed: a front end reports
+     * each exchange still running (method, target, how long it ran), which is otherwise dropped
+     * without a trace.
+     */
+    DEADLINE
 }

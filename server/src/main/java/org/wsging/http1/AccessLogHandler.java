@@ -5,22 +5,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * One line per answered request: {@code CLIENT "METHOD TARGET VERSION" STATUS BYTES DURATIONms}.
- * Requests are matched with responses in order, which HTTP/1.1 guarantees (RFC 9112 §9.3.2).
+ * One line per answered request, in the Combined Log Format with the duration appended (see
+ * {@link AccessLogFormat}). Requests are matched with responses in order, which HTTP/1.1
+ * guarantees (RFC 9112 §9.3.2).
  */
 public final class AccessLogHandler extends ChannelDuplexHandler {
 
-    private record Entry(String method, String target, String version, long started) {}
+    private record Entry(String method, String target, String version, String referer, String userAgent,
+                         long startMillis, long started) {}
 
     private final Consumer<String> sink;
     private final ArrayDeque<Entry> waiting = new ArrayDeque<>();
@@ -37,16 +39,19 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         SocketAddress remote = ctx.channel().remoteAddress();
         if (remote instanceof InetSocketAddress inet) {
-            client = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+            client = inet.getAddress() != null ? AccessLogFormat.address(inet.getAddress()) : inet.getHostString();
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof HttpRequest r) {
-            waiting.add(new Entry(r.method().name(), r.uri(), r.protocolVersion().text(), System.nanoTime()));
+            waiting.add(new Entry(r.method().name(), r.uri(), r.protocolVersion().text(),
+                    r.headers().get(HttpHeaderNames.REFERER), r.headers().get(HttpHeaderNames.USER_AGENT),
+                    System.currentTimeMillis(), System.nanoTime()));
         } else if (msg instanceof RequestRejected r) {
-            waiting.add(new Entry(r.method(), r.target(), r.version(), System.nanoTime()));
+            waiting.add(new Entry(r.method(), r.target(), r.version(), null, null,
+                    System.currentTimeMillis(), System.nanoTime()));
         }
         super.channelRead(ctx, msg);
     }
@@ -55,7 +60,8 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg instanceof HttpResponse response && response.status().code() >= 200) {
             Entry next = waiting.poll();
-            responding = next != null ? next : new Entry("-", "-", "-", System.nanoTime());
+            responding = next != null ? next
+                    : new Entry("-", "-", "-", null, null, System.currentTimeMillis(), System.nanoTime());
             status = response.status().code();
             bytes = 0;
         }
@@ -81,8 +87,7 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     }
 
     private void log(Entry e) {
-        double millis = (System.nanoTime() - e.started) / 1e6;
-        sink.accept(String.format(Locale.ROOT, "%s \"%s %s %s\" %d %d %.2fms",
-                client, e.method, e.target, e.version, status, bytes, millis));
+        sink.accept(AccessLogFormat.line(client, e.startMillis, e.method, e.target, e.version, status, bytes,
+                e.referer, e.userAgent, System.nanoTime() - e.started));
     }
 }

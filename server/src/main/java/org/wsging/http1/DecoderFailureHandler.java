@@ -4,15 +4,19 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.InvalidChunkExtensionException;
+import io.netty.handler.codec.http.InvalidChunkTerminationException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
 /**
  * Turns what the codec could not parse into a rejection: a request line over the limit is 414
  * (RFC 9112 §3), a header section over the limit is 431 (RFC 6585 §5), anything else malformed
- * (bad framing headers, invalid names or values, bad chunk sizes) is 400.
+ * (bad framing headers, invalid names or values, bad chunk sizes) is 400, with a fixed text.
  */
 final class DecoderFailureHandler extends RequestGuard {
+
+    private static final System.Logger LOG = System.getLogger(DecoderFailureHandler.class.getName());
 
     private HttpRequest lastRequest;
 
@@ -39,7 +43,27 @@ final class DecoderFailureHandler extends RequestGuard {
             return RequestRejected.of(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                     "request header section too large", request);
         }
-        return RequestRejected.of(HttpResponseStatus.BAD_REQUEST, describe(cause), request);
+        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            LOG.log(System.Logger.Level.DEBUG, "wsging: malformed request: " + describe(cause));
+        }
+        return RequestRejected.of(HttpResponseStatus.BAD_REQUEST, clientText(cause), request);
+    }
+
+    /**
+     * What the client is told: a fixed text chosen by the kind of fault. Netty's messages quote
+     * the offending input ({@code invalid version format: <script>...}), and an error page that
+     * reflects what the client sent is a cross-site scripting vector; the detail goes to the
+     * debug log instead. The scanners' own messages are fixed texts (at most a byte's hex code).
+     */
+    static String clientText(Throwable cause) {
+        if (cause instanceof MalformedRequestException) {
+            return describe(cause);
+        }
+        if (cause instanceof NumberFormatException || cause instanceof InvalidChunkExtensionException
+                || cause instanceof InvalidChunkTerminationException) {
+            return "invalid chunked body";
+        }
+        return "malformed request";
     }
 
     /** One printable line from the parser's message (Netty's or ours), without a stack trace. */

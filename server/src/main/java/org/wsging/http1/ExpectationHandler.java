@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
  * {@code Expect} (RFC 9110 §10.1.1): {@code 100-continue} is the only expectation defined; any
  * other is answered 417. HTTP/1.0 requests' expectations are ignored, as the RFC requires. The
  * {@code 100 Continue} itself is sent by {@link Http1ExchangeHandler} when the application first
- * asks for the body.
+ * asks for the body, or before a final head that leaves ahead of the rest of its response.
  */
 final class ExpectationHandler extends RequestGuard {
 
@@ -21,9 +21,8 @@ final class ExpectationHandler extends RequestGuard {
         }
         for (String value : request.headers().getAll(HttpHeaderNames.EXPECT)) {
             if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(value.trim())) {
-                return RequestRejected.of(HttpResponseStatus.EXPECTATION_FAILED,
-                        "unsupported expectation '" + DecoderFailureHandler.describe(new Exception(value)) + "'",
-                        request);
+                // A fixed text: the value is the client's, never reflected (see DecoderFailureHandler).
+                return RequestRejected.of(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation", request);
             }
         }
         return null;

@@ -69,7 +69,10 @@ import org.wsging.exchange.WorkerStream;
  * ({@link ExchangeListener#onRequestWindow}); while out of credit the channel stops reading, so a
  * slow application slows the client's upload. Response body credit is returned to the worker
  * ({@link WorkerStream#grantResponseWindow}) only when a write reached the socket, so a
- * slow-reading client slows the application.
+ * slow-reading client slows the application. Whole responses need no credit, so while the
+ * client does not read (the channel is unwritable past its write-buffer high-water mark) no
+ * further request is read or started, early or in its turn: a client that pipelines and never
+ * reads holds a bounded amount of memory until the send timeout closes it.
  */
 public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -180,7 +183,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         // RFC 9112 §9.3.2: pipelined requests may run in parallel only if they all have safe
         // methods; so the one being answered and every one ahead of this must be safe (and those
         // ahead are, when all of them run early).
-        if (early >= MAX_EARLY || closing || shuttingDown || last.content().isReadable()
+        if (early >= MAX_EARLY || closing || shuttingDown || !ctx.channel().isWritable()
+                || last.content().isReadable()
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
                 || (current != null && !current.safe)
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
@@ -298,6 +302,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (current != null || draining) {
                 return;
             }
+            if (next instanceof HttpRequest && !ctx.channel().isWritable()) {
+                // The client is not reading what it was sent: its next request waits (and so
+                // does reading, see updateAutoRead) until it does, so what one connection queues
+                // stays bounded by the write-buffer water marks.
+                return;
+            }
             backlog.poll();
             if (next instanceof RequestRejected rejection) {
                 answerRejection(rejection);
@@ -312,8 +322,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             start((HttpRequest) next);
         }
         if (!closing && shuttingDown && current == null && !draining) {
-            closing = true;
-            closeWhenWritten();
+            closeAfterLastResponse();
         }
     }
 
@@ -339,13 +348,30 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (!closing && current == null && !draining) {
                 // Idle (or only unserved pipelined requests): nothing to wait for but the
                 // writing of the last response.
-                closing = true;
-                releaseBacklog();
-                closeWhenWritten();
+                closeAfterLastResponse();
+            }
+            return;
+        }
+        if (evt == GracefulShutdown.DEADLINE) {
+            reportDropped();
+            return;
+        }
+        if (evt == RequestTimeoutHandler.RequestTimedOut.INSTANCE) {
+            if (current != null) {
+                current.timedOut();
             }
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!closing) {
+            serveBacklog();
+            updateAutoRead();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -362,7 +388,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            System.err.println("wsging: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+            System.err.println("wsging: error: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
         }
         ctx.close();
     }
@@ -379,7 +405,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         early = 0;
     }
 
-    /** Reads only while the request being served wants body or nothing waits its turn. */
+    /** Reads only while the request being served wants body or, between requests, while nothing
+     * waits its turn and the client reads its responses (the channel is writable). */
     private void updateAutoRead() {
         boolean want;
         if (closing) {
@@ -387,11 +414,14 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
         } else if (draining) {
-            want = true;
+            want = true; // bounded by DRAIN_LIMIT; a client may read its answer only once it sent all
         } else if (current != null && !current.requestComplete && !current.requestEndSent) {
+            // Bounded by the application's credit, whatever the client reads: an application
+            // may read the whole upload before its client reads any of the response.
             want = current.wantsBody();
         } else {
-            want = true;
+            // Between requests: a client that does not read its responses gets no more read.
+            want = ctx.channel().isWritable();
         }
         if (want != autoRead) {
             autoRead = want;
@@ -416,13 +446,29 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     };
 
-    /** Closes once the last response is written out (at once when it is). */
-    private void closeWhenWritten() {
+    /**
+     * Ends a connection between requests at shutdown. A plain close would be a reset for a client
+     * whose next request is already on its way (the kernel answers unread or later data with
+     * RST, RFC 9293 §3.6.1), so: FIN after the last response, read and drop what still comes
+     * until the client closes too (or a short linger ends). The client sees the end of the
+     * connection, which RFC 9112 §9.3.1 lets it retry on, never ECONNRESET.
+     */
+    private void closeAfterLastResponse() {
         ChannelFuture last = lastResponseWrite;
-        if (last == null || last.isDone()) {
-            ctx.close();
-        } else {
-            last.addListener(f -> ctx.close());
+        closeGracefully(last != null ? last : ctx.newSucceededFuture());
+    }
+
+    /** The graceful timeout expired with exchanges still running: they are about to be cut, and
+     * the operator learns which (method, target, how long each ran). */
+    private void reportDropped() {
+        long now = System.nanoTime();
+        if (current != null && !current.done) {
+            current.reportDropped(now);
+        }
+        for (Object o : backlog) {
+            if (o instanceof Exchange started && !started.done) {
+                started.reportDropped(now);
+            }
         }
     }
 
@@ -497,6 +543,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private boolean keepAlive;
         private long declaredLength = -1;
         private long written;
+        /** When the request was taken up (to 0.1 s); reported only if shutdown cuts it off. */
+        private final long startedNanos = CoarseClock.nanoTime();
 
         Exchange(HttpRequest request) {
             this.request = request;
@@ -515,6 +563,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.expectContinue = hasBody && !http10
                     && h.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
             this.requestEndSent = !hasBody;
+        }
+
+        void reportDropped(long now) {
+            System.err.println(String.format(java.util.Locale.ROOT,
+                    "wsging: error: graceful timeout expired: dropped %s %s from %s after %.1f s%s",
+                    request.method().name(), request.uri(), ctx.channel().remoteAddress(),
+                    (now - startedNanos) / 1e9, headSent ? " (response partly sent)" : " (no response sent)"));
         }
 
         void open() {
@@ -677,16 +732,27 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             credit += increment;
-            // RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
-            // client already started sending it.
-            if (expectContinue && !continueSent && !headSent && bodyReceived == 0) {
+            if (!headSent) {
+                sendContinue();
+            }
+            pump();
+            updateAutoRead();
+        }
+
+        /**
+         * RFC 9110 §10.1.1: 100 Continue once the application asks for the body, unless the
+         * client already started sending it. Also before a final head that goes out ahead of
+         * the response's end: the application may still read the body (a streamed echo sends
+         * its head first), and a client that got no 100 would wait before sending any. A
+         * complete response (an early 413, say) goes without: the client need not send its body.
+         */
+        private void sendContinue() {
+            if (expectContinue && !continueSent && bodyReceived == 0 && !requestComplete) {
                 continueSent = true;
                 ctx.write(new DefaultFullHttpResponse(
                         io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
                 scheduleFlush();
             }
-            pump();
-            updateAutoRead();
         }
 
         // -- response --
@@ -732,6 +798,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             } else if (declaredLength > 0 && !bodiless) {
                 heldHead = response;
             } else {
+                sendContinue(); // the head leaves ahead of the body: the application may still read
                 ctx.write(response);
             }
             scheduleFlush();
@@ -749,6 +816,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             HttpResponse head = heldHead;
             if (head != null) {
                 heldHead = null;
+                sendContinue();
                 ctx.write(head);
             }
         }
@@ -838,7 +906,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 // application error, so 500 as for any other, never the broken head itself.
                 done = true;
                 resetStream(ResetCode.PROTOCOL_ERROR);
-                System.err.println("wsging: invalid response head from the application: " + e.getMessage());
+                System.err.println("wsging: error: invalid response head from the application: " + e.getMessage());
                 answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
                 return null;
             }
@@ -913,7 +981,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean overrun = declaredLength >= 0 && written + n > declaredLength;
             if (overrun) {
                 // More than Content-Length: the excess would be read as the next response.
-                System.err.println("wsging: the application sent more body than its Content-Length");
+                System.err.println("wsging: error: the application sent more body than its Content-Length");
                 data.writerIndex(data.readerIndex() + (int) (declaredLength - written));
                 n = data.readableBytes();
                 endStream = true;
@@ -1053,6 +1121,17 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             serveBacklog();
             updateAutoRead();
+        }
+
+        /** The request timeout passed: the worker stream is cancelled, the client gets a 504
+         * or, once the head went out, a response cut short. */
+        void timedOut() {
+            if (!live()) {
+                return;
+            }
+            done = true;
+            resetStream(ResetCode.CANCEL);
+            failed(HttpResponseStatus.GATEWAY_TIMEOUT, "the application did not answer in time");
         }
 
         /** A guard or timeout refused this request while its body was arriving. */

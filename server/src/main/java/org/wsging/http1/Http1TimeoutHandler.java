@@ -8,9 +8,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.wsging.config.Http1Config;
+import org.wsging.connection.Deadline;
 
 /**
  * The three client timeouts of a connection, each armed only while the server waits for the
@@ -26,7 +25,13 @@ import org.wsging.config.Http1Config;
  * body, or a pipelined request waits its turn) the head and body clocks pause. A read request
  * ({@link #read}) counts as progress, so a pause never eats into the client's time.
  *
- * <p>Each clock is a {@link Clock}: starting or moving it only sets a deadline, and its one
+ * <p>With a minimum body rate (like Apache's mod_reqtimeout {@code MinRate}) the body clock also
+ * has an overall deadline: the body timeout counted from the body's start, extended by one
+ * second for every {@code minRate} bytes received and by the time the server was not reading.
+ * Restarting on every byte alone would let a client that sends one byte at a time hold the
+ * request (and the application thread that reads it) for ever.
+ *
+ * <p>Each clock is a {@link Deadline}: starting or moving it only sets a deadline, and its one
  * scheduled task re-arms itself when it finds the deadline moved. A connection that serves many
  * requests thus schedules and cancels nothing per request (that showed in profiles).
  */
@@ -35,26 +40,40 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     private final long headNanos;
     private final long idleNanos;
     private final long bodyNanos;
+    /** Nanoseconds of extra time each received body byte earns; 0: no minimum rate. */
+    private final double nanosPerByte;
 
     private ChannelHandlerContext ctx;
-    private final Clock headClock = new Clock(this::headClockRang);
-    private final Clock idleClock = new Clock(this::idleClockRang);
-    private final Clock bodyClock = new Clock(this::bodyClockRang);
+    private final Deadline headClock = new Deadline(this::headClockRang);
+    private final Deadline idleClock = new Deadline(this::idleClockRang);
+    private final Deadline bodyClock = new Deadline(this::bodyClockRang);
     private boolean bodyOpen;
     private boolean finalResponseOpen;
     private long requests;
     private long responses;
     private boolean expired;
+    // The body being received, for the minimum rate.
+    private long bodyStart;
+    private long bodyBytes;
+    /** Time the server was not reading this body (the application had not asked for more). */
+    private long pausedNanos;
+    private long pausedSince;
+    private boolean paused;
 
     public Http1TimeoutHandler(Http1Config.Timeouts timeouts) {
         this.headNanos = timeouts.header().toNanos();
         this.idleNanos = timeouts.keepAlive().toNanos();
         this.bodyNanos = timeouts.body().toNanos();
+        long minRate = timeouts.bodyMinRate();
+        this.nanosPerByte = minRate > 0 ? 1e9 / minRate : 0;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        headClock.attach(ctx.executor());
+        idleClock.attach(ctx.executor());
+        bodyClock.attach(ctx.executor());
         if (ctx.channel().isActive()) {
             headClock.start(headNanos);
         }
@@ -98,26 +117,64 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
             requests++;
             if (!(msg instanceof LastHttpContent)) {
                 bodyOpen = true;
-                bodyClock.start(bodyNanos);
+                bodyStart = bodyClock.now();
+                bodyBytes = 0;
+                pausedNanos = 0;
+                paused = false;
+                bodyClock.startAt(bodyStart + bodyNanos);
             }
-        } else if (msg instanceof HttpContent) {
+        } else if (msg instanceof HttpContent content) {
             if (msg instanceof LastHttpContent) {
                 bodyOpen = false;
                 bodyClock.stop();
             } else {
-                bodyClock.start(bodyNanos); // progress
+                bodyBytes += content.content().readableBytes();
+                restartBodyClock(); // progress
             }
         }
         super.channelRead(ctx, msg);
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (bodyOpen && !paused && !ctx.channel().config().isAutoRead()) {
+            // The exchange stopped reading while handling this read: the client is not to blame
+            // for the time until the server reads again.
+            paused = true;
+            pausedSince = bodyClock.now();
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
     public void read(ChannelHandlerContext ctx) throws Exception {
         // The server asks for more: the time the client has starts now.
         if (bodyClock.running()) {
-            bodyClock.start(bodyNanos);
+            if (paused) {
+                paused = false;
+                pausedNanos += bodyClock.now() - pausedSince;
+            }
+            restartBodyClock();
         }
         super.read(ctx);
+    }
+
+    /** The body timeout from now, or the minimum rate's deadline when that comes first. */
+    private void restartBodyClock() {
+        long at = bodyClock.now() + bodyNanos;
+        if (nanosPerByte > 0) {
+            long rateDeadline = rateDeadline();
+            if (rateDeadline - at < 0) {
+                at = rateDeadline;
+            }
+        }
+        bodyClock.startAt(at);
+    }
+
+    /** When the body received so far, at the minimum rate, stops covering the time it took. */
+    private long rateDeadline() {
+        double earned = Math.min(bodyBytes * nanosPerByte, 1e18); // saturate: no overflow
+        return bodyStart + bodyNanos + pausedNanos + (long) earned;
     }
 
     @Override
@@ -148,10 +205,16 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
             return;
         }
         if (!ctx.channel().config().isAutoRead()) {
+            if (!paused) {
+                paused = true; // stopped reading outside a read (e.g. the client's side was full)
+                pausedSince = bodyClock.now();
+            }
             bodyClock.start(bodyNanos / 10);
             return;
         }
-        expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time"));
+        boolean tooSlow = nanosPerByte > 0 && rateDeadline() - bodyClock.now() <= 0;
+        expire(RequestRejected.of(HttpResponseStatus.REQUEST_TIMEOUT,
+                tooSlow ? "request body arrived too slowly" : "request body not received in time"));
     }
 
     private void idleClockRang() {
@@ -171,77 +234,5 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
         headClock.cancel();
         idleClock.cancel();
         bodyClock.cancel();
-    }
-
-    /** The event loop's clock (controllable in tests), the one its timers run on. */
-    private long now() {
-        return ctx.executor().ticker().nanoTime();
-    }
-
-    /**
-     * One timeout. {@link #start} sets the deadline; a task is scheduled only when none is pending
-     * at or before it. When the task runs it calls {@code onExpiry} if the deadline has passed,
-     * else schedules itself for the (moved) deadline; a stopped clock's task does nothing.
-     */
-    private final class Clock implements Runnable {
-        private final Runnable onExpiry;
-        private boolean running;
-        private long deadline;
-        private ScheduledFuture<?> task;
-        private long taskAt;
-
-        Clock(Runnable onExpiry) {
-            this.onExpiry = onExpiry;
-        }
-
-        boolean running() {
-            return running;
-        }
-
-        /** (Re)starts the clock: it expires {@code nanos} from now unless stopped or moved first. */
-        void start(long nanos) {
-            running = true;
-            deadline = now() + nanos;
-            if (task != null && taskAt - deadline > 0) {
-                task.cancel(false); // pending for later than the new deadline: too late
-                task = null;
-            }
-            if (task == null) {
-                scheduleAt(deadline);
-            }
-        }
-
-        /** Stops the clock; its pending task, if any, stays and does nothing (cheaper than cancelling). */
-        void stop() {
-            running = false;
-        }
-
-        /** Stops the clock and drops its task (the connection is finished). */
-        void cancel() {
-            running = false;
-            if (task != null) {
-                task.cancel(false);
-                task = null;
-            }
-        }
-
-        private void scheduleAt(long at) {
-            taskAt = at;
-            task = ctx.executor().schedule(this, Math.max(0, at - now()), TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public void run() {
-            task = null;
-            if (!running) {
-                return;
-            }
-            if (deadline - now() > 0) {
-                scheduleAt(deadline);
-                return;
-            }
-            running = false;
-            onExpiry.run();
-        }
     }
 }

@@ -4,6 +4,12 @@ package org.wsging.http1;
  * Checks the raw bytes of one request head (request line and header section) before Netty parses
  * them, for what Netty accepts but RFC 9112 lets a server refuse and smuggling attacks rely on:
  * <ul>
+ *   <li>a request line that is not exactly {@code method SP request-target SP HTTP-version}
+ *       (RFC 9112 §3): a method of tchars (RFC 9110 §9.1, §5.6.2), one SP on each side of a
+ *       target of visible ASCII without a fragment (RFC 9112 §3.2; the '#' of RFC 3986 §3.5 is
+ *       never sent), and a version spelled {@code HTTP/} DIGIT {@code .} DIGIT, case-sensitive
+ *       (RFC 9112 §2.3). Netty splits the line on any run of whitespace and upper-cases the
+ *       version, which would accept a leading space or {@code http/1.1};</li>
  *   <li>control bytes (NUL, bare CR, other CTLs, DEL) in the request line (RFC 9112 §3) and in
  *       field lines (RFC 9110 §5.5: only HTAB among the controls);</li>
  *   <li>a bare LF or a CR not followed by LF as a line end (RFC 9112 §2.2);</li>
@@ -20,7 +26,13 @@ final class RequestHeadScanner {
         /** Before the request line: only CRLF pairs may appear. */
         START,
         START_CR,
-        REQUEST_LINE,
+        /** In the method (at least one tchar seen). */
+        METHOD,
+        /** Just past the SP after the method: the target's first byte comes. */
+        TARGET_START,
+        TARGET,
+        /** Just past the SP after the target: {@link #versionAt} counts the version's bytes. */
+        VERSION,
         REQUEST_LINE_CR,
         /** At the start of a field line, or of the empty line that ends the head. */
         LINE_START,
@@ -34,7 +46,32 @@ final class RequestHeadScanner {
     /** Outcome of {@link #scan}. */
     static final int NEED_MORE = -1;
 
+    /** "HTTP/1.1" with each DIGIT as '0': the shape a version must have (RFC 9112 §2.3). */
+    private static final byte[] VERSION_SHAPE = "HTTP/0.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** tchar of RFC 9110 §5.6.2, by byte value. */
+    private static final boolean[] TCHAR = new boolean[256];
+    /** Bytes that may stand in a request target as received: visible US-ASCII but '#' (RFC 9112 §3.2). */
+    private static final boolean[] TARGET_CHAR = new boolean[256];
+
+    static {
+        for (int c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (int c = 0x21; c < 0x7f; c++) {
+            TARGET_CHAR[c] = c != '#';
+        }
+    }
+
     private State state = State.START;
+    private int versionAt;
     private boolean firstFieldLine = true;
     private String failure;
 
@@ -64,10 +101,18 @@ final class RequestHeadScanner {
                 while (i < to && isPlainFieldByte(bytes[i] & 0xff)) {
                     i++;
                 }
-            } else if (state == State.REQUEST_LINE) {
-                while (i < to && isPlainRequestLineByte(bytes[i] & 0xff)) {
+            } else if (state == State.TARGET) {
+                while (i < to && TARGET_CHAR[bytes[i] & 0xff]) {
                     i++;
                 }
+            } else if (state == State.METHOD) {
+                while (i < to && TCHAR[bytes[i] & 0xff]) {
+                    i++;
+                }
+            } else if (state == State.VERSION && versionAt == 0 && to - i > VERSION_SHAPE.length
+                    && isVersion(bytes, i)) {
+                i += VERSION_SHAPE.length; // the usual "HTTP/1.1" in one step
+                versionAt = VERSION_SHAPE.length;
             }
             if (i == to) {
                 break;
@@ -83,11 +128,6 @@ final class RequestHeadScanner {
     /** A byte that keeps a field line going (see {@link #fieldLineByte}); CR and LF are not. */
     private static boolean isPlainFieldByte(int b) {
         return (b >= 0x20 || b == '\t') && b != 0x7f;
-    }
-
-    /** A byte that keeps the request line going (see {@link #requestLineByte}). */
-    private static boolean isPlainRequestLineByte(int b) {
-        return b >= 0x20 && b != 0x7f;
     }
 
     /**
@@ -115,6 +155,7 @@ final class RequestHeadScanner {
 
     void reset() {
         state = State.START;
+        versionAt = 0;
         firstFieldLine = true;
         failure = null;
     }
@@ -128,14 +169,31 @@ final class RequestHeadScanner {
                 if (b == '\n') {
                     return fail("bare LF before the request line");
                 }
-                return requestLineByte(b);
+                return methodByte(b);
             case START_CR:
                 return b == '\n' ? State.START : fail("bare CR before the request line");
-            case REQUEST_LINE:
-                if (b == '\r') {
-                    return State.REQUEST_LINE_CR;
+            case METHOD:
+                return b == ' ' ? State.TARGET_START : methodByte(b);
+            case TARGET_START:
+            case TARGET:
+                if (b == ' ' && s == State.TARGET) {
+                    versionAt = 0;
+                    return State.VERSION;
                 }
-                return requestLineByte(b);
+                if (TARGET_CHAR[b]) {
+                    return State.TARGET;
+                }
+                return requestLineByte(b, b == '#' ? "fragment in the request target"
+                        : b == ' ' ? "empty request target" : "invalid byte in the request target");
+            case VERSION:
+                if (versionAt == VERSION_SHAPE.length) {
+                    return b == '\r' ? State.REQUEST_LINE_CR : requestLineByte(b, "invalid HTTP version");
+                }
+                int shape = VERSION_SHAPE[versionAt++];
+                if (shape == '0' ? b >= '0' && b <= '9' : b == shape) {
+                    return State.VERSION;
+                }
+                return requestLineByte(b, "invalid HTTP version");
             case REQUEST_LINE_CR:
                 return b == '\n' ? State.LINE_START : fail("bare CR in the request line");
             case LINE_START:
@@ -163,14 +221,32 @@ final class RequestHeadScanner {
         }
     }
 
-    private State requestLineByte(int b) {
+    private static boolean isVersion(byte[] bytes, int at) {
+        for (int k = 0; k < VERSION_SHAPE.length; k++) {
+            int b = bytes[at + k];
+            if (VERSION_SHAPE[k] == '0' ? b < '0' || b > '9' : b != VERSION_SHAPE[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private State methodByte(int b) {
+        return TCHAR[b] ? State.METHOD : requestLineByte(b, "invalid character in the method");
+    }
+
+    /** Fails on a byte the request line cannot hold where it stands: why, controls first. */
+    private State requestLineByte(int b, String otherwise) {
         if (b == '\n') {
             return fail("bare LF in the request line");
+        }
+        if (b == '\r') {
+            return fail("bare CR in the request line");
         }
         if (b < 0x20 || b == 0x7f) {
             return fail("control character 0x" + Integer.toHexString(b) + " in the request line");
         }
-        return State.REQUEST_LINE;
+        return fail(otherwise);
     }
 
     private State fieldLineByte(int b) {

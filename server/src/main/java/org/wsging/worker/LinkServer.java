@@ -19,6 +19,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -46,8 +47,10 @@ public final class LinkServer {
 
     /** Binds a new link socket; {@code childHandler} sets up each accepted link's pipeline. */
     public static LinkServer bind(EventLoopGroup group, ChannelHandler childHandler) throws IOException {
-        Path directory = Files.createTempDirectory("wsging-",
+        // The name records this server's PID, so that a later server can tell it is stale.
+        Path directory = Files.createTempDirectory(StaleFiles.prefix(),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        cleanStale(directory);
         Path socketPath = directory.resolve("link.sock");
         Class<? extends ServerChannel> channelClass;
         SocketAddress address;
@@ -82,6 +85,20 @@ public final class LinkServer {
         } catch (RuntimeException e) {
             deleteTree(directory);
             throw new IOException("cannot listen on " + socketPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes what servers of this user that were SIGKILLed left behind (their link directories
+     * next to ours, their unacknowledged body files in /dev/shm), so they do not pile up.
+     */
+    private static void cleanStale(Path ours) {
+        try {
+            UserPrincipal me = Files.getOwner(ours);
+            StaleFiles.clean(ours.getParent(), me);
+            StaleFiles.clean(SharedBodies.DIRECTORY, me);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot look for stale link directories: " + e.getMessage());
         }
     }
 

@@ -36,7 +36,13 @@ final class SharedBodies {
     private static final FileAttribute<?> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
+    /** Room is asked for once per slot, before its first use, with a write of these zeros. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+    /** After the file system refused room, slots not yet reserved are not tried again this long. */
+    private static final long RETRY_AFTER_NANOS = 1_000_000_000L;
+
     private final Path path;
+    private final FileChannel file;
     private final MappedByteBuffer memory;
     private final int slotSize;
     private final int slotCount;
@@ -45,10 +51,15 @@ final class SharedBodies {
     private int freeCount;
     private final BitSet ownLent;
     private final BitSet peerLent;
+    /** Our slots whose pages the file system has allocated: writing them cannot fault. */
+    private final BitSet reserved;
+    private boolean outOfRoom;
+    private long noRoomUntil;
     private boolean named = true;
 
-    private SharedBodies(Path path, MappedByteBuffer memory, int slotSize, int slotCount) {
+    private SharedBodies(Path path, FileChannel file, MappedByteBuffer memory, int slotSize, int slotCount) {
         this.path = path;
+        this.file = file;
         this.memory = memory;
         this.slotSize = slotSize;
         this.slotCount = slotCount;
@@ -59,6 +70,7 @@ final class SharedBodies {
         this.freeCount = slotCount;
         this.ownLent = new BitSet(slotCount);
         this.peerLent = new BitSet(slotCount);
+        this.reserved = new BitSet(slotCount);
     }
 
     /** Whether {@code directory} can hold the file at all; if not, the feature is simply off. */
@@ -69,7 +81,8 @@ final class SharedBodies {
     /**
      * Creates and maps a new file of 2 x {@code slotCount} slots in {@code directory}, readable
      * and writable by this user only, under a name nobody can guess. The file is sparse: only
-     * the pages bodies pass through take memory.
+     * the pages bodies pass through take memory. The file stays open until {@link #close}: a
+     * slot's room is reserved through it before the slot is first written (see {@link #lend}).
      */
     static SharedBodies create(Path directory, int workerId, int slotSize, int slotCount) throws IOException {
         if (slotSize < 1 || slotCount < 1 || slotCount > 0xFFFF) {
@@ -84,11 +97,16 @@ final class SharedBodies {
         RANDOM.nextBytes(secret);
         Path path = directory.resolve("wsging-" + ProcessHandle.current().pid() + "-" + workerId + "-"
                 + HexFormat.of().formatHex(secret));
-        try (FileChannel file = FileChannel.open(path, CREATE_OWN_FILE, OWNER_ONLY)) {
+        FileChannel file = null;
+        try {
+            file = FileChannel.open(path, CREATE_OWN_FILE, OWNER_ONLY);
             file.write(ByteBuffer.wrap(new byte[1]), size - 1); // sets the length; the hole before it stays sparse
             MappedByteBuffer memory = file.map(FileChannel.MapMode.READ_WRITE, 0, size);
-            return new SharedBodies(path, memory, slotSize, slotCount);
+            return new SharedBodies(path, file, memory, slotSize, slotCount);
         } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                file.close();
+            }
             try {
                 Files.deleteIfExists(path);
             } catch (IOException ignored) {
@@ -100,9 +118,11 @@ final class SharedBodies {
 
     /**
      * The file is sparse, so its pages are taken from the file system only when a body first
-     * passes through them; on a full tmpfs that touch would kill the process (SIGBUS). So the
-     * file is made only while the file system has room for it twice over (a container's
-     * /dev/shm is often 64 MB); a link without it sends bodies through the socket.
+     * passes through them; on a full tmpfs a store to such a page is a SIGBUS (in the JVM an
+     * InternalError, in the worker its death). So the file is made only while the file system
+     * has room for it twice over (a container's /dev/shm is often 64 MB), and each slot's pages
+     * are reserved with a write before the slot is first used ({@link #lend}): /dev/shm filling
+     * up later is then an ENOSPC that sends the body through the socket, never a signal.
      */
     static void checkRoom(long usable, long size) throws IOException {
         if (usable < 2 * size) {
@@ -135,7 +155,7 @@ final class SharedBodies {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "wsging: cannot remove " + path + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + path + ": " + e.getMessage());
         }
     }
 
@@ -153,10 +173,56 @@ final class SharedBodies {
         if (freeCount == 0) {
             return -1;
         }
-        int slot = freeSlots[--freeCount];
+        int slot = freeSlots[freeCount - 1];
+        if (!reserved.get(slot) && !reserve(slot)) {
+            return -1;
+        }
+        freeCount--;
         ownLent.set(slot);
         piece.getBytes(piece.readerIndex(), memory.slice(slot * slotSize, n));
         return slot;
+    }
+
+    /**
+     * Makes the file system allocate every page of our {@code slot} by writing zeros over it
+     * through the file (not the mapping): without room, the write fails with ENOSPC where a
+     * store through the mapping would raise SIGBUS. Once allocated, tmpfs pages stay with the
+     * file, so each slot pays this once. False when there is no room (then, for a while, no
+     * unreserved slot is tried again: every large piece would otherwise pay a failing write).
+     */
+    private boolean reserve(int slot) {
+        if (outOfRoom && System.nanoTime() - noRoomUntil < 0) {
+            return false;
+        }
+        long start = (long) slot * slotSize;
+        try {
+            long done = 0;
+            while (done < slotSize) {
+                ByteBuffer zeros = ZEROS.duplicate();
+                zeros.limit((int) Math.min(zeros.capacity(), slotSize - done));
+                done += file.write(zeros, start + done);
+            }
+        } catch (IOException e) {
+            if (!outOfRoom) { // once per shortage, not once per body
+                LOG.log(System.Logger.Level.WARNING, "no room in " + DIRECTORY + " for a body slot ("
+                        + e.getMessage() + "); bodies go through the link socket until there is");
+            }
+            outOfRoom = true;
+            noRoomUntil = System.nanoTime() + RETRY_AFTER_NANOS;
+            return false;
+        }
+        outOfRoom = false;
+        reserved.set(slot);
+        return true;
+    }
+
+    /** Closes the file (the link closed); the mappings stay valid while buffers use them. */
+    void close() {
+        try {
+            file.close();
+        } catch (IOException e) {
+            // nothing was written through it that could be lost
+        }
     }
 
     /** The worker gave {@code slot} back (RELEASE): a slot that is not ours or not lent is a link error. */

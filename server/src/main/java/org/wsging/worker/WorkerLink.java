@@ -565,7 +565,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
 
     private void onGoAway(Frame.GoAway g) {
         if (g.code() != 0) {
-            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid + ") sent GOAWAY "
+            LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " (pid " + pid + ") sent GOAWAY "
                     + g.code() + (g.reason().isEmpty() ? "" : ": " + g.reason()));
         }
         goAwayReceived = true;
@@ -591,7 +591,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         try {
             shared = SharedBodies.create(SharedBodies.DIRECTORY, workerId, slotSize, settings.sharedBodySlots());
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " gets no shared body memory,"
+            LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " gets no shared body memory,"
                     + " bodies go through the link socket: " + e);
             return;
         }
@@ -673,7 +673,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (pingOutstanding) {
             pingTicksUnanswered++;
             if (pingTicksUnanswered * settings.pingInterval().toNanos() > settings.timeout().toNanos()) {
-                LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid
+                LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " (pid " + pid
                         + ") did not answer for " + settings.timeout().toSeconds() + " s; killing it");
                 closeFailure = StreamFailure.WORKER_TIMEOUT;
                 state = state.to(LinkState.CLOSED);
@@ -721,7 +721,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     }
 
     private void linkError(String message) {
-        LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " (pid " + pid + ") broke the link: " + message);
+        LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " (pid " + pid + ") broke the link: " + message);
         if (state != LinkState.CLOSED && ctx.channel().isActive()) {
             write(new Frame.GoAway(LinkProtocolException.PROTOCOL_ERROR, message));
             ByteBuf last = batch;
@@ -741,7 +741,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (cause instanceof LinkProtocolException e) {
             linkError(e.getMessage());
         } else {
-            LOG.log(System.Logger.Level.WARNING, "wsging: worker " + workerId + " link failed: " + cause);
+            LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " link failed: " + cause);
             ctx.close();
         }
     }
@@ -762,6 +762,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         slotsToRelease.clear();
         if (shared != null) {
             shared.unlink(); // when the worker never acknowledged; buffers over the mapping stay valid
+            shared.close();
         }
         List<LinkStream> open = streams.removeAll();
         for (LinkStream s : open) {

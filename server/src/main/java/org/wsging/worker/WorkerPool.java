@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 import org.wsging.exchange.ExchangeListener;
 import org.wsging.exchange.RequestHead;
@@ -36,10 +38,13 @@ public final class WorkerPool implements WorkerDispatcher {
     private static final System.Logger LOG = System.getLogger(WorkerPool.class.getName());
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** After the links close, workers get this long to run their shutdown hook and exit. */
-    private static final Duration EXIT_AFTER_CLOSE = Duration.ofSeconds(3);
-    /** After SIGTERM, this long before SIGKILL. */
+    /** After the links close, workers get this long to run their lifespan exit and exit
+     * (before workers ignored SIGTERM: 3 s, then SIGTERM, 2 s more, then SIGKILL). */
+    private static final Duration EXIT_AFTER_CLOSE = Duration.ofSeconds(5);
+    /** After a broken link, this long for the worker to notice and exit before SIGKILL. */
     private static final Duration EXIT_AFTER_TERM = Duration.ofSeconds(2);
+    /** How often the supervisor reads the workers' resident memory (--worker-max-memory). */
+    private static final Duration MEMORY_CHECK_EVERY = Duration.ofSeconds(1);
 
     /** One worker position (ids 1..count); a replacement takes its predecessor's slot and id. */
     private static final class Slot {
@@ -49,6 +54,13 @@ public final class WorkerPool implements WorkerDispatcher {
         boolean up;
         Duration backoff = FIRST_BACKOFF;
         ScheduledFuture<?> respawn;
+        /** The worker being replaced while it still works (recycling): it keeps getting requests
+         * until the replacement says HELLO, then gets GOAWAY and drains. */
+        WorkerLink retiring;
+        WorkerProcess retiringProcess;
+        /** The current worker was over the memory ceiling when it said HELLO (its application
+         * loaded and started): replacing it would only start another such worker, again and again. */
+        boolean memoryExempt;
 
         Slot(int id) {
             this.id = id;
@@ -67,9 +79,16 @@ public final class WorkerPool implements WorkerDispatcher {
     /** Workers that asked to go (GOAWAY) and were replaced: they finish their streams, then exit. */
     private final Set<WorkerProcess> retiredProcesses = new HashSet<>();
     private final Set<WorkerLink> retiredLinks = new HashSet<>();
+    /** Requests bound per live link, when --max-requests is set (else empty and never read). */
+    private final java.util.concurrent.ConcurrentHashMap<WorkerLink, RequestBudget> budgets =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final boolean countRequests;
+    private ScheduledFuture<?> memoryCheck;
 
     private volatile WorkerLink[] live = new WorkerLink[0];
     private volatile boolean shuttingDown;
+    /** Cleared when the server begins to shut down: a worker that exits then is not replaced. */
+    private volatile boolean restarting = true;
     private CompletableFuture<Void> stopped;
     private LinkServer server;
 
@@ -86,6 +105,7 @@ public final class WorkerPool implements WorkerDispatcher {
         this.supervisor = group.next();
         this.linkSettings = linkSettings;
         this.stderr = stderr;
+        this.countRequests = config.recycling().byRequests();
         this.slots = new Slot[config.count()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i + 1);
@@ -99,6 +119,12 @@ public final class WorkerPool implements WorkerDispatcher {
      */
     public CompletableFuture<Void> start() {
         try {
+            PythonVersion.check(config.python());
+        } catch (WorkerStartupException e) {
+            started.completeExceptionally(e);
+            return started;
+        }
+        try {
             server = LinkServer.bind(group, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
@@ -106,12 +132,16 @@ public final class WorkerPool implements WorkerDispatcher {
                 }
             });
         } catch (IOException | RuntimeException e) {
-            started.completeExceptionally(new WorkerStartupException("wsging: error: cannot open the worker link: " + e.getMessage()));
+            started.completeExceptionally(new WorkerStartupException("cannot open the worker link: " + e.getMessage()));
             return started;
         }
         supervisor.execute(() -> {
             for (Slot slot : slots) {
                 spawn(slot);
+            }
+            if (config.recycling().byMemory()) {
+                long every = MEMORY_CHECK_EVERY.toNanos();
+                memoryCheck = supervisor.scheduleAtFixedRate(this::checkMemory, every, every, TimeUnit.NANOSECONDS);
             }
         });
         return started;
@@ -135,6 +165,9 @@ public final class WorkerPool implements WorkerDispatcher {
             WorkerLink link = reserve(executor);
             if (link != null) {
                 link.bind(stream);
+                if (countRequests) {
+                    countRequest(link);
+                }
                 return stream;
             }
         }
@@ -179,6 +212,26 @@ public final class WorkerPool implements WorkerDispatcher {
             }
             stream.cancelQueueTimer();
             link.bind(stream);
+            if (countRequests) {
+                countRequest(link);
+            }
+        }
+    }
+
+    /** A worker's request count and its limit (--max-requests plus this worker's jitter). */
+    private static final class RequestBudget {
+        final int limit;
+        final java.util.concurrent.atomic.AtomicInteger used = new java.util.concurrent.atomic.AtomicInteger();
+
+        RequestBudget(int limit) {
+            this.limit = limit;
+        }
+    }
+
+    private void countRequest(WorkerLink link) {
+        RequestBudget budget = budgets.get(link);
+        if (budget != null && budget.used.incrementAndGet() == budget.limit) {
+            supervisor.execute(() -> retire(link, "served " + budget.limit + " requests"));
         }
     }
 
@@ -235,14 +288,14 @@ public final class WorkerPool implements WorkerDispatcher {
     private void spawn(Slot slot) {
         slot.respawn = null;
         slot.up = false;
-        if (shuttingDown) {
+        if (shuttingDown || !restarting) {
             return;
         }
         WorkerProcess process;
         try {
             process = WorkerProcess.start(config, slot.id, server.socketPath(), stderr);
         } catch (IOException e) {
-            String message = "wsging: error: cannot run " + config.python() + ": " + e.getMessage();
+            String message = "cannot run " + config.python() + ": " + e.getMessage();
             if (!started.isDone()) {
                 failStart(message);
             } else {
@@ -270,7 +323,7 @@ public final class WorkerPool implements WorkerDispatcher {
     private void onHello(WorkerLink link) {
         Slot slot = link.workerId() >= 1 && link.workerId() <= slots.length ? slots[link.workerId() - 1] : null;
         if (slot == null || slot.process == null || slot.link != null || shuttingDown) {
-            LOG.log(System.Logger.Level.WARNING, "wsging: a link from unexpected worker " + link.workerId()
+            LOG.log(System.Logger.Level.WARNING, "a link from unexpected worker " + link.workerId()
                     + " (pid " + link.pid() + ") was refused");
             link.close(StreamFailure.WORKER_CRASHED);
             return;
@@ -278,7 +331,32 @@ public final class WorkerPool implements WorkerDispatcher {
         slot.link = link;
         slot.up = true;
         slot.process.helloReceived();
+        slot.memoryExempt = false;
+        if (config.recycling().byMemory()) {
+            long rss = ResidentMemory.of(slot.process.pid());
+            long ceiling = config.recycling().maxMemoryBytes();
+            if (rss > ceiling) {
+                slot.memoryExempt = true;
+                LOG.log(System.Logger.Level.WARNING, "worker " + slot.id + " (pid " + slot.process.pid() + ") uses "
+                        + (rss >> 20) + " MB once started, above the " + (ceiling >> 20)
+                        + " MB ceiling: it is not replaced for its memory (raise --worker-max-memory)");
+            }
+        }
+        if (countRequests) {
+            WorkerRecycling r = config.recycling();
+            int jitter = r.maxRequestsJitter() > 0 ? ThreadLocalRandom.current().nextInt(r.maxRequestsJitter() + 1) : 0;
+            budgets.put(link, new RequestBudget((int) Math.min(Integer.MAX_VALUE, (long) r.maxRequests() + jitter)));
+        }
         addLive(link);
+        WorkerLink old = slot.retiring;
+        if (old != null) {
+            // The replacement serves: the old worker gets no new request and drains (A.3 step 5).
+            WorkerProcess oldProcess = slot.retiringProcess;
+            slot.retiring = null;
+            slot.retiringProcess = null;
+            removeLive(old);
+            drainThenStop(old, oldProcess);
+        }
         if (!started.isDone() && Arrays.stream(slots).allMatch(s -> s.up)) {
             started.complete(null);
         }
@@ -303,6 +381,62 @@ public final class WorkerPool implements WorkerDispatcher {
         spawn(slot);
     }
 
+    /**
+     * Replaces a worker that works (recycling): the replacement starts in its slot while it keeps
+     * serving; on the replacement's HELLO it gets GOAWAY, finishes its streams and exits. Nothing
+     * happens when the link is no longer its slot's current one (already retiring or gone).
+     */
+    private void retire(WorkerLink link, String why) {
+        Slot slot = slotOf(link);
+        if (slot == null || shuttingDown || !slot.up || slot.process == null) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "worker " + slot.id + " (pid " + slot.process.pid() + ") " + why
+                + "; replacing it (it finishes its requests first)");
+        retiredLinks.add(link);
+        retiredProcesses.add(slot.process);
+        budgets.remove(link);
+        slot.retiring = link;
+        slot.retiringProcess = slot.process;
+        slot.process = null;
+        slot.link = null;
+        slot.up = false;
+        spawn(slot);
+    }
+
+    /** GOAWAY, then the link closes once its streams are done (or after --graceful-timeout), then
+     * the worker, whose link is gone, exits; one that does not is killed. */
+    private void drainThenStop(WorkerLink link, WorkerProcess process) {
+        link.goAway(0, "replaced");
+        link.idle().copy()
+                .completeOnTimeout(null, config.gracefulTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .thenRun(() -> {
+                    link.close(StreamFailure.UNAVAILABLE);
+                    if (process != null) {
+                        stopProcess(process);
+                    }
+                });
+    }
+
+    /** Replaces each worker whose resident memory is above --worker-max-memory. */
+    private void checkMemory() {
+        long ceiling = config.recycling().maxMemoryBytes();
+        for (Slot slot : slots) {
+            WorkerLink link = slot.link;
+            WorkerProcess process = slot.process;
+            if (!slot.up || link == null || process == null || shuttingDown) {
+                continue;
+            }
+            if (slot.memoryExempt) {
+                continue;
+            }
+            long rss = ResidentMemory.of(process.pid());
+            if (rss > ceiling) {
+                retire(link, "uses " + (rss >> 20) + " MB of memory, above the " + (ceiling >> 20) + " MB ceiling");
+            }
+        }
+    }
+
     private void onHung(WorkerLink link) {
         Slot slot = slotOf(link);
         if (slot != null && slot.process != null) {
@@ -313,6 +447,13 @@ public final class WorkerPool implements WorkerDispatcher {
     private void onClosed(WorkerLink link) {
         removeLive(link);
         retiredLinks.remove(link);
+        budgets.remove(link);
+        for (Slot s : slots) {
+            if (s.retiring == link) {
+                s.retiring = null; // it ended before its replacement came up
+                s.retiringProcess = null;
+            }
+        }
         Slot slot = slotOf(link);
         if (slot == null) {
             return;
@@ -321,7 +462,7 @@ public final class WorkerPool implements WorkerDispatcher {
         WorkerProcess process = slot.process;
         if (process != null && process.isAlive() && !shuttingDown) {
             // The link broke under a live worker (a link error): it must go, and is replaced on exit.
-            process.terminate();
+            // A worker exits by itself once its link is gone; SIGTERM it ignores (shutdown is ours).
             supervisor.schedule(() -> {
                 if (process.isAlive()) {
                     process.kill();
@@ -344,7 +485,7 @@ public final class WorkerPool implements WorkerDispatcher {
             removeLive(link);
             link.close(StreamFailure.WORKER_CRASHED);
         }
-        if (shuttingDown) {
+        if (shuttingDown || !restarting) {
             if (!wasUp && status.code() == ExitStatus.CANNOT_LOAD_APP && started.isCompletedExceptionally()) {
                 process.takeStartupNotice(); // the other workers' copy of the line already reported
             }
@@ -354,14 +495,19 @@ public final class WorkerPool implements WorkerDispatcher {
         if (!started.isDone()) {
             String notice = status.code() == ExitStatus.CANNOT_LOAD_APP ? process.takeStartupNotice() : null;
             process.releaseHeld();
-            failStart(notice != null ? notice
-                    : "wsging: error: worker " + slot.id + " exited with " + status + " before it connected");
+            failStart(notice != null ? withoutPrefix(notice)
+                    : "worker " + slot.id + " exited with " + status + " before it connected");
             return;
         }
         process.releaseHeld();
-        LOG.log(System.Logger.Level.WARNING, "wsging: worker " + slot.id + " (pid " + process.pid() + ") exited with "
+        LOG.log(System.Logger.Level.WARNING, "worker " + slot.id + " (pid " + process.pid() + ") exited with "
                 + status + "; restarting");
         scheduleRespawn(slot, !wasUp);
+    }
+
+    /** A worker's own line says {@code wsging: ...}; the server adds its prefix once. */
+    private static String withoutPrefix(String line) {
+        return line.startsWith(WorkerProcess.NOTICE_PREFIX) ? line.substring(WorkerProcess.NOTICE_PREFIX.length()) : line;
     }
 
     private void failStart(String message) {
@@ -394,6 +540,14 @@ public final class WorkerPool implements WorkerDispatcher {
     // ---------------------------------------------------------------- shutdown
 
     /**
+     * The server begins to shut down (its connections finish their requests before
+     * {@link #shutdown} comes): from now on a worker that exits is not replaced.
+     */
+    public void stopRestarting() {
+        restarting = false;
+    }
+
+    /**
      * Stops the pool: queued and new requests get UNAVAILABLE, every worker gets GOAWAY and up to
      * {@code grace} to finish its streams, then links close, workers get a moment to exit, then
      * SIGTERM, then SIGKILL; the socket directory is removed. Idempotent.
@@ -411,10 +565,13 @@ public final class WorkerPool implements WorkerDispatcher {
 
     private void doShutdown(Duration grace, CompletableFuture<Void> done) {
         if (!started.isDone()) {
-            started.completeExceptionally(new WorkerStartupException("wsging: shut down before the workers started"));
+            started.completeExceptionally(new WorkerStartupException("shut down before the workers started"));
         }
         failQueued();
         live = new WorkerLink[0];
+        if (memoryCheck != null) {
+            memoryCheck.cancel(false);
+        }
         List<WorkerLink> links = new ArrayList<>(retiredLinks);
         List<WorkerProcess> processes = new ArrayList<>(retiredProcesses);
         for (Slot slot : slots) {
@@ -446,17 +603,11 @@ public final class WorkerPool implements WorkerDispatcher {
                 });
     }
 
-    /** Waits for a worker to exit after its link closed; then SIGTERM; then SIGKILL. */
+    /** Waits for a worker to exit after its link closed, then SIGKILL (workers ignore SIGTERM:
+     * a signal to the whole process group must not cut their requests short). */
     private static CompletableFuture<?> stopProcess(WorkerProcess p) {
         return p.exit().copy()
                 .completeOnTimeout(null, EXIT_AFTER_CLOSE.toMillis(), TimeUnit.MILLISECONDS)
-                .thenCompose(s -> {
-                    if (s != null) {
-                        return CompletableFuture.completedFuture(s);
-                    }
-                    p.terminate();
-                    return p.exit().copy().completeOnTimeout(null, EXIT_AFTER_TERM.toMillis(), TimeUnit.MILLISECONDS);
-                })
                 .thenCompose(s -> {
                     if (s != null) {
                         return CompletableFuture.completedFuture(s);

@@ -18,7 +18,7 @@ import org.wsging.config.WorkersConfig;
  * becomes the startup error (shown once, by whoever reports it); otherwise it is printed late.
  */
 final class WorkerProcess {
-    private static final String NOTICE_PREFIX = "wsging: ";
+    static final String NOTICE_PREFIX = "wsging: ";
 
     private final int workerId;
     private final Process process;
@@ -57,6 +57,7 @@ final class WorkerProcess {
         env.put("WSGING_THREADS", Integer.toString(config.threads()));
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
         env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
+        env.put("WSGING_ROOT_PATH", config.rootPath());
         keepMallocTop(env);
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()
@@ -126,11 +127,6 @@ final class WorkerProcess {
     /** Prints a held line that nobody reported. */
     void releaseHeld() {
         helloReceived();
-    }
-
-    /** SIGTERM. */
-    void terminate() {
-        process.destroy();
     }
 
     /** SIGKILL. */

@@ -76,6 +76,23 @@ class CommandLineParserTest {
     }
 
     @Test
+    void slowClientOptions() throws Exception {
+        var d = serve("serve", "app:app").http1().timeouts();
+        assertEquals(500, d.bodyMinRate());
+        assertEquals(Duration.ofSeconds(30), d.send());
+        assertEquals(null, d.request(), "no request timeout unless asked for");
+        var t = serve("serve", "app:app", "--body-min-rate", "0", "--send-timeout", "2.5",
+                "--request-timeout=90").http1().timeouts();
+        assertEquals(0, t.bodyMinRate());
+        assertEquals(Duration.ofMillis(2500), t.send());
+        assertEquals(Duration.ofSeconds(90), t.request());
+        assertEquals(null, serve("serve", "app:app", "--request-timeout", "off").http1().timeouts().request());
+        assertTrue(error("serve", "app:app", "--send-timeout", "0").contains("--send-timeout"));
+        assertTrue(error("serve", "app:app", "--body-min-rate", "-1").contains("--body-min-rate"));
+        assertTrue(error("serve", "app:app", "--request-timeout", "soon").contains("'off'"));
+    }
+
+    @Test
     void ioThreadsDefaultToHalfTheCores() {
         assertEquals(1, ServerConfig.defaultIoThreads(1));
         assertEquals(1, ServerConfig.defaultIoThreads(2));
@@ -91,7 +108,9 @@ class CommandLineParserTest {
                 "--access-log", "--max-request-line", "100", "--max-header-size", "200", "--max-headers", "3",
                 "--max-body-size", "0", "--header-timeout", "1.5", "--keepalive-timeout", "2",
                 "--body-timeout", "3", "--worker-timeout", "4", "--queue-timeout", "5", "--graceful-timeout", "6",
-                "--shared-body-slots", "7", "--io-threads", "3", "--ceiling");
+                "--shared-body-slots", "7", "--io-threads", "3", "--ceiling", "--max-requests", "1000",
+                "--max-requests-jitter", "50", "--worker-max-memory", "512");
+        assertEquals(new org.wsging.config.WorkerRecycling(1000, 50, 512L << 20), c.workers().recycling());
         assertEquals(List.of(new BindAddress("0.0.0.0", 80), new BindAddress("::1", 81)), c.binds());
         assertEquals(4, c.workers().count());
         assertEquals(8, c.workers().threads());
@@ -139,6 +158,20 @@ class CommandLineParserTest {
         }
     }
 
+    @Test
+    void rootPathIsAMountPrefixWithoutTrailingSlash() throws Exception {
+        assertEquals("", serve("serve", "a:b").workers().rootPath());
+        assertEquals("/app", serve("serve", "a:b", "--root-path", "/app").workers().rootPath());
+        assertEquals("/a/b", serve("serve", "a:b", "--root-path=/a/b/").workers().rootPath());
+        assertEquals("", serve("serve", "a:b", "--root-path", "/").workers().rootPath());
+        assertEquals("", serve("serve", "a:b", "--root-path", "").workers().rootPath());
+        assertEquals("/caf\u00e9 x", serve("serve", "a:b", "--root-path", "/caf\u00e9 x").workers().rootPath());
+        assertTrue(error("serve", "a:b", "--root-path", "app").startsWith("--root-path: the prefix must start with '/'"));
+        for (String bad : List.of("/a%2Fb", "/a?b", "/a#b", "/a\nb")) {
+            assertTrue(error("serve", "a:b", "--root-path", bad).contains("decoded path"), bad);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"foo", ":app", "a:", "a b:c", "a:b:c", "1a:app", "a.:b", "a:b-c"})
     void malformedApplication(String app) {
@@ -156,6 +189,8 @@ class CommandLineParserTest {
         assertTrue(error("serve", "a:b", "--workers", "two").contains("--workers: expected a whole number"));
         assertTrue(error("serve", "a:b", "--workers", "0").contains("--workers"));
         assertTrue(error("serve", "a:b", "--io-threads", "0").contains("--io-threads"));
+        assertTrue(error("serve", "a:b", "--max-requests", "0").contains("--max-requests"));
+        assertTrue(error("serve", "a:b", "--worker-max-memory", "-5").contains("--worker-max-memory"));
         assertTrue(error("serve", "a:b", "--max-body-size", "-1").contains("--max-body-size"));
         assertTrue(error("serve", "a:b", "--header-timeout", "0").contains("positive number of seconds"));
         assertTrue(error("serve", "a:b", "--body-timeout", "soon").contains("--body-timeout"));

@@ -410,6 +410,73 @@ class ExchangeTest {
         t.finish();
     }
 
+    private static void writable(Http1TestChannel t, boolean writable) {
+        // What the transport does when the queued output crosses the water marks.
+        t.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+        t.channel.runPendingTasks();
+    }
+
+    @Test
+    void aClientThatDoesNotReadStopsReadingAndStartingRequests() {
+        var t = new Http1TestChannel();
+        t.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertTrue(t.autoRead());
+        writable(t, false);
+        assertFalse(t.autoRead(), "no more requests are read while the client reads nothing");
+        // Already received: a pipelined GET that would otherwise start early, and a DELETE.
+        t.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\nDELETE /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(1, t.dispatcher.streams.size(), "nothing starts early while unwritable");
+        t.respond(t.dispatcher.streams.get(0), 200, "1", "content-length", "1");
+        assertEquals(1, t.dispatcher.streams.size(), "nor in its turn");
+        assertFalse(t.autoRead());
+        writable(t, true);
+        assertEquals(2, t.dispatcher.streams.size(), "the client reads again: the next one starts");
+        t.respond(t.dispatcher.streams.get(1), 200, "2", "content-length", "1");
+        assertEquals(3, t.dispatcher.streams.size());
+        t.respond(t.dispatcher.streams.get(2), 200, "3", "content-length", "1");
+        assertEquals(List.of(200, 200, 200), Http1TestChannel.statuses(t.received()));
+        assertTrue(t.autoRead());
+        t.finish();
+    }
+
+    @Test
+    void theUploadBeingServedIsStillReadWhileTheClientDoesNotRead() {
+        var t = new Http1TestChannel();
+        t.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+        FakeStream s = t.dispatcher.last();
+        s.listener.onRequestWindow(100);
+        s.listener.onResponse(200, List.of(), false);
+        writable(t, false);
+        // Many clients send the whole body before they read: the application's credit bounds it.
+        assertTrue(t.autoRead());
+        t.send("defghij");
+        assertEquals("abcdefghij", s.bodyText());
+        assertFalse(t.autoRead(), "the request is complete: nothing more is read");
+        writable(t, true);
+        assertTrue(t.autoRead());
+        s.listener.onData(t.data("ok"), true);
+        assertEquals(List.of(200), Http1TestChannel.statuses(t.received()));
+        t.finish();
+    }
+
+    @Test
+    void expectContinueGoesBeforeAStreamedHead() {
+        var t = new Http1TestChannel();
+        t.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        FakeStream s = t.dispatcher.last();
+        // A streamed echo: head first, then it reads the body.
+        s.listener.onResponse(200, List.of(), false);
+        String out = t.received();
+        assertTrue(out.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), out);
+        s.listener.onRequestWindow(65536);
+        assertEquals("", t.received(), "one 100 only");
+        t.send("hello");
+        assertEquals("hello", s.bodyText());
+        s.listener.onData(t.data("hello"), true);
+        assertTrue(t.received().endsWith("5\r\nhello\r\n0\r\n\r\n"));
+        t.finish();
+    }
+
     @Test
     void expectContinueWithoutReadingSendsNo100() {
         var t = new Http1TestChannel();
@@ -551,10 +618,12 @@ class ExchangeTest {
     @Test
     void accessLogLine() {
         var t = new Http1TestChannel();
-        t.send("GET /p?q=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        t.send("GET /p?q=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: t/1 \"x\"\r\n\r\n");
         t.respond(200, "hello", "content-length", "5");
         assertEquals(1, t.accessLog.size());
-        assertTrue(t.accessLog.get(0).matches("- \"GET /p\\?q=1 HTTP/1.1\" 200 5 \\d+\\.\\d\\dms"), t.accessLog.get(0));
+        // Combined Log Format, then the duration in seconds.
+        assertTrue(t.accessLog.get(0).matches("- - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\\] "
+                + "\"GET /p\\?q=1 HTTP/1.1\" 200 5 \"-\" \"t/1 \\\\x22x\\\\x22\" \\d+\\.\\d{6}"), t.accessLog.get(0));
         t.finish();
     }
 

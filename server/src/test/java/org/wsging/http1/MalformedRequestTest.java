@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,6 +43,12 @@ class MalformedRequestTest {
                         "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"),
                 badBody("chunk size overflow", 400,
                         "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nabc\r\n"),
+                badBody("trailer obs-fold", 400,
+                        "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n0\r\nX: a\r\n b\r\n\r\n"),
+                badBody("whitespace after a chunk size", 400,
+                        "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n"),
+                badBody("NUL in a chunk extension", 400,
+                        "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3;a\u0000\r\nabc\r\n0\r\n\r\n"),
                 badBody("chunk without CRLF after data", 400,
                         "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcX0\r\n\r\n"),
                 // line syntax, RFC 9112 §2.2, §3, §5
@@ -69,6 +76,24 @@ class MalformedRequestTest {
                 bad("asterisk for GET", 400, "GET * HTTP/1.1\r\n" + H + "\r\n"),
                 bad("CONNECT", 501, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
                 bad("unknown version", 505, "GET / HTTP/3.0\r\n" + H + "\r\n"),
+                // request-line shape, RFC 9112 §3 and §2.3
+                bad("leading space", 400, " GET / HTTP/1.1\r\n" + H + "\r\n"),
+                bad("two spaces after the method", 400, "GET  / HTTP/1.1\r\n" + H + "\r\n"),
+                bad("lowercase version", 400, "GET / http/1.1\r\n" + H + "\r\n"),
+                bad("version with a leading zero", 400, "GET / HTTP/01.1\r\n" + H + "\r\n"),
+                bad("version with trailing space", 400, "GET / HTTP/1.1 \r\n" + H + "\r\n"),
+                bad("fragment in the target", 400, "GET /a#b HTTP/1.1\r\n" + H + "\r\n"),
+                bad("non-ASCII in the target", 400, "GET /caf\u00e9 HTTP/1.1\r\n" + H + "\r\n"),
+                bad("separator in the method", 400, "GE(T / HTTP/1.1\r\n" + H + "\r\n"),
+                // Host syntax, RFC 9112 §3.2
+                bad("Host with a space", 400, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
+                bad("Host with a slash", 400, "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"),
+                bad("Host list", 400, "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"),
+                // RFC 9112 §6.1: a transfer coding the server does not understand
+                bad("gzip then chunked", 501,
+                        "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+                bad("identity then chunked", 501,
+                        "POST / HTTP/1.1\r\n" + H + "Transfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n"),
                 // limits
                 bad("request line too long", 414, "GET /" + "a".repeat(300) + " HTTP/1.1\r\n" + H + "\r\n"),
                 bad("header section too large", 431, "GET / HTTP/1.1\r\n" + H + "X-Big: " + "b".repeat(600) + "\r\n\r\n"),
@@ -100,12 +125,28 @@ class MalformedRequestTest {
         assertTrue(lower.contains("\r\nconnection: close\r\n"), out);
         assertTrue(lower.contains("\r\ncontent-type: text/plain"), out);
         assertFalse(lower.contains("exception"), out);
+        assertFalse(out.contains("<") || out.contains("GE(T") || out.contains("a b"), "input reflected: " + out);
         if (midBody) {
             assertEquals(org.wsging.exchange.ResetCode.CANCEL, t.dispatcher.last().reset);
         } else {
             assertTrue(t.dispatcher.streams.isEmpty(), "the request reached a worker");
         }
         assertFalse(t.open(), "connection left open");
+        t.finish();
+    }
+
+    /** RFC 9110 §9.1: no method that long is implemented, and the worker link carries 255 bytes. */
+    @Test
+    void aMethodLongerThanTheLinkCarriesIs501() {
+        var t = new Http1TestChannel();
+        t.send("M".repeat(255) + " / HTTP/1.1\r\n" + H + "\r\n");
+        assertEquals("M".repeat(255), t.dispatcher.last().head.method());
+        t.respond(200, "ok", "content-length", "2");
+        t.send("M".repeat(256) + " / HTTP/1.1\r\n" + H + "\r\n");
+        String out = t.received();
+        assertEquals(List.of(200, 501), Http1TestChannel.statuses(out), out);
+        assertEquals(1, t.dispatcher.streams.size());
+        assertFalse(t.open());
         t.finish();
     }
 

@@ -38,6 +38,16 @@ class RequestHeadScannerTest {
         "GET / HTTP/1.1\\r\\nX: a\\n\\r\\n | bare LF in a header line",
         "GET / HTTP/1.1\\r\\nX: a\\r\\n\\rx | bare CR at the end",
         "\\nGET / HTTP/1.1\\r\\n\\r\\n | bare LF before the request line",
+        "' GET / HTTP/1.1\\r\\n\\r\\n' | invalid character in the method",
+        "GE(T / HTTP/1.1\\r\\n\\r\\n | invalid character in the method",
+        "GET  / HTTP/1.1\\r\\n\\r\\n | empty request target",
+        "GET /a#b HTTP/1.1\\r\\n\\r\\n | fragment in the request target",
+        "GET /\u00e9 HTTP/1.1\\r\\n\\r\\n | invalid byte in the request target",
+        "GET / http/1.1\\r\\n\\r\\n | invalid HTTP version",
+        "GET / HTTP/01.1\\r\\n\\r\\n | invalid HTTP version",
+        "GET / HTTP/1.10\\r\\n\\r\\n | invalid HTTP version",
+        "GET / HTTP/1.1 \\r\\n\\r\\n | invalid HTTP version",
+        "GET /\\r\\n\\r\\n | bare CR in the request line",
     })
     void refuses(String escaped, String why) {
         var s = new RequestHeadScanner();
@@ -58,6 +68,11 @@ class RequestHeadScannerTest {
         "GET / HTTP/1.1\\r\\nX: a\\n\\r\\n",
         "GET / HTTP/1.1\\r\\nX: a\\r\\n\\rx",
         "GET / HTTP/1.1\\r\\nX: \u0080\u00ff\\r\\n\\r\\n",
+        "!#$%&'*+-.^_`|~09 /a?b=c&d=%20 HTTP/1.1\\r\\n\\r\\n",
+        "GET http://a:80/x HTTP/9.9\\r\\n\\r\\n",
+        "GE T / HTTP/1.1\\r\\n\\r\\n",
+        "GET /a#b HTTP/1.1\\r\\n\\r\\n",
+        "GET / HTTP/1.1x\\r\\n\\r\\n",
     })
     void arrayScanAgreesWithTheByteScan(String escaped) {
         String text = escaped.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t");

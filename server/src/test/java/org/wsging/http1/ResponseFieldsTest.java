@@ -10,7 +10,7 @@ import org.wsging.exchange.FakeDispatcher.FakeStream;
 import org.wsging.exchange.ResetCode;
 
 /**
- * Response fields from the worker go out under the rules of FieldRules (spec 7.2, MUST-RESP-13),
+ * Response fields from the worker go out under the rules of FieldRules (spec 7.2, MUST-RESP-14),
  * the same rules as the Python API's: whitespace around a value is removed, a control character
  * or a malformed content-length turns the head into a 500.
  */

@@ -113,4 +113,24 @@ class SharedBodiesTest {
                 () -> SharedBodies.checkRoom(2 * 1024 - 1, 1024));
         assertTrue(e.getMessage().contains("1024"), e.getMessage());
     }
+
+    @Test
+    void aSlotWhoseRoomCannotBeReservedIsNotUsedAndAReservedOneIsNotReservedAgain() throws IOException {
+        SharedBodies shared = SharedBodies.create(dir, 1, 1024, 2);
+        ByteBuf piece = Unpooled.copiedBuffer("x".repeat(100), StandardCharsets.US_ASCII);
+        try {
+            int slot = shared.lend(piece); // reserves slot 0 through the file, then uses it
+            assertEquals(0, slot);
+            shared.giveBack(slot);
+            // From now on writes through the file fail, as they do on a full tmpfs (ENOSPC).
+            shared.close();
+            assertEquals(0, shared.lend(piece), "slot 0 has its pages: it needs no write");
+            assertEquals(-1, shared.lend(piece), "slot 1 cannot get its pages: DATA instead, no SIGBUS");
+            shared.giveBack(0);
+            assertEquals(0, shared.lend(piece), "the refused slot was not lost; the reserved one is used");
+        } finally {
+            piece.release();
+            shared.unlink();
+        }
+    }
 }

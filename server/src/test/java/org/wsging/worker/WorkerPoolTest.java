@@ -114,6 +114,39 @@ class WorkerPoolTest {
         return pool;
     }
 
+    private WorkerPool recyclingPool(int maxRequests) {
+        Path python = python();
+        assumeTrue(python != null, "python3 is needed for the stand-in worker");
+        group = new MultiThreadIoEventLoopGroup(2, nativeIo());
+        WorkersConfig config = new WorkersConfig("serve:10", tmp.resolve("app"), python, tmp.resolve("pkg"), 1, 4,
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(5), false, false,
+                WorkersConfig.DEFAULT_SHARED_BODY_SLOTS, "", new org.wsging.config.WorkerRecycling(maxRequests, 0, 0));
+        pool = new WorkerPool(config, group, LinkSettings.of(config),
+                new PrintStream(stderrBytes, true, StandardCharsets.UTF_8));
+        return pool;
+    }
+
+    @Test
+    void maxRequestsReplacesTheWorkerOnlyOnceItsReplacementServes() throws Exception {
+        recyclingPool(3).start().get(20, TimeUnit.SECONDS);
+        List<String> pids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            pids.add(serve("/" + i));
+        }
+        String first = pids.get(0);
+        assertEquals(List.of(first, first, first), pids);
+        // The replacement is starting: the old worker keeps serving meanwhile, then the new one does.
+        String later = serve("/later");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (later.equals(first) && System.nanoTime() < deadline) {
+            later = serve("/later");
+        }
+        assertNotEquals(first, later, "a replacement took over");
+        assertTrue(logged.contains("worker 1 (pid " + first + ") served 3 requests; replacing it (it finishes its requests first)"),
+                logged.toString());
+        assertFalse(logged.stream().anyMatch(l -> l.contains("restarting")), logged.toString());
+    }
+
     private static IoHandlerFactory nativeIo() {
         return Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
@@ -224,7 +257,7 @@ class WorkerPoolTest {
         assertTrue(response.startsWith("response 200"), response);
         assertNotEquals("response 200 [x-pid: " + before + "]", response, "served by the replacement");
         assertEquals("data /after end", queued.next());
-        assertTrue(logged.contains("wsging: worker 1 (pid " + before + ") exited with signal 9; restarting"),
+        assertTrue(logged.contains("worker 1 (pid " + before + ") exited with signal 9; restarting"),
                 logged.toString());
     }
 
@@ -233,7 +266,7 @@ class WorkerPoolTest {
         pool("fail:x", 2, Duration.ofSeconds(10), nativeIo());
         ExecutionException e = assertThrows(ExecutionException.class, () -> pool.start().get(20, TimeUnit.SECONDS));
         WorkerStartupException cause = assertInstanceOf(WorkerStartupException.class, e.getCause());
-        assertEquals("wsging: cannot import module 'fail' (fake)", cause.getMessage());
+        assertEquals("cannot import module 'fail' (fake)", cause.getMessage());
         pool.shutdown(Duration.ofSeconds(1)).get(20, TimeUnit.SECONDS);
         assertFalse(stderrBytes.toString(StandardCharsets.UTF_8).contains(cause.getMessage()),
                 "the line is reported by the exception, not also copied to stderr");
@@ -248,7 +281,7 @@ class WorkerPoolTest {
                 tmp.resolve("pkg"), 1, 4, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), false);
         pool = new WorkerPool(config, group);
         ExecutionException e = assertThrows(ExecutionException.class, () -> pool.start().get(20, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().startsWith("wsging: error: cannot run " + tmp.resolve("no-python")),
+        assertTrue(e.getCause().getMessage().startsWith("cannot run " + tmp.resolve("no-python")),
                 e.getCause().getMessage());
     }
 }
