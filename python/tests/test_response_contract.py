@@ -187,3 +187,26 @@ def test_a_subclass_whose_body_breaks_the_contract_is_a_500(kind, caplog):
         assert client.get("/").status == 500
         assert client.get("/").status == 500
     assert any("a response body cannot be int" in r.getMessage() for r in caplog.records)
+
+
+def test_a_slice_names_the_file_it_opened_even_once_its_path_names_another(tmp_path):
+    # The front end refuses another file at the path (MUST-FILE-2): the worker must report the
+    # file the slice reads, not whatever the path names when the response is handed over.
+    import os
+
+    from wsging import FileResponse
+    from wsging.worker.outgoing import file_reference
+
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"0123456789")
+    opened = os.stat(path)
+    response = FileResponse(path, offset=2, length=5)
+    try:
+        replacement = tmp_path / "new.bin"
+        replacement.write_bytes(b"replaced content")
+        os.replace(replacement, path)
+        assert os.stat(path).st_ino != opened.st_ino
+        reference = file_reference(response, ascii_only=False)
+        assert reference == (os.fsencode(str(path)), 2, 5, opened.st_dev, opened.st_ino)
+    finally:
+        response.body.close()  # type: ignore[union-attr]

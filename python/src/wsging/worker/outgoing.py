@@ -104,8 +104,10 @@ def file_reference(response: Response, ascii_only: bool) -> Optional[FileReferen
     offset = response.file_offset
     length = response.file_length
     # Which file the body is (st_dev, st_ino): the front end refuses another one at that path.
+    # A body that reads part of a file names the whole file as `raw` (FileResponse's slices).
+    body: Any = response.body
     try:
-        info = os.fstat(response.body.fileno())  # type: ignore[union-attr]
+        info = os.fstat(getattr(body, "raw", body).fileno())
     except (AttributeError, OSError, ValueError):
         try:
             info = os.stat(path)
