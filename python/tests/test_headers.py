@@ -100,3 +100,40 @@ def test_pairs_must_be_pairs():
 def test_equality_compares_raw_pairs():
     assert Headers([(b"a", b"1")]) == MutableHeaders([("a", "1")])
     assert Headers([(b"a", b"1")]) != Headers([(b"A", b"1")])
+
+
+def test_values_lose_the_whitespace_around_them():
+    # RFC 9110 section 5.5: what Django's cookies look like (" csrftoken=..."), stored without it.
+    headers = MutableHeaders([("Set-Cookie", " a=1; Path=/"), ("x", b"\t v \t")])
+    assert headers.raw == [(b"Set-Cookie", b"a=1; Path=/"), (b"x", b"v")]
+    headers.set("y", "  inner  space  ")
+    assert headers["y"] == "inner  space"
+    assert headers.setdefault("z", " padded ") == "padded"
+
+
+@pytest.mark.parametrize("value", ["bell\x07", "del\x7f", "esc\x1b", "\x0bvt"])
+def test_every_control_character_but_htab_raises_naming_the_field(value):
+    with pytest.raises(InvalidHeader, match="'x-field' contains a control character"):
+        MutableHeaders([("x-field", value)])
+    assert MutableHeaders([("x-field", "a\tb")]).raw == [(b"x-field", b"a\tb")]
+
+
+def test_bytes_names_and_str_raw_pairs_raise_a_clear_type_error():
+    headers = Headers([(b"Host", b"example.com")])
+    for lookup in (lambda: headers.get(b"host"), lambda: headers[b"host"],  # type: ignore[index]
+                   lambda: headers.get_all(b"host"), lambda: b"host" in headers):  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="looked up as str, not bytes"):
+            lookup()
+    assert 3 not in headers  # not a name at all: simply absent, as in a dict
+    misused = Headers([("x", "y")])  # type: ignore[list-item]
+    for use in (lambda: misused.get("x"), misused.items, misused.keys, misused.values):
+        with pytest.raises(TypeError, match=r"\(bytes, bytes\) pairs"):
+            use()
+
+
+def test_mutable_headers_take_any_object_with_items():
+    class MultiDict:
+        def items(self):
+            return [("a", "1"), ("a", "2")]
+
+    assert MutableHeaders(MultiDict()).get_all("a") == ["1", "2"]  # type: ignore[arg-type]

@@ -419,7 +419,7 @@ def test_file_response_without_a_file_wrapper_is_read_in_chunks(tmp_path):
 
 
 def test_returning_something_else_than_a_response_is_an_error():
-    with pytest.raises(TypeError, match="not a wsging.Response"):
+    with pytest.raises(TypeError, match="str is not a response"):
         to_wsgi(lambda request: "text")(environ_for(), lambda s, h: None)
 
 

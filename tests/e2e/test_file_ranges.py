@@ -163,6 +163,21 @@ def test_a_file_cut_short_of_its_slice_after_the_response_was_made_is_a_500(
     assert again.status == 200 and again.body == (files / "page.html").read_bytes()[1:3]
 
 
+def test_a_file_replaced_after_its_slice_was_made_is_a_500(
+    server: Server, files: Path, request: pytest.FixtureRequest
+) -> None:
+    # The worker names the file the slice opened (device, inode), not the one the path names
+    # when the response is handed over, so the front end refuses the replacement (MUST-FILE-2).
+    name = f"replaced-{request.node.callspec.id}.bin"
+    (files / name).write_bytes((files / "page.html").read_bytes())
+    reply = fetch(f"{server.url}/slice-then-replace?name={name}&offset=1000&length=5000")
+    assert reply.status == 500
+    assert b"replaced content" not in reply.body
+    wait_for("the error naming the file", lambda: str(files / name) in server.log(), 10)
+    again = fetch(f"{server.url}/slice?name=page.html&offset=1&length=2")
+    assert again.status == 200 and again.body == (files / "page.html").read_bytes()[1:3]
+
+
 def test_an_explicit_content_type_wins_over_the_guess(server: Server) -> None:
     reply = fetch(f"{server.url}/typed?name=page.html")
     assert reply.status == 200

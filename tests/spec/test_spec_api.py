@@ -97,11 +97,11 @@ def shipped_parameters(function: Any) -> List[Tuple[str, str, Any]]:
 
 def public_members(obj: Any) -> Set[str]:
     """Public names an object's own (wsging) classes define, instance attributes included; a
-    function (a shim) documents none."""
+    function (a shim) or a constant documents none."""
     if inspect.ismodule(obj):
         return set(getattr(obj, "__all__", ()))
-    if inspect.isfunction(obj):
-        return set()
+    if inspect.isfunction(obj) or not inspect.isclass(obj):
+        return set()  # a function (a shim) or a constant (wsging.SPEC_VERSION)
     foreign: Set[str] = set()
     for base in obj.__mro__:
         if not base.__module__.startswith("wsging"):

@@ -15,10 +15,12 @@ from .api import (
     file_response,
 )
 from . import errors
+from .api.contract import SPEC_VERSION
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SPEC_VERSION",
     "Body",
     "Capabilities",
     "ClientDisconnected",

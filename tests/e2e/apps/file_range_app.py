@@ -41,6 +41,12 @@ def _handle(request) -> Response:
         with open(path, "r+b") as file:
             file.truncate(int(query["offset"]) + int(query["length"]) - 1)
         return response
+    if request.path == "/slice-then-replace":
+        response = FileResponse(path, offset=int(query["offset"]), length=int(query["length"]))
+        with open(path + ".new", "wb") as file:
+            file.write(b"replaced content" * 1000)
+        os.replace(path + ".new", path)
+        return response
     if request.path == "/typed":
         return FileResponse(path, headers={"content-type": "application/x-explicit"})
     return Response("no such route\n", status=404)

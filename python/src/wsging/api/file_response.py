@@ -64,7 +64,9 @@ def _position(value: object, name: str) -> int:
 class _FileSlice:
     """The `length` bytes of an open binary file that start where it stands: the body of a
     FileResponse that names part of its file. It has no fileno(), so a WSGI container that
-    sends files by descriptor reads it instead of sending the whole file."""
+    sends files by descriptor reads it instead of sending the whole file; `raw` is the whole
+    file (as io.BufferedReader.raw is its stream), which a host that sends the slice by itself
+    asks which file it is (spec 7.8.1)."""
 
     __slots__ = ("_file", "_left")
 
@@ -82,6 +84,10 @@ class _FileSlice:
 
     def readable(self) -> bool:
         return True
+
+    @property
+    def raw(self) -> BinaryIO:
+        return self._file
 
     @property
     def closed(self) -> bool:

@@ -7,7 +7,9 @@ lossless mapping of header octets, and only when asked for.
 
 from __future__ import annotations
 
+from operator import attrgetter as _attrgetter
 from typing import (
+    TYPE_CHECKING,
     Dict,
     Iterable,
     Iterator,
@@ -23,7 +25,7 @@ from typing import (
 
 from .errors import InvalidHeader
 
-__all__ = ["Headers", "MutableHeaders", "HeadersInput", "RawHeaders"]
+__all__ = ["Headers", "MutableHeaders", "HeadersInput", "RawHeaders", "content_length_value"]
 
 RawHeaders = List[Tuple[bytes, bytes]]
 _Text = Union[str, bytes]
@@ -50,31 +52,85 @@ def header_name(name: _Text) -> bytes:
     return raw
 
 
+# RFC 9110 section 5.5: field-vchar is VCHAR or obs-text, with SP and HTAB allowed inside; so
+# every control character but HTAB (0x00-0x08, 0x0A-0x1F) and DEL (0x7F) is refused.
+_CTL = bytes(range(0x00, 0x09)) + bytes(range(0x0A, 0x20)) + b"\x7f"
+# Optional whitespace around a value is not part of it (RFC 9110 section 5.5): it is removed.
+_OWS = b" \t"
+
+
 def header_value(value: _Text, name: _Text = "") -> bytes:
-    """`value` as bytes, or InvalidHeader when it holds CR, LF or NUL (RFC 9110 section 5.5)."""
+    """`value` as bytes without the optional whitespace around it (RFC 9110 section 5.5), or
+    InvalidHeader when it holds a control character other than HTAB (CR, LF, NUL, DEL...).
+    spec/header-vectors.json lists the cases, which the front end checks the same way."""
     if isinstance(value, str):
         try:
             raw = value.encode("latin-1")
         except UnicodeEncodeError:
             raise InvalidHeader(
-                f"value of header {name!r} is not latin-1; encode it to bytes yourself"
+                f"value of header {_shown(name)} is not latin-1; encode it to bytes yourself"
             ) from None
     elif isinstance(value, (bytes, bytearray)):
         raw = bytes(value)
     else:
         raise InvalidHeader(
-            f"value of header {name!r} must be str or bytes, not {type(value).__name__}"
+            f"value of header {_shown(name)} must be str or bytes, not {type(value).__name__}"
         )
-    if b"\r" in raw or b"\n" in raw or b"\0" in raw:
-        raise InvalidHeader(f"value of header {name!r} contains CR, LF or NUL")
-    return raw
+    if len(raw.translate(None, _CTL)) != len(raw):
+        raise InvalidHeader(
+            f"value of header {_shown(name)} contains a control character "
+            f"(CR, LF, NUL or another, RFC 9110 section 5.5): {raw!r}"
+        )
+    # bytes.strip returns the object itself when there is nothing to remove.
+    return raw.strip(_OWS)
+
+
+def _shown(name: _Text) -> str:
+    if isinstance(name, (bytes, bytearray)):
+        return repr(bytes(name).decode("latin-1"))
+    return repr(name)
+
+
+_CONTENT_LENGTH = b"content-length"
+
+
+def content_length_value(raw: bytes) -> int:
+    """A Content-Length value as an int, or InvalidHeader unless it is one non-negative decimal
+    integer (RFC 9110 section 8.6: 1*DIGIT; a list such as "5, 5" is refused, as a sender must
+    not send one)."""
+    # At most 19 digits and below 2**63: what a front end holds in a signed 64-bit integer.
+    if not raw or not raw.isdigit() or len(raw) > 19 or int(raw) >= 1 << 63:
+        raise InvalidHeader(
+            f"content-length must be one non-negative integer, got {raw.decode('latin-1')!r}"
+        )
+    return int(raw)
+
+
+def _checked_pair(name: _Text, value: _Text) -> Tuple[bytes, bytes]:
+    raw_name = header_name(name)
+    raw_value = header_value(value, name)
+    if len(raw_name) == 14 and raw_name.lower() == _CONTENT_LENGTH:
+        content_length_value(raw_value)
+    return raw_name, raw_value
 
 
 def _key(name: str) -> Optional[bytes]:
+    if type(name) is not str and not isinstance(name, str):
+        raise TypeError(
+            f"header names are looked up as str, not {type(name).__name__} "
+            "(decode a bytes name as latin-1, or search headers.raw)"
+        )
     try:
         return name.encode("latin-1").lower()
     except UnicodeEncodeError:
         return None
+
+
+def _not_raw(pair: object) -> TypeError:
+    return TypeError(
+        f"Headers holds (bytes, bytes) pairs as they travelled, got {pair!r}; "
+        "build headers from str with MutableHeaders"
+    )
 
 
 class Headers:
@@ -87,16 +143,24 @@ class Headers:
         self._raw: RawHeaders = raw if type(raw) is list else list(raw)
         self._index: Optional[Dict[bytes, List[bytes]]] = None
 
-    @property
-    def raw(self) -> Sequence[Tuple[bytes, bytes]]:
-        """The pairs exactly as received or given (do not modify)."""
-        return self._raw
+    if TYPE_CHECKING:
+
+        @property
+        def raw(self) -> Sequence[Tuple[bytes, bytes]]: ...
+
+    else:
+        # Read by the worker for every response: a getter in C.
+        raw = property(
+            _attrgetter("_raw"), doc="The pairs exactly as received or given (do not modify)."
+        )
 
     def _lookup(self) -> Dict[bytes, List[bytes]]:
         index = self._index
         if index is None:
             index = {}
             for name, value in self._raw:
+                if type(name) is not bytes or type(value) is not bytes:
+                    raise _not_raw((name, value))
                 key = name.lower()
                 values = index.get(key)
                 if values is None:
@@ -132,19 +196,36 @@ class Headers:
         return [v.decode("latin-1") for v in values]
 
     def items(self) -> List[Tuple[str, str]]:
-        return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self._raw]
+        try:
+            return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self._raw]
+        except AttributeError:
+            raise self._bad_pair() from None
 
     def keys(self) -> List[str]:
-        return [n.decode("latin-1") for n, _ in self._raw]
+        try:
+            return [n.decode("latin-1") for n, _ in self._raw]
+        except AttributeError:
+            raise self._bad_pair() from None
 
     def values(self) -> List[str]:
-        return [v.decode("latin-1") for _, v in self._raw]
+        try:
+            return [v.decode("latin-1") for _, v in self._raw]
+        except AttributeError:
+            raise self._bad_pair() from None
+
+    def _bad_pair(self) -> TypeError:
+        for pair in self._raw:
+            if type(pair[0]) is not bytes or type(pair[1]) is not bytes:
+                return _not_raw(pair)
+        return _not_raw(self._raw)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
+            if isinstance(name, (bytes, bytearray)):
+                _key(name)  # type: ignore[arg-type]  # raises the TypeError that explains
             return False
         key = _key(name)
         return key is not None and key in self._lookup()
@@ -164,15 +245,19 @@ class Headers:
 class MutableHeaders(Headers):
     """Headers an application builds; every name and value is validated when it is set (W12)."""
 
-    __slots__ = ()
+    # The length of the in-memory body of the Response these headers belong to, or None: a
+    # content-length set later must agree with it, or the client would get a body cut short.
+    __slots__ = ("_bound",)
 
     def __init__(self, headers: Optional[HeadersInput] = None) -> None:
         super().__init__()
+        self._bound: Optional[int] = None
         if headers is None:
             return
         if isinstance(headers, Headers):
             pairs: Iterable[Tuple[_Text, _Text]] = headers.raw
-        elif isinstance(headers, Mapping):
+        elif isinstance(headers, Mapping) or hasattr(headers, "items"):
+            # A mapping, or any multi-dict with items() (Werkzeug's, Django's): its pairs.
             pairs = headers.items()
         else:
             pairs = headers
@@ -182,7 +267,7 @@ class MutableHeaders(Headers):
                 name, value = pair
             except (TypeError, ValueError):
                 raise InvalidHeader(f"headers must be (name, value) pairs, got {pair!r}") from None
-            raw.append((header_name(name), header_value(value, name)))
+            raw.append(_checked_pair(name, value))
 
     @classmethod
     def _new(cls) -> "MutableHeaders":
@@ -190,6 +275,7 @@ class MutableHeaders(Headers):
         headers = cls.__new__(cls)
         headers._raw = []
         headers._index = None
+        headers._bound = None
         return headers
 
     def _append_valid(self, name: bytes, value: bytes) -> None:
@@ -199,13 +285,25 @@ class MutableHeaders(Headers):
 
     def add(self, name: _Text, value: _Text) -> None:
         """Append a pair, keeping existing ones with the same name."""
-        self._raw.append((header_name(name), header_value(value, name)))
+        pair = _checked_pair(name, value)
+        if self._bound is not None:
+            self._check_bound(pair)
+        self._raw.append(pair)
         self._index = None
+
+    def _check_bound(self, pair: Tuple[bytes, bytes]) -> None:
+        name, value = pair
+        if len(name) == 14 and name.lower() == _CONTENT_LENGTH and int(value) != self._bound:
+            raise InvalidHeader(
+                f"content-length {int(value)} contradicts the {self._bound}-byte body of the "
+                "response these headers belong to"
+            )
 
     def set(self, name: _Text, value: _Text) -> None:
         """Replace every pair named `name` with one, at the place of the first."""
-        raw_name = header_name(name)
-        raw_value = header_value(value, name)
+        raw_name, raw_value = _checked_pair(name, value)
+        if self._bound is not None:
+            self._check_bound((raw_name, raw_value))
         key = raw_name.lower()
         kept: RawHeaders = []
         placed = False
@@ -238,4 +336,4 @@ class MutableHeaders(Headers):
         if current is not None:
             return current
         self.add(name, value)
-        return value.decode("latin-1") if isinstance(value, bytes) else value
+        return self._raw[-1][1].decode("latin-1")  # as stored: without surrounding whitespace

@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 from .body import Body
 from .capabilities import Capabilities
+from .contract import SPEC_VERSION
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
 
@@ -115,6 +116,12 @@ class Request:
                 f"root_path must be empty or start with '/' and not end with it, got {root_path!r}"
             )
         self._root_path = root_path
+
+    @property
+    def spec_version(self) -> Tuple[int, int]:
+        """The version of the WSGI-NG contract the host implements (spec 7.8.3). This class
+        is the reference worker's, so it is this package's version."""
+        return SPEC_VERSION
 
     @property
     def method(self) -> str:

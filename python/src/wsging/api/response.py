@@ -3,12 +3,34 @@ bad header is reported by the line that made it (W12)."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterable, Callable, Dict, Iterable, Iterator, Optional, Union
+import os
+import collections.abc as _abc
+from operator import attrgetter as _attrgetter
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterable,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
 
-from .errors import InvalidStatus
-from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders, header_value
+from .errors import InvalidHeader, InvalidStatus
+from .headers import (
+    Headers,
+    HeadersInput,
+    MutableHeaders,
+    RawHeaders,
+    content_length_value,
+    header_value,
+)
 
-__all__ = ["Response", "FileResponse", "ResponseBody", "TrailersInput"]
+__all__ = ["Response", "FileResponse", "InvalidResponse", "ResponseBody", "TrailersInput"]
 
 ResponseBody = Union[
     bytes,
@@ -47,12 +69,50 @@ def _body_kind(body: Any) -> int:
         return KIND_FILE
     if isinstance(body, (list, tuple)):
         return KIND_CHUNKS
-    if hasattr(body, "__iter__"):
+    if hasattr(body, "__iter__") and not isinstance(body, _NOT_BODIES):
         return KIND_ITER
     raise TypeError(
         "response body must be bytes, str, an iterable, an async iterable or a binary "
         f"file, not {type(body).__name__}"
+        + (" (iterating it would send its keys; serialise it first)" if isinstance(body, _NOT_BODIES) else "")
     )
+
+
+# Iterable, but never meant as a sequence of chunks: Response({"ok": True}) would send "ok".
+_NOT_BODIES = (_abc.Mapping, _abc.Set)
+
+
+def _framing_fields(raw: RawHeaders) -> Tuple[int, bool, bool]:
+    """Where the one content-length field is (-1: none), whether a content-type and a trailer
+    field are present. InvalidHeader for a content-length that is not one non-negative integer
+    or that appears twice (RFC 9110 section 8.6)."""
+    length_at = -1
+    typed = announced = False
+    for i, (name, value) in enumerate(raw):
+        size = len(name)
+        if size == 14 and name.lower() == b"content-length":
+            if length_at >= 0:
+                raise InvalidHeader("more than one content-length field")
+            content_length_value(value)
+            length_at = i
+        elif size == 12 and name.lower() == b"content-type":
+            typed = True
+        elif size == 7 and name.lower() == b"trailer":
+            announced = True
+    return length_at, typed, announced
+
+
+def trailer_announcement(trailers: Iterable[Tuple[bytes, bytes]]) -> Optional[bytes]:
+    """The Trailer field value announcing these trailer fields (RFC 9110 section 6.6.2), or
+    None when there are none."""
+    names: List[bytes] = []
+    seen = set()
+    for name, _ in trailers:
+        key = name.lower()
+        if key not in seen:
+            seen.add(key)
+            names.append(name)
+    return b", ".join(names) if names else None
 
 
 # Validated content-type values: applications pass the same few strings on every response.
@@ -91,7 +151,6 @@ class Response:
         hdrs: Optional[MutableHeaders] = None
         if headers is not None:
             hdrs = headers if type(headers) is MutableHeaders else MutableHeaders(headers)
-        self._body = body
         text = False
         data: bytes
         if type(body) is bytes:
@@ -111,6 +170,10 @@ class Response:
         else:
             data = b""
             kind = _body_kind(body)
+            # One rule for text (7.1): a body that may yield str is labelled as UTF-8 text
+            # unless a content type is given; bytes-like bodies and files are not.
+            text = kind != KIND_FILE
+        self._body = body if kind != KIND_BYTES else data
         self._data = data
         self._kind = kind
         if trailers is not None and not callable(trailers):
@@ -120,47 +183,82 @@ class Response:
         length = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
 
         if hdrs is None:
-            # Only what is added here: the pairs are built directly, with no lookups.
-            raw: RawHeaders = []
-            if content_type is not None:
-                value = _CONTENT_TYPES.get(content_type) or _content_type_value(content_type)
-                raw.append((b"content-type", value))
-            elif text:
-                raw.append(_TEXT_PLAIN)
-            if length:
-                raw.append((b"content-length", b"%d" % len(data)))
+            # Only what is added here: the pairs are built directly, with no lookups, and the
+            # commonest lists (text or bytes with their length) as one literal each.
+            raw: RawHeaders
+            if content_type is None and length:
+                size = len(data)
+                raw = [_TEXT_PLAIN, (b"content-length", b"%d" % size)] if text else [(b"content-length", b"%d" % size)]
+            else:
+                size = 0
+                raw = []
+                if content_type is not None:
+                    value = _CONTENT_TYPES.get(content_type) or _content_type_value(content_type)
+                    raw.append((b"content-type", value))
+                elif text:
+                    raw.append(_TEXT_PLAIN)
+                if length:
+                    size = len(data)
+                    raw.append((b"content-length", b"%d" % size))
+                if trailers is not None and not callable(trailers):
+                    _announce(raw, trailers.raw)
             self._headers = hdrs = _new_object(MutableHeaders)
             hdrs._raw = raw
             hdrs._index = None
+            hdrs._bound = size or None
             return
         self._headers = hdrs
-        raw = hdrs._raw
         if content_type is not None:
-            if not raw:
-                raw.append((b"content-type", _content_type_value(content_type)))
+            if not hdrs._raw:
+                hdrs._raw.append((b"content-type", _content_type_value(content_type)))
             else:
                 hdrs.set("content-type", content_type)
-        elif text and (not raw or "content-type" not in hdrs):
+        raw = hdrs._raw  # set() makes a new list
+        length_at, typed, announced = _framing_fields(raw)
+        if text and not typed:
             raw.append(_TEXT_PLAIN)
-        if length and (not hdrs._raw or "content-length" not in hdrs):
-            hdrs._raw.append((b"content-length", b"%d" % len(data)))  # set() made a new list
+        if length:
+            declared = b"%d" % len(data)
+            if length_at < 0:
+                raw.append((b"content-length", declared))
+            elif data and raw[length_at][1] != declared:
+                # The body's own length wins over a stale one, such as the length of the body
+                # a middleware replaced while keeping the headers (12.4). An empty body keeps
+                # the one given: a response to HEAD, or a 304, describes what it does not carry.
+                raw[length_at] = (raw[length_at][0], declared)
+        if trailers is not None and not announced and not callable(trailers):
+            _announce(raw, trailers.raw)
         hdrs._index = None
+        hdrs._bound = len(data) if length and data else None
 
-    @property
-    def status(self) -> int:
-        return self._status
+    if TYPE_CHECKING:
 
-    @property
-    def headers(self) -> MutableHeaders:
-        return self._headers
+        @property
+        def status(self) -> int: ...
 
-    @property
-    def body(self) -> ResponseBody:
-        return self._body
+        @property
+        def headers(self) -> MutableHeaders: ...
 
-    @property
-    def trailers(self) -> Union[MutableHeaders, Callable[[], HeadersInput], None]:
-        return self._trailers
+        @property
+        def body(self) -> ResponseBody: ...
+
+        @property
+        def trailers(self) -> Union[MutableHeaders, Callable[[], HeadersInput], None]: ...
+
+    else:
+        # Read-only, and read by the worker on every request: a getter in C costs about half
+        # of a Python one.
+        status = property(_attrgetter("_status"), doc="The status code.")
+        headers = property(_attrgetter("_headers"), doc="The headers (a MutableHeaders).")
+        body = property(
+            _attrgetter("_body"),
+            doc="The body as it is sent: bytes for a bytes-like or str body (a str encoded "
+            "as UTF-8), else the iterable, async iterable or file given.",
+        )
+        trailers = property(
+            _attrgetter("_trailers"),
+            doc="None, the trailers (a MutableHeaders) or the callable that returns them.",
+        )
 
     def _resolve_trailers(self) -> Optional[RawHeaders]:
         """The trailers as validated raw pairs, calling the callable form (after the body).
@@ -172,8 +270,161 @@ class Response:
             return list(trailers.raw)
         return list(MutableHeaders(trailers()).raw)
 
+    # The response contract's optional file attributes (spec 7.8.1): none for a Response.
+    @property
+    def file_path(self) -> Union[str, bytes, None]:
+        """The absolute path of a file the body is read from, which a host may send by itself;
+        None: the body is sent as it is read."""
+        return None
+
+    @property
+    def file_offset(self) -> int:
+        return 0
+
+    @property
+    def file_length(self) -> Optional[int]:
+        return None
+
+    @classmethod
+    def of(cls, response: Any) -> "Response":
+        """`response` itself when it is a Response, else a Response sending what any object
+        satisfying the response contract (spec 7.8.1) describes: its status, headers, body,
+        trailers and file attributes, validated now. InvalidResponse names what is wrong.
+
+        Nothing is added but framing: a Content-Length for an in-memory body (its own length,
+        as for any Response) and a Trailer field announcing fixed trailers."""
+        if isinstance(response, Response):
+            return response
+        return _adopt(response)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._status}>"
+
+
+class InvalidResponse(TypeError):
+    """An object offered as a response does not satisfy the response contract (spec 7.8.1)."""
+
+
+class _Adopted(Response):
+    """A Response made by Response.of from another object, keeping its file attributes."""
+
+    __slots__ = ("_file_path", "_file_offset", "_file_length")
+    _file_path: Optional[bytes]
+    _file_offset: int
+    _file_length: Optional[int]
+
+    @property
+    def file_path(self) -> Optional[bytes]:
+        return self._file_path
+
+    @property
+    def file_offset(self) -> int:
+        return self._file_offset
+
+    @property
+    def file_length(self) -> Optional[int]:
+        return self._file_length
+
+
+def _adopt(response: Any) -> Response:
+    if response is None:
+        raise InvalidResponse("None instead of a response")
+    missing = [name for name in ("status", "headers", "body") if not hasattr(response, name)]
+    if missing:
+        raise InvalidResponse(
+            f"{type(response).__name__} is not a response: it has no {', '.join(missing)} "
+            "attribute"
+        )
+    status = response.status
+    if type(status) is not int or not 200 <= status <= 599:
+        raise InvalidResponse(f"response status must be an int in 200..599, not {status!r}")
+    raw = _fields(response.headers, "headers")
+    trailers = getattr(response, "trailers", None)
+    if trailers is not None and not callable(trailers):
+        trailers = _new_object(MutableHeaders)
+        trailers._raw = _fields(response.trailers, "trailers")
+        trailers._index = None
+        trailers._bound = None
+    body = response.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif isinstance(body, (bytearray, memoryview)) or (
+        isinstance(body, bytes) and type(body) is not bytes
+    ):
+        body = bytes(body)
+    if type(body) is bytes:
+        kind = KIND_BYTES
+        data = body
+    else:
+        try:
+            kind = _body_kind(body)
+        except TypeError as exc:
+            raise InvalidResponse(str(exc)) from None
+        data = b""
+    try:
+        length_at, _, announced = _framing_fields(raw)
+    except InvalidHeader as exc:
+        raise InvalidResponse(f"response headers: {exc}") from None
+    if kind == KIND_BYTES and trailers is None and status != 204 and status != 304:
+        size = b"%d" % len(data)
+        if length_at < 0:
+            raw.append((b"content-length", size))
+        elif data and raw[length_at][1] != size:
+            raw[length_at] = (raw[length_at][0], size)  # as in Response: the body's length wins
+    if isinstance(trailers, MutableHeaders) and not announced:
+        _announce(raw, trailers._raw)
+    path = getattr(response, "file_path", None)
+    if path is not None:
+        if isinstance(path, str):
+            path = os.fsencode(path)
+        if type(path) is not bytes or not os.path.isabs(path):
+            raise InvalidResponse(f"response file_path must be an absolute path, not {path!r}")
+    offset = getattr(response, "file_offset", 0)
+    length = getattr(response, "file_length", None)
+    if type(offset) is not int or offset < 0:
+        raise InvalidResponse(f"response file_offset must be an int >= 0, not {offset!r}")
+    if length is not None and (type(length) is not int or length < 0):
+        raise InvalidResponse(f"response file_length must be None or an int >= 0, not {length!r}")
+    adopted = _new_object(_Adopted)
+    adopted._status = status
+    headers = adopted._headers = _new_object(MutableHeaders)
+    headers._raw = raw
+    headers._index = None
+    framed = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
+    headers._bound = len(data) if framed and data else None
+    adopted._body = body
+    adopted._data = data
+    adopted._kind = kind
+    adopted._trailers = trailers
+    adopted._file_path = path
+    adopted._file_offset = offset
+    adopted._file_length = length
+    return adopted
+
+
+def _fields(headers: Any, what: str) -> RawHeaders:
+    """Validated raw pairs from pairs, a mapping or an object with items()."""
+    if headers is None:
+        return []
+    if isinstance(headers, (str, bytes, bytearray)):
+        raise InvalidResponse(
+            f"response {what} must be (name, value) pairs or a mapping, not {type(headers).__name__}"
+        )
+    try:
+        return MutableHeaders(headers)._raw
+    except InvalidHeader as exc:
+        raise InvalidResponse(f"response {what}: {exc}") from None
+    except TypeError as exc:
+        raise InvalidResponse(
+            f"response {what} must be (name, value) pairs or a mapping, not "
+            f"{type(headers).__name__} ({exc})"
+        ) from None
+
+
+def _announce(raw: RawHeaders, trailers: Iterable[Tuple[bytes, bytes]]) -> None:
+    value = trailer_announcement(trailers)
+    if value is not None:
+        raw.append((b"trailer", value))
 
 
 # -- body pieces, for whoever pulls a body (the worker, the WSGI shim) --------------------------

@@ -9,7 +9,6 @@ decodes what comes back. Only the Unix socket is missing.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import queue
 import threading
 from typing import (
@@ -28,7 +27,6 @@ from urllib.parse import quote, urlencode
 
 from ..api.headers import Headers, HeadersInput, MutableHeaders
 from ..api.request import Request
-from ..api.response import Response
 from ..worker import link
 from ..worker.dispatch import Dispatcher, ThreadPool
 from ..worker.exchange import Exchange
@@ -246,20 +244,14 @@ class _TestDispatcher(Dispatcher):
         if stream is not None and stream._error is None:
             stream._error = exc
 
-    def _respond(
-        self, exchange: Exchange, request: Request, response: Any, owned_by_thread: bool
+    def _not_a_response(
+        self, exchange: Exchange, request: Request, returned: Any, exc: BaseException
     ) -> None:
-        if (
-            not isinstance(response, Response)
-            and not inspect.isawaitable(response)  # awaited on the loop (spec 4.1)
-            and not exchange.stopped
-        ):
-            returned = "None" if response is None else type(response).__name__
-            self._record(
-                exchange,
-                TypeError(f"the application returned {returned} instead of a wsging.Response"),
-            )
-        super()._respond(exchange, request, response, owned_by_thread)
+        # What the application returned does not satisfy the response contract (spec 7.8);
+        # `exc` names why (an awaitable it returned was awaited instead, never reaching here).
+        if not exchange.stopped:
+            self._record(exchange, exc)
+        super()._not_a_response(exchange, request, returned, exc)
 
     def _send_500(self, exchange: Exchange, exc: Optional[BaseException]) -> None:
         if exc is not None and not exchange.stopped:
@@ -283,9 +275,10 @@ class TestClient:
     only with `TE: trailers`, request trailers only with a chunked request body. Passing
     `capabilities` fixes the bits for every request instead, to test against another host.
 
-    An exception the application raises (or a return value that is not a `Response`) is
-    raised again in the test, where the server would have answered 500 or reset the stream;
-    `raise_server_exceptions=False` shows what the client would get instead.
+    An exception the application raises (or a return value that does not satisfy the response
+    contract, spec 7.8) is raised again in the test, where the server would have answered 500
+    or reset the stream; `raise_server_exceptions=False` shows what the client would get
+    instead.
     """
 
     __test__ = False

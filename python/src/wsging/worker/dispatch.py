@@ -20,19 +20,21 @@ from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Option
 
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
-from ..api.response import (
-    KIND_AITER,
-    KIND_FILE,
-    KIND_ITER,
-    FileReference,
-    FileResponse,
-    Response,
-    as_bytes,
-    file_chunks,
-)
+from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
 from . import link
 from .completion import LOOP_CONTEXT
 from .exchange import Exchange
+from .outgoing import (
+    KIND_AITER,
+    KIND_BYTES,
+    KIND_FILE,
+    KIND_ITER,
+    FileReference,
+    adopt,
+    file_reference,
+    kind_of,
+    resolve_trailers,
+)
 
 __all__ = ["Dispatcher", "ThreadPool"]
 
@@ -343,9 +345,10 @@ class Dispatcher:
             exchange.app_done()
             return
         if not EAGER_START or type(awaitable) is not _COROUTINE:
-            if isinstance(awaitable, Response):
+            if isinstance(awaitable, Response) or not inspect.isawaitable(awaitable):
                 # A sync wrapper classified async through its __wrapped__ (spec 4.1) that
-                # answered at once: its Response is used as is.
+                # answered at once: its response (any object satisfying the contract, 7.8) is
+                # used as is.
                 self._respond(exchange, request, awaitable, False)
                 return
             exchange.task = self._spawn(self._run_async(exchange, request, awaitable), context)
@@ -386,42 +389,60 @@ class Dispatcher:
             call_soon(self._failed_before_head, exchange, request, exc)
             call_soon(exchange.app_done)
             return
-        if isinstance(response, Response) and (
-            response._kind == KIND_ITER
-            or (response._kind == KIND_FILE and _file_reference(exchange, response) is None)
-        ):
-            # This thread owns the body: it pulls it once the loop has sent the head (the
-            # loop runs callbacks in order, so every chunk follows the head), or closes it.
-            call_soon(self._respond, exchange, request, response, True)
-            if _bodiless(request, response):
-                exchange.context.run(_close_body, response)  # type: ignore[union-attr]
-                call_soon(exchange.app_done)
-            else:
-                self._produce_sync(exchange, request, response, None)
-        else:
-            call_soon(self._respond, exchange, request, response, False)
+        if type(response) is not Response:
+            if inspect.isawaitable(response):  # awaited on the loop (_respond)
+                call_soon(self._respond, exchange, request, response, False)
+                return
+            try:  # validated here, in the application's thread, when it is not a Response
+                response = exchange.context.run(adopt, response)  # type: ignore[union-attr]
+            except BaseException as exc:  # not a response: nothing of it is sent
+                call_soon(self._not_a_response, exchange, request, response, exc)
+                return
+        body = response.body
+        if type(body) is not bytes:
+            try:
+                kind = kind_of(body)
+            except TypeError as exc:  # a subclass's body no Response would have taken
+                call_soon(self._not_a_response, exchange, request, response, InvalidResponse(str(exc)))
+                return
+            if kind == KIND_ITER or (kind == KIND_FILE and _file_reference(exchange, response) is None):
+                # This thread owns the body: it pulls it once the loop has sent the head (the
+                # loop runs callbacks in order, so every chunk follows the head), or closes it.
+                call_soon(self._respond, exchange, request, response, True)
+                if _bodiless(request, response):
+                    exchange.context.run(_close_body, response)  # type: ignore[union-attr]
+                    call_soon(exchange.app_done)
+                else:
+                    self._produce_sync(exchange, request, response, None)
+                return
+        call_soon(self._respond, exchange, request, response, False)
 
     def _respond(
         self, exchange: Exchange, request: Request, response: Any, owned_by_thread: bool
     ) -> None:
         """On the loop: send the head (and an in-memory body, or the file reference); start an
-        async producer. `owned_by_thread`: a sync producer thread already owns the body and
-        closes it when it stops."""
-        if not isinstance(response, Response):
+        async producer. `response` is what the application returned (spec 7.8: anything
+        satisfying the response contract, or an awaitable giving it); `owned_by_thread`: a sync
+        producer thread already owns the body and closes it when it stops."""
+        if type(response) is not Response:
             if inspect.isawaitable(response):
                 self._await_returned(exchange, request, response)
                 return
-            logger.error(
-                "application returned %s instead of a wsging.Response for %s %s",
-                "None" if response is None else type(response).__name__,
-                request.method,
-                request.path,
-            )
-            self._send_500(exchange, None)
-            exchange.app_done()
-            return
-        kind = response._kind
-        status = response._status
+            try:
+                response = adopt(response)
+            except BaseException as exc:
+                self._not_a_response(exchange, request, response, exc)
+                return
+        body = response.body
+        if type(body) is bytes:
+            kind = KIND_BYTES
+        else:
+            try:
+                kind = kind_of(body)
+            except TypeError as exc:  # a subclass's body no Response would have taken
+                self._not_a_response(exchange, request, response, InvalidResponse(str(exc)))
+                return
+        status = response.status
         # _bodiless, written out: this runs once per request.
         bodiless = status == 204 or status == 304 or request._method == "HEAD"
         if exchange.stopped:
@@ -436,7 +457,7 @@ class Dispatcher:
             if file is not None:
                 exchange.start_file(response, file)
             else:
-                exchange.start(response, bodiless)
+                exchange.start(response, bodiless, body, status)
         except Exception as exc:
             self._failed_before_head(exchange, request, exc)
             if not owned_by_thread:
@@ -481,6 +502,36 @@ class Dispatcher:
         exchange.task = self._spawn(
             self._run_async(exchange, request, awaitable), exchange.context
         )
+
+    def _not_a_response(
+        self, exchange: Exchange, request: Request, returned: Any, exc: BaseException
+    ) -> None:
+        """On the loop: the application's result does not satisfy the response contract
+        (spec 7.8): a 500, and a log entry naming what is wrong. Its body, if any, is closed;
+        then the application is done."""
+        if isinstance(exc, InvalidResponse):
+            logger.error(
+                "invalid response for %s %s (the application returned %s): %s",
+                request.method,
+                request.path,
+                "None" if returned is None else type(returned).__name__,
+                exc,
+            )
+        else:  # reading its attributes raised
+            logger.error(
+                "error reading the response returned for %s %s",
+                request.method,
+                request.path,
+                exc_info=exc,
+            )
+        try:
+            close = getattr(getattr(returned, "body", None), "close", None)
+            if callable(close):
+                close()
+        except Exception:
+            logger.exception("error closing the response body")
+        self._send_500(exchange, exc if self._debug else None)
+        exchange.app_done()
 
     # -- producing bodies --------------------------------------------------------------------
 
@@ -531,7 +582,7 @@ class Dispatcher:
     async def _produce_async(
         self, exchange: Exchange, request: Request, response: Response
     ) -> None:
-        chunks: Any = response._body
+        chunks: Any = response.body
         try:
             chunks = chunks.__aiter__()
             while not exchange.stopped:
@@ -561,14 +612,14 @@ class Dispatcher:
     def _discard_body(self, exchange: Exchange, response: Response) -> None:
         """On the loop: release a body that will not be sent, without pulling from it; then
         the application is done."""
-        kind = response._kind
-        if kind == KIND_AITER:
-            aclose = getattr(response._body, "aclose", None)
+        body: Any = response.body
+        if hasattr(body, "__aiter__"):
+            aclose = getattr(body, "aclose", None)
             if aclose is not None:
                 self._spawn(_aclose(aclose, exchange), exchange.context)
                 return
-        elif kind == KIND_ITER:
-            if getattr(response._body, "close", None) is not None:
+        elif type(body) is not bytes and not hasattr(body, "read"):  # an iterable
+            if getattr(body, "close", None) is not None:
                 # A generator's finally runs the application's code: in its context, entered
                 # from a later loop turn (an async application's task may be in it now).
                 self._loop.call_soon(self._close_in_context, exchange, response, context=LOOP_CONTEXT)
@@ -601,7 +652,13 @@ class Dispatcher:
         text = "Internal Server Error"
         if self._debug and exc is not None:
             text += "\n\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        exchange.start(Response(text, 500))
+        try:
+            exchange.start(Response(text, 500))
+        except Exception:
+            # Even the 500 could not go (the stream is in no state for a head): the stream
+            # still gets an end, so its slot is freed and the front end answers for it.
+            logger.exception("could not send the 500 response")
+            exchange.reset(link.INTERNAL_ERROR)
 
     def _failed_after_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
         if exchange.stopped:
@@ -617,34 +674,26 @@ class Dispatcher:
 
 def _bodiless(request: Request, response: Response) -> bool:
     """HEAD responses and 204, 304 carry no content (RFC 9110 sections 9.3.2, 6.4.1)."""
-    return response._status == 204 or response._status == 304 or request.method == "HEAD"
+    return response.status == 204 or response.status == 304 or request.method == "HEAD"
 
 
 def _file_reference(exchange: Exchange, response: Response) -> Optional[FileReference]:
-    """The file of a FileResponse when the front end sends it itself (A.2 FILE_RESPONSE), or
-    None to send it as DATA: the front end must have announced FILE_BODIES, for a kind of path
-    this one is. Thread-safe: the setting is fixed before any stream starts."""
+    """The file of a response that names one when the front end sends it itself (A.2
+    FILE_RESPONSE), or None to send it as DATA: the front end must have announced FILE_BODIES,
+    for a kind of path this one is. Thread-safe: the setting is fixed before any stream starts."""
     accepted = exchange.session.peer_file_bodies
-    if not accepted or not isinstance(response, FileResponse) or response._trailers is not None:
+    if not accepted:
         return None
-    file = response._file
-    if file is None:
-        return None
-    if accepted == link.FILE_BODIES_ASCII:
-        return file if file[0].isascii() else None
-    try:  # FILE_BODIES_UTF8, and values this worker does not know yet, which include it
-        file[0].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return file
+    # FILE_BODIES_UTF8, and values this worker does not know yet, which include it, take UTF-8.
+    return file_reference(response, accepted == link.FILE_BODIES_ASCII)
 
 
 def _final_trailers(exchange: Exchange, response: Response) -> Any:
     """After the last chunk: the trailers to send, or None. A callable is called even when its
     trailers are dropped, since it may release resources (spec 7.6)."""
-    if response._trailers is None:
+    if response.trailers is None:
         return None
-    trailers = response._resolve_trailers()
+    trailers = resolve_trailers(response.trailers)
     return trailers if exchange.wants_trailers(response) else None
 
 
@@ -658,8 +707,8 @@ async def _aclose(aclose: Callable[[], Any], exchange: Exchange) -> None:
 
 def _iterate(response: Response, file_chunk_size: int) -> Iterator[Any]:
     """The iterator a sync producer pulls (in the request's context: iter() may run code)."""
-    body: Any = response._body
-    if response._kind == KIND_FILE:
+    body: Any = response.body
+    if kind_of(body) == KIND_FILE:
         return file_chunks(body, file_chunk_size)
     return iter(body)
 
@@ -688,7 +737,7 @@ def _pull_chunks(exchange: Exchange, response: Response, chunks: Iterator[Any]) 
 
 def _close_body(response: Response, iterator: Optional[Iterator[Any]] = None) -> None:
     """Release the body's resources (PEP 3333 habit: close() when the iterable has one)."""
-    close = getattr(response._body, "close", None) or getattr(iterator, "close", None)
+    close = getattr(response.body, "close", None) or getattr(iterator, "close", None)
     if close is not None:
         try:
             close()

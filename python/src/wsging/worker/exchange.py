@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
-from ..api.response import KIND_BYTES, KIND_CHUNKS, FileReference, Response, as_bytes
+from ..api.response import Response, as_bytes
 from . import link
 from .body_memory import SHARED_MIN, BodyMemory
 from .completion import ABORTED, CLIENT_GONE, COMPLETED, Completion
+from .errors import LinkError
+from .outgoing import FileReference, resolve_trailers
 from .streams import IN_OPEN, OUT_BODY, Stream
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     Buffer = Union[bytes, memoryview]
 
 __all__ = ["Exchange", "SessionPort"]
+
+logger = logging.getLogger("wsging.worker")
 
 # Bodies below this size are copied into the frame that carries them; larger ones are not.
 _JOIN_LIMIT = 16 * 1024
@@ -300,7 +305,11 @@ class Exchange:
     def _informational(self, status: int, headers: RawHeaders) -> bool:
         if self.stream.head_sent:
             return False
-        frame = link.encode_informational(self.stream.id, status, headers)
+        try:
+            frame = link.encode_informational(self.stream.id, status, headers)
+        except LinkError as exc:  # a field the link cannot carry (A.2): this hint is dropped
+            logger.error("informational response not sent: %s", exc)
+            return False
         self.stream.send_informational()
         self.session.write(frame)
         return True
@@ -308,66 +317,77 @@ class Exchange:
     # == response: loop side ================================================================
 
     def wants_trailers(self, response: Response) -> bool:
-        return response._trailers is not None and bool(self.capabilities & 0x01)
+        return response.trailers is not None and bool(self.capabilities & 0x01)
 
-    def start(self, response: Response, bodiless: bool = False) -> None:
+    def start(
+        self,
+        response: Response,
+        bodiless: bool = False,
+        body: Any = None,
+        status: int = 0,
+    ) -> None:
         """Send the head; for in-memory bodies (bytes, list) send the whole body too, and for a
-        `bodiless` response (HEAD, 204, 304) none at all. Raises before anything is sent when
-        the head or that body is invalid."""
+        `bodiless` response (HEAD, 204, 304) none at all. Raises before anything is sent, and
+        before the stream's state changes, when the head or that body is invalid. Reads the
+        response through its public attributes only (spec 7.8); `body` and `status`, when the
+        caller read them already, spare reading them again."""
         stream = self.stream
-        kind = response._kind
-        if kind == KIND_BYTES and response._trailers is None:
+        if not status:
+            body = response.body
+            status = response.status
+        trailers_given = response.trailers
+        if type(body) is bytes and trailers_given is None:
             # The common case: the head and the whole body in one write when the body fits the
             # front end's window and frame size (A.5), which a fresh stream's window usually does.
-            data = b"" if bodiless else response._data
+            data = b"" if bodiless else body
             size = len(data)
             session = self.session
             if size <= stream.send_window and size <= session.peer_max_frame:
-                stream.send_whole(size)
+                # Every frame is encoded before the stream moves on: a head the link cannot
+                # carry raises here, and the 500 that replaces it still finds the stream open.
                 slot = -1
                 if size >= SHARED_MIN:  # checked first: most whole bodies are small
                     memory = session.body_memory
                     if memory is not None:
+                        head = link.encode_response(stream.id, status, response.headers.raw)
                         slot = memory.put(data)
                 if slot >= 0:  # A.2: the body goes through shared memory
-                    session.write(
-                        link.encode_response(stream.id, response._status, response._headers._raw)
-                        + link.encode_shared_data(stream.id, slot, size, link.END_STREAM)
-                    )
+                    stream.send_whole(size)
+                    session.write(head + link.encode_shared_data(stream.id, slot, size, link.END_STREAM))
                 elif size < _JOIN_LIMIT:
-                    session.write(
-                        link.encode_whole_response(
-                            stream.id, response._status, response._headers._raw, data
-                        )
+                    frames = link.encode_whole_response(
+                        stream.id, status, response.headers.raw, data
                     )
+                    stream.send_whole(size)
+                    session.write(frames)
                 else:  # a large body is not copied into the frame, the write takes it as is
-                    session.write(
-                        link.encode_response(stream.id, response._status, response._headers._raw)
-                        + link.frame_header(size, link.DATA, link.END_STREAM, stream.id)
-                    )
+                    head = link.encode_response(stream.id, status, response.headers.raw)
+                    stream.send_whole(size)
+                    session.write(head + link.frame_header(size, link.DATA, link.END_STREAM, stream.id))
                     session.write(data)
                 self._completed()
                 return
-        in_memory = bodiless or kind == KIND_BYTES or kind == KIND_CHUNKS
+        chunks = type(body) is list or type(body) is tuple
+        in_memory = bodiless or type(body) is bytes or chunks
         if bodiless:
             views = []
-        elif kind == KIND_BYTES:
-            views = [memoryview(response._data)] if response._data else []
-        elif kind == KIND_CHUNKS:
-            views = [memoryview(as_bytes(chunk)) for chunk in response._body]  # type: ignore[union-attr]
+        elif type(body) is bytes:
+            views = [memoryview(body)] if body else []
+        elif chunks:
+            views = [memoryview(as_bytes(chunk)) for chunk in body]
         else:
             views = []
         # A body known to be in memory is complete already, so its trailers can be computed now.
         # A callable is called even when its trailers are dropped: it may release resources
         # (spec 7.6); a bodiless response has no chunked coding to carry them.
         trailers = None
-        if in_memory and response._trailers is not None:
-            trailers = response._resolve_trailers()
+        if in_memory and trailers_given is not None:
+            trailers = resolve_trailers(trailers_given)
             if bodiless or not self.wants_trailers(response):
                 trailers = None
         end = in_memory and not views and trailers is None
         head = link.encode_response(
-            stream.id, response._status, response._headers._raw, link.END_STREAM if end else 0
+            stream.id, status, response.headers.raw, link.END_STREAM if end else 0
         )
         stream.send_head(end)
         self.session.write(head)
@@ -384,7 +404,7 @@ class Exchange:
         stream = self.stream
         path, offset, length, device, inode = file
         frame = link.encode_file_response(
-            stream.id, response._status, response._headers._raw, path, offset, length, device, inode
+            stream.id, response.status, response.headers.raw, path, offset, length, device, inode
         )
         stream.send_file_response()
         self.session.write(frame)
@@ -467,7 +487,14 @@ class Exchange:
         if self._end_marked:
             trailers = self._end_trailers
             if trailers is not None:
-                frame = link.encode_trailers(stream.id, trailers)
+                try:
+                    frame = link.encode_trailers(stream.id, trailers)
+                except LinkError as exc:
+                    # A trailer field the link cannot carry (A.2): the response cannot end
+                    # well, so it ends badly (11.3) rather than never, and the link lives on.
+                    logger.error("response trailers not sent: %s", exc)
+                    self.reset(link.INTERNAL_ERROR)
+                    return
                 stream.send_trailers()
             else:
                 frame = link.encode_data(stream.id, b"", link.END_STREAM)

@@ -41,10 +41,9 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
             request, channel = relayed(request, relay)
         try:
             response = relay.run(app(request)) if is_async else app(request)
-            if not isinstance(response, Response):
-                raise TypeError(
-                    f"the application returned {type(response).__name__}, not a wsging.Response"
-                )
+            # Any object satisfying the response contract (spec 7.8.1); InvalidResponse, a
+            # TypeError, names what is wrong with anything else.
+            response = Response.of(response)
         except BaseException:
             if channel is not None:
                 channel.finish("aborted")

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.ExchangeListener;
+import org.wsging.exchange.FieldRules;
 import org.wsging.exchange.FileBody;
 import org.wsging.exchange.FileBodyOpener;
 import org.wsging.exchange.GracefulShutdown;
@@ -891,10 +892,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
                 if (length != null) {
-                    declaredLength = parseTrimmedLong(length);
-                    if (declaredLength < 0 || lengths > 1) {
-                        throw new IllegalArgumentException("bad Content-Length");
+                    if (lengths > 1) {
+                        throw new IllegalArgumentException("more than one content-length field");
                     }
+                    declaredLength = FieldRules.contentLength(FieldRules.value(HttpHeaderNames.CONTENT_LENGTH, length));
                     if (fileLength >= 0 && declaredLength != fileLength) {
                         throw new IllegalArgumentException("Content-Length " + declaredLength
                                 + " differs from the file body's " + fileLength + " bytes");
@@ -1026,9 +1027,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, DefaultHttpHeadersFactory.trailersFactory());
                 for (Header t : trailers) {
                     try {
-                        last.trailingHeaders().add(t.name(), t.value());
+                        last.trailingHeaders().add(FieldRules.name(t.name()), FieldRules.value(t.name(), t.value()));
                     } catch (IllegalArgumentException e) {
-                        // RFC 9110 §6.5.1: fields that frame or route the message are not trailers
+                        // RFC 9110 §6.5.1: fields that frame or route the message are not trailers;
+                        // an invalid field is dropped alone, as the head went out already
                     }
                 }
             }
@@ -1203,7 +1205,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     || AsciiString.contentEqualsIgnoreCase(name, "proxy-connection")) {
                 continue;
             }
-            to.add(name, h.value());
+            // The same rules as the Python API's (FieldRules, spec/header-vectors.json): a
+            // value loses its surrounding whitespace, a control character refuses the head.
+            to.add(FieldRules.name(name), FieldRules.value(name, h.value()));
         }
         return close;
     }
