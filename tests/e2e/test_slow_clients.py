@@ -432,3 +432,64 @@ def test_a_thousand_slow_clients_do_not_starve_a_normal_request(start_server) ->
     settled = [(sent, took) for sent, took in probes if sent >= 5]
     slow = [(round(sent, 2), took) for sent, took in settled if took is None or took >= 1]
     assert settled and not slow, (slow, probes)
+
+
+# ---- sync applications waiting for a body hold no thread -----------------------------------------
+
+
+def _tricklers_leave_threads_free(port: int, target: bytes, count: int, silent_rounds: int,
+                                  length: int) -> Tuple[List[Optional[float]], List[bytes], List[bytes]]:
+    """`count` clients POST `target` announcing `length` body bytes; they send none for
+    `silent_rounds` rounds, then one byte each per round; a round lasts 0.25 s and ends with a
+    GET / probe. Returns (the probes' times, the bodies sent, the response bodies read)."""
+    head = b"POST " + target + b" HTTP/1.1\r\n" + H + b"Content-Length: " + str(length).encode() + b"\r\n\r\n"
+    conns = [RawConnection(port) for _ in range(count)]
+    sent = [b""] * count
+    probes: List[Optional[float]] = []
+    bodies: List[bytes] = []
+    pace = threading.Event()
+    try:
+        for conn in conns:
+            conn.send(head)
+        for round_ in range(silent_rounds + length):
+            if round_ >= silent_rounds:
+                byte = bytes([ord("a") + round_ - silent_rounds])
+                for i, conn in enumerate(conns):
+                    conn.send(byte)
+                    sent[i] += byte
+            pace.wait(0.25)
+            probes.append(_get_hello(port, 2))
+        for conn in conns:
+            response = conn.read_response()
+            assert response.status == 200, response
+            bodies.append(response.body)
+    finally:
+        for conn in conns:
+            conn.close()
+    return probes, sent, bodies
+
+
+def test_tricklers_to_a_sync_echo_hold_no_thread_while_they_send_nothing(start_server) -> None:
+    # Two threads, eight clients trickling a body to examples/hello.py's /echo (a sync
+    # generator that iterates request.body). Before, each pull of the echo waited in its thread
+    # for the next byte: two tricklers took both threads, and GET / waited until they ended.
+    server = start_server(app="hello:app", app_dir=EXAMPLES,
+                          options=["--threads", "2", "--body-timeout", "60", "--body-min-rate", "0"])
+    _serving(server.port)
+    probes, sent, bodies = _tricklers_leave_threads_free(server.port, b"/echo", 8, 0, 12)
+    slow = [took for took in probes if took is None or took >= 1]
+    assert not slow, probes
+    assert bodies == sent  # and every echo is whole, its pulls resumed as the bytes came
+
+
+def test_uploads_still_to_come_hold_no_thread_before_a_sync_app_is_called(start_server) -> None:
+    # A sync handler that reads its whole body: called only once the first byte is there (then
+    # it waits for the rest in its thread, as sync code does), so heads whose body has not
+    # started hold no thread.
+    server = start_server(app="slow_clients_sync_app:app",
+                          options=["--threads", "2", "--body-timeout", "60", "--body-min-rate", "0"])
+    _serving(server.port)
+    probes, sent, bodies = _tricklers_leave_threads_free(server.port, b"/upload", 8, 6, 1)
+    slow = [took for took in probes if took is None or took >= 1]
+    assert not slow, probes
+    assert bodies == [b"1 bytes: a"] * 8 and sent == [b"a"] * 8
