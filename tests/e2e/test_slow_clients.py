@@ -310,8 +310,9 @@ class Attackers:
     - trickle: POST /echo, one body byte every 0.25 s, never reads;
     - loris: a request head that never ends (one more header line a second).
 
-    Each echo and trickle client holds an application thread while it is served (128 of them,
-    for 64 threads); the loris ones hold only a connection.
+    An echo client takes an application thread while its bytes flow, until the credit for its
+    response runs out; a trickle client only while a byte it sent is echoed (a sync job waits
+    for body bytes without a thread); the loris ones hold only a connection.
     """
 
     KINDS = (("echo", 64), ("trickle", 64), ("loris", 872))
@@ -397,21 +398,33 @@ def test_a_thousand_slow_clients_do_not_starve_a_normal_request(start_server) ->
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 1500:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
-    # 2 workers x 32 threads: the 128 echo and trickle clients take twice as many threads as there
-    # are. Short timeouts keep the test quick; the header timeout outlasts the test.
+    # 2 workers x 32 threads, for 128 echo and trickle clients. The tricklers are cut off by the
+    # minimum body rate once the 5 s body timeout has passed: until then a sync job that waited
+    # for their bytes in a thread would hold every thread. The header timeout outlasts the test.
     server = start_server(
         app="hello:app",
         app_dir=EXAMPLES,
-        options=["--workers", "2", "--send-timeout", "1", "--body-timeout", "1", "--body-min-rate", "1000",
+        options=["--workers", "2", "--send-timeout", "1", "--body-timeout", "5", "--body-min-rate", "1000",
                  "--header-timeout", "60"],
     )
     server.wait_for_workers(2)
     for _ in range(4):
         assert _get_hello(server.port, 10) is not None
+    # The paths the attack takes are warmed first (uploads streamed to the echo and back), so
+    # that the JVM does not compile them while the first GET waits.
+    with RawConnection(server.port) as conn:
+        for _ in range(50):
+            conn.send(b"POST /echo HTTP/1.1\r\n" + H + b"Content-Length: 200000\r\n\r\n" + b"w" * 200000)
+            assert conn.read_response().body_length == 200000
     attackers = Attackers(server.port)
     try:
         attackers.connect()
         attacked = time.monotonic()
+        # The first GET waits behind the thousand connections the server has just accepted and
+        # still takes in (on two busy cores about a second, slow heads alone too); once it is
+        # answered the attack is in place, and from then on every GET answers within a second.
+        settled = _get_hello(server.port, 3)
+        assert settled is not None, "the first GET did not answer within 3 s"
         probes: List[Tuple[float, Optional[float]]] = []
         pace = threading.Event()
         while time.monotonic() - attacked < 10:
@@ -426,12 +439,11 @@ def test_a_thousand_slow_clients_do_not_starve_a_normal_request(start_server) ->
         assert attackers.open_count("loris") == 872
     finally:
         attackers.close()
-    # Every thread holder is evicted about a second after its thread took it up, so two rounds
-    # of them (plus the time to set them up) are gone after a few seconds; from then on a normal
-    # request answers within a second, with 872 clients still attacking.
-    settled = [(sent, took) for sent, took in probes if sent >= 5]
-    slow = [(round(sent, 2), took) for sent, took in settled if took is None or took >= 1]
-    assert settled and not slow, (slow, probes)
+    # A client that trickles its body holds no thread while it sends nothing (spec 4.2), and the
+    # echo ones give theirs back while they wait for credit: a normal request answers within a
+    # second all along, tricklers connected or not, with a thousand clients attacking.
+    slow = [(round(sent, 2), took) for sent, took in probes if took is None or took >= 1]
+    assert len(probes) >= 20 and not slow, (settled, slow, probes)
 
 
 # ---- sync applications waiting for a body hold no thread -----------------------------------------
