@@ -53,6 +53,7 @@ _ENDED = 0  # the body is exhausted and closed; the value: trailers
 _STOPPED = 1  # the stream stopped (reset or complete); the body is closed
 _FAILED = 2  # the body raised; it is closed; the value: the exception
 _HAND_OVER = 3  # the value: a chunk past the window, handed over outside the context
+_WAITING = 4  # nothing to read in the request body yet: the producer gave its thread back
 
 
 @types.coroutine
@@ -262,11 +263,13 @@ class Dispatcher:
 
     def _start_sync(self, exchange: Exchange, request: Request) -> None:
         exchange.context = contextvars.copy_context()
-        if (
-            self._inline_seconds
-            and exchange.body_complete
-            and (not self._inline_paused_until or self._inline_allowed())
-        ):
+        if not exchange._body_ended:  # read directly: the one test a GET pays for this
+            # The call may read the body: while none of it is here, it waits on the loop
+            # without a thread (spec 4.2), so clients that trickle a body cannot hold the pool.
+            run = functools.partial(self._pool.submit, self._run_sync, exchange, request)
+            if not exchange.wait_readable(run):
+                run()
+        elif self._inline_seconds and (not self._inline_paused_until or self._inline_allowed()):
             self._run_inline(exchange, request)
         else:
             self._pool.submit(self._run_sync, exchange, request)
@@ -545,8 +548,10 @@ class Dispatcher:
         """In a pool thread: pull chunks while the front end has credit for them (A.5), so a
         slow client holds back the producer instead of filling memory. When the credit runs
         out the thread goes back to the pool; the loop submits this producer again, with the
-        same iterator, once the chunks handed over are sent (Exchange.send_sync). The body
-        runs in the request's context, whichever thread pulls it."""
+        same iterator, once the chunks handed over are sent (Exchange.send_sync). Likewise
+        while the request body is open with nothing to read: a pull may read it, so the thread
+        goes back until a chunk arrives or the body ends (spec 4.2). The body runs in the
+        request's context, whichever thread pulls it."""
         context: contextvars.Context = exchange.context  # type: ignore[assignment]
         status = _FAILED
         value: Any = None
@@ -557,12 +562,18 @@ class Dispatcher:
             context.run(_close_body, response)
             value = exc
         else:
+            resume = None
+            if not exchange._body_ended and kind_of(response.body) != KIND_FILE:  # a file reads no body
+                resume = functools.partial(self._resume_sync, exchange, request, response, chunks)
             while True:
-                status, value = context.run(_pull_chunks, exchange, response, chunks)
+                status, value = context.run(_pull_chunks, exchange, response, chunks, resume)
+                if status == _WAITING:
+                    return  # the thread is free; _resume_sync continues once there is a chunk
                 if status != _HAND_OVER:
                     break
                 if not exchange.send_sync(
-                    value, functools.partial(self._resume_sync, exchange, request, response, chunks)
+                    value,
+                    resume or functools.partial(self._resume_sync, exchange, request, response, chunks),
                 ):
                     return  # the thread is free; _resume_sync continues once credit is back
         call_soon = exchange.session.call_from_thread
@@ -575,8 +586,9 @@ class Dispatcher:
     def _resume_sync(
         self, exchange: Exchange, request: Request, response: Response, chunks: Iterator[Any]
     ) -> None:
-        """On the loop: the chunks a parked producer handed over are sent, or the stream
-        stopped; the producer continues (or closes its body) in a pool thread."""
+        """On the loop: the chunks a parked producer handed over are sent, or the request body
+        it waited for has a chunk or ended, or the stream stopped; the producer continues (or
+        closes its body) in a pool thread."""
         self._pool.submit(self._produce_sync, exchange, request, response, chunks)
 
     async def _produce_async(
@@ -713,11 +725,20 @@ def _iterate(response: Response, file_chunk_size: int) -> Iterator[Any]:
     return iter(body)
 
 
-def _pull_chunks(exchange: Exchange, response: Response, chunks: Iterator[Any]) -> Tuple[int, Any]:
+def _pull_chunks(
+    exchange: Exchange,
+    response: Response,
+    chunks: Iterator[Any],
+    resume: Optional[Callable[[], None]],
+) -> Tuple[int, Any]:
     """In a pool thread, in the request's context: pull and hand over chunks while they fit
-    the front end's window. Ends the body (closing it) unless it returns _HAND_OVER."""
+    the front end's window. With `resume` (the request body is open), a pull waits for
+    something to read without the thread: _WAITING, and `resume` is called once there is.
+    Ends the body (closing it) unless it returns _HAND_OVER or _WAITING."""
     try:
         while not exchange.stopped:
+            if resume is not None and exchange.wait_readable(resume):
+                return _WAITING, None
             try:
                 chunk = next(chunks)
             except StopIteration:

@@ -71,6 +71,7 @@ class Exchange:
         "_body_error",
         "_body_cond",
         "_body_waiter",
+        "_on_readable",
         "_credit",
         "_grant_scheduled",
         "_first_grant",
@@ -105,6 +106,9 @@ class Exchange:
         self._body_error: Optional[str] = None
         self._body_cond: Optional[threading.Condition] = None
         self._body_waiter: Optional["asyncio.Future[None]"] = None
+        # A sync job (an application call, a producer's pull) that waits without a thread for
+        # something to read: the loop submits it when a chunk arrives or the body ends or fails.
+        self._on_readable: Optional[Callable[[], None]] = None
         self._credit = 0  # bytes consumed by the app, not yet granted back
         self._grant_scheduled = False
         self._first_grant = expect_continue  # A.5: the window starts at 0 until the first read
@@ -161,6 +165,10 @@ class Exchange:
     def _wake_readers_locked(self) -> None:
         if self._body_cond is not None:
             self._body_cond.notify_all()
+        ready = self._on_readable
+        if ready is not None:
+            self._on_readable = None
+            ready()  # on the loop, as every caller is: it submits the job to the pool
         waiter = self._body_waiter
         if waiter is not None:
             self._body_waiter = None
@@ -249,6 +257,25 @@ class Exchange:
                 self._before_wait_locked(True)
                 waiter = self._body_waiter = self.session.loop.create_future()
             await waiter
+
+    def wait_readable(self, then: Callable[[], None]) -> bool:
+        """Thread-safe: before a sync job that may read the body takes a thread (spec 4.2).
+        True: nothing to read yet (the body is open, no chunk is here): the job must not take
+        one; `then` is called on the loop once a chunk arrives or the body ends or fails (the
+        client left, the response completed). False: a read cannot wait, or the job must run
+        now all the same: a request expecting `100 Continue` gets no body before the first read
+        (6.4), so waiting for one would wait for ever."""
+        if self._body_ended:  # only ever set: a stale False only takes the locked path
+            return False
+        with self._lock:
+            if self._chunks or self._body_ended or self._body_error is not None or self._first_grant:
+                return False
+            if self._credit:
+                # What was read and not granted yet goes back now, or the front end may have
+                # no window left to send the chunk this job waits for.
+                self._schedule_grant_locked(threading.get_ident() == self.session.loop_thread)
+            self._on_readable = then
+            return True
 
     @property
     def trailers(self) -> Optional[Headers]:
