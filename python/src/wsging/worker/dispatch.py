@@ -56,6 +56,32 @@ _HAND_OVER = 3  # the value: a chunk past the window, handed over outside the co
 _WAITING = 4  # nothing to read in the request body yet: the producer gave its thread back
 
 
+async def _in_context(context: contextvars.Context, awaitable: Any) -> Any:
+    """Await `awaitable` with each of its steps run in `context` itself, as
+    create_task(context=...) does from Python 3.11 on; a task made without it runs in a copy,
+    so what an application sets would not reach its body producer (spec 11.6)."""
+    return await _stepped_in(context, awaitable.__await__())
+
+
+@types.coroutine
+def _stepped_in(context: contextvars.Context, steps: Any) -> Generator[Any, Any, Any]:
+    value: Any = None
+    error: Optional[BaseException] = None
+    while True:
+        try:
+            if error is None:
+                yielded = context.run(steps.send, value)
+            else:
+                yielded = context.run(steps.throw, error)
+        except StopIteration as stop:
+            return stop.value
+        value = error = None
+        try:
+            value = yield yielded
+        except BaseException as exc:  # cancellation and the like go to the awaitable
+            error = exc
+
+
 @types.coroutine
 def _resume(coro: Any, value: Any) -> Generator[Any, Any, Any]:
     """Continue a coroutine whose first step already ran and yielded `value` (what `yield
@@ -331,8 +357,8 @@ class Dispatcher:
             task = self._loop.create_task(coro)
         elif EAGER_START:
             task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
-        else:  # before 3.11 a task runs in a copy of the context current when it is made
-            task = context.run(self._loop.create_task, coro)
+        else:  # before 3.11 a task would run in a copy: each step is run in `context` instead
+            task = self._loop.create_task(_in_context(context, coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
