@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, TypeVar, Union
+from typing import Callable, List, Mapping, Optional, Sequence, TypeVar, Union
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = ROOT / "wsging"
@@ -110,8 +110,11 @@ class Server:
         app_dir: Union[str, Path, None] = APPS,
         cwd: Path = ROOT,
         launcher: str = str(LAUNCHER),
+        env: Optional[Mapping[str, str]] = None,
     ) -> None:
         self.port = free_port()
+        # Extra environment for the server and, through it, its workers (and so the app).
+        self.env = None if env is None else {**os.environ, **env}
         self.log_path = log_path
         args = [launcher, "serve", app, "--bind", f"127.0.0.1:{self.port}", *options]
         if app_dir is not None:
@@ -132,7 +135,8 @@ class Server:
     def start(self, timeout: float = 60) -> "Server":
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            self.args, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
         def ready() -> bool:

@@ -39,15 +39,8 @@ def django_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) 
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", setup], env=env, cwd=APPS,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    previous = os.environ.get("WSGING_E2E_DJANGO_DB")
-    os.environ["WSGING_E2E_DJANGO_DB"] = str(database)  # the server's workers inherit it
-    try:
-        server = Server(tmp_path_factory.mktemp("django-server") / "server.log", app="django_admin_app:app").start()
-    finally:
-        if previous is None:
-            del os.environ["WSGING_E2E_DJANGO_DB"]
-        else:
-            os.environ["WSGING_E2E_DJANGO_DB"] = previous
+    server = Server(tmp_path_factory.mktemp("django-server") / "server.log", app="django_admin_app:app",
+                    env={"WSGING_E2E_DJANGO_DB": str(database)}).start()  # the workers inherit it
     yield server
     stop_cleanly(server)
 

@@ -52,11 +52,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start(files: Path, app: str, log: Path) -> Server:
-    os.environ["WSGING_E2E_FILES"] = str(files)  # inherited by the server and its workers
-    try:
-        return Server(log, app=f"file_app:{app}", options=["--access-log"]).start()
-    finally:
-        del os.environ["WSGING_E2E_FILES"]
+    return Server(log, app=f"file_app:{app}", options=["--access-log"],
+                  env={"WSGING_E2E_FILES": str(files)}).start()
 
 
 @pytest.fixture(scope="module")
