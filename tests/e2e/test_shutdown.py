@@ -5,7 +5,7 @@ import re
 import signal
 import socket
 import threading
-from typing import Dict
+from typing import Dict, Tuple
 
 import httpx
 import pytest
@@ -13,13 +13,14 @@ import pytest
 from e2e_server import wait_for
 
 
-def test_sigterm_lets_the_in_flight_request_finish(start_server) -> None:
-    server = start_server(options=["--graceful-timeout", "20"])
+def slow_request_in_flight(server, ms: int) -> Tuple[threading.Thread, Dict[str, object]]:
+    """Starts GET /slow?ms=MS in a thread and returns once the app runs it: the thread, and
+    where it leaves its "response" or "error"."""
     outcome: Dict[str, object] = {}
 
     def slow_request() -> None:
         try:
-            outcome["response"] = httpx.get(server.url + "/slow?ms=2000", timeout=30)
+            outcome["response"] = httpx.get(f"{server.url}/slow?ms={ms}", timeout=30)
         except httpx.HTTPError as error:
             outcome["error"] = error
 
@@ -27,6 +28,12 @@ def test_sigterm_lets_the_in_flight_request_finish(start_server) -> None:
     client.start()
     wait_for("the slow request to reach the app",
              lambda: httpx.get(server.url + "/inflight", timeout=10).text == "1", timeout=15)
+    return client, outcome
+
+
+def test_sigterm_lets_the_in_flight_request_finish(start_server) -> None:
+    server = start_server(options=["--graceful-timeout", "20"])
+    client, outcome = slow_request_in_flight(server, 2000)
 
     server.signal(signal.SIGTERM)
 
@@ -87,18 +94,7 @@ def test_sigterm_never_resets_a_busy_keep_alive_client(start_server, round_: int
 
 def test_requests_cut_off_by_the_graceful_timeout_are_logged(start_server) -> None:
     server = start_server(options=["--graceful-timeout", "1"])
-    outcome: Dict[str, object] = {}
-
-    def slow_request() -> None:
-        try:
-            outcome["response"] = httpx.get(server.url + "/slow?ms=20000", timeout=30)
-        except httpx.HTTPError as error:
-            outcome["error"] = error
-
-    client = threading.Thread(target=slow_request, daemon=True)
-    client.start()
-    wait_for("the slow request to reach the app",
-             lambda: httpx.get(server.url + "/inflight", timeout=10).text == "1", timeout=15)
+    client, outcome = slow_request_in_flight(server, 20000)
     server.signal(signal.SIGTERM)
     assert server.wait(30) == 0, server.log()
     client.join(10)
