@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
@@ -42,8 +41,7 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
     private int unanswered;
     /** The latest request's head arrived and its body has not ended yet. */
     private boolean requestOpen;
-    /** The response being written is a final one (not 1xx): its head is out, its end is not. */
-    private boolean finalResponse;
+    private final FinalResponseEnd finalResponseEnd = new FinalResponseEnd();
     private boolean inputShutdown;
 
     @Override
@@ -62,7 +60,7 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
-            if (requestOpen || unanswered == 0 || (unanswered == 1 && finalResponse)) {
+            if (requestOpen || unanswered == 0 || (unanswered == 1 && finalResponseEnd.open())) {
                 ctx.close();
                 return;
             }
@@ -72,14 +70,10 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof HttpResponse response) {
-            finalResponse = response.status().code() >= 200;
-        }
-        if (!(msg instanceof LastHttpContent) || !finalResponse) {
+        if (!finalResponseEnd.endedBy(msg)) {
             ctx.write(msg, promise);
             return;
         }
-        finalResponse = false;
         // An answer to no request (408 for a head that never completed) answers nothing.
         if (unanswered > 0) {
             unanswered--;

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import org.wsging.config.Http1Config;
@@ -48,7 +47,7 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
     private final Deadline idleClock = new Deadline(this::idleClockRang);
     private final Deadline bodyClock = new Deadline(this::bodyClockRang);
     private boolean bodyOpen;
-    private boolean finalResponseOpen;
+    private final FinalResponseEnd finalResponseEnd = new FinalResponseEnd();
     private long requests;
     private long responses;
     private boolean expired;
@@ -179,11 +178,7 @@ public final class Http1TimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof HttpResponse response && response.status().code() >= 200) {
-            finalResponseOpen = true;
-        }
-        if (msg instanceof LastHttpContent && finalResponseOpen) {
-            finalResponseOpen = false;
+        if (finalResponseEnd.endedBy(msg)) {
             responses++;
             if (responses >= requests && !headClock.running() && !bodyOpen && !expired) {
                 idleClock.start(idleNanos);

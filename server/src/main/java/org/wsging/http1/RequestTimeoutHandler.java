@@ -4,8 +4,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
 import org.wsging.connection.Deadline;
 
@@ -33,7 +31,7 @@ public final class RequestTimeoutHandler extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private long requests;
     private long responses;
-    private boolean finalResponseOpen;
+    private final FinalResponseEnd finalResponseEnd = new FinalResponseEnd();
 
     public RequestTimeoutHandler(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
@@ -68,11 +66,7 @@ public final class RequestTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof HttpResponse response && response.status().code() >= 200) {
-            finalResponseOpen = true;
-        }
-        if (msg instanceof LastHttpContent && finalResponseOpen) {
-            finalResponseOpen = false;
+        if (finalResponseEnd.endedBy(msg)) {
             if (responses < requests) {
                 responses++; // (a timeout's 408 answers a request that was never counted)
             }
