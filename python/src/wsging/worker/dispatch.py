@@ -588,19 +588,20 @@ class Dispatcher:
             context.run(_close_body, response)
             value = exc
         else:
-            resume = None
-            if not exchange._body_ended and kind_of(response.body) != KIND_FILE:  # a file reads no body
-                resume = functools.partial(self._resume_sync, exchange, request, response, chunks)
+            resume = functools.partial(self._resume_sync, exchange, request, response, chunks)
+            # A pull may read the request body, unless the body is a file or has ended.
+            body_wait = (
+                resume
+                if not exchange._body_ended and kind_of(response.body) != KIND_FILE
+                else None
+            )
             while True:
-                status, value = context.run(_pull_chunks, exchange, response, chunks, resume)
+                status, value = context.run(_pull_chunks, exchange, response, chunks, body_wait)
                 if status == _WAITING:
                     return  # the thread is free; _resume_sync continues once there is a chunk
                 if status != _HAND_OVER:
                     break
-                if not exchange.send_sync(
-                    value,
-                    resume or functools.partial(self._resume_sync, exchange, request, response, chunks),
-                ):
+                if not exchange.send_sync(value, resume):
                     return  # the thread is free; _resume_sync continues once credit is back
         call_soon = exchange.session.call_from_thread
         if status == _ENDED:
