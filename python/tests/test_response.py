@@ -15,7 +15,7 @@ def test_str_body_is_utf8_text_with_length():
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", b"3"),
     ]
-    assert resp._data == b"h\xc3\xa9" and resp._kind == r.KIND_BYTES
+    assert resp.body == b"h\xc3\xa9" and r.body_kind(resp.body) == r.KIND_BYTES
 
 
 def test_bytes_body_gets_length_but_no_type():
@@ -43,15 +43,15 @@ def test_no_automatic_length_on_204_and_304(status):
 def test_trailers_keep_the_body_chunked():
     resp = Response(b"abc", trailers=[("x-checksum", "1")])
     assert "content-length" not in resp.headers
-    assert resp._resolve_trailers() == [(b"x-checksum", b"1")]
+    assert r.resolve_trailers(resp.trailers) == [(b"x-checksum", b"1")]
 
 
 def test_callable_trailers_are_evaluated_and_validated_late():
     resp = Response(b"", trailers=lambda: {"grpc-status": "0"})
-    assert resp._resolve_trailers() == [(b"grpc-status", b"0")]
+    assert r.resolve_trailers(resp.trailers) == [(b"grpc-status", b"0")]
     bad = Response(b"", trailers=lambda: {"bad name": "0"})
     with pytest.raises(InvalidHeader):
-        bad._resolve_trailers()
+        r.resolve_trailers(bad.trailers)
 
 
 @pytest.mark.parametrize(
@@ -66,14 +66,14 @@ def test_callable_trailers_are_evaluated_and_validated_late():
     ],
 )
 def test_body_kinds(body, kind):
-    assert Response(body)._kind == kind
+    assert r.body_kind(Response(body).body) == kind
 
 
 def test_async_iterable_body():
     async def gen():
         yield b"x"
 
-    assert Response(gen())._kind == r.KIND_AITER
+    assert r.body_kind(Response(gen()).body) == r.KIND_AITER
 
 
 def test_streamed_bodies_get_no_length():
@@ -128,7 +128,7 @@ def test_file_response(tmp_path):
     try:
         assert resp.headers["content-type"] == "text/html"
         assert resp.headers["content-length"] == "9"
-        assert resp._kind == r.KIND_FILE
+        assert r.body_kind(resp.body) == r.KIND_FILE
     finally:
         resp.body.close()
     unknown = FileResponse(str(path), content_type="text/plain", status=203)

@@ -61,8 +61,11 @@ def _check_status(status: int) -> None:
         raise InvalidStatus(f"status must be an int in 200..599, got {status!r}")
 
 
-def _body_kind(body: Any) -> int:
-    """How a body that is neither bytes-like nor str is sent (or TypeError)."""
+def body_kind(body: Any) -> int:
+    """How a response body is sent, for every host of a Response (the worker, the WSGI shim):
+    a Response's in-memory body is bytes already; TypeError for what is no body."""
+    if type(body) is bytes:
+        return KIND_BYTES
     if hasattr(body, "__aiter__"):
         return KIND_AITER
     if hasattr(body, "read"):
@@ -102,6 +105,21 @@ def _framing_fields(raw: RawHeaders) -> Tuple[int, bool, bool]:
     return length_at, typed, announced
 
 
+def resolve_trailers(
+    trailers: Union[MutableHeaders, Callable[[], Any], None],
+) -> Optional[RawHeaders]:
+    """A response's trailers as validated pairs to send, calling the callable form after the
+    last body chunk (7.6); hosts call it even when the trailers cannot be sent."""
+    if trailers is None:
+        return None
+    if isinstance(trailers, MutableHeaders):
+        return list(trailers.raw)
+    result = trailers()
+    if result is None:
+        return None
+    return list(MutableHeaders(result).raw)
+
+
 def trailer_announcement(trailers: Iterable[Tuple[bytes, bytes]]) -> Optional[bytes]:
     """The Trailer field value announcing these trailer fields (RFC 9110 section 6.6.2), or
     None when there are none."""
@@ -132,7 +150,7 @@ def _content_type_value(content_type: str) -> bytes:
 class Response:
     """A final response: status, headers, body, optional trailers."""
 
-    __slots__ = ("_status", "_headers", "_body", "_trailers", "_kind", "_data")
+    __slots__ = ("_status", "_headers", "_body", "_trailers")
 
     def __init__(
         self,
@@ -169,13 +187,11 @@ class Response:
             kind = KIND_BYTES
         else:
             data = b""
-            kind = _body_kind(body)
+            kind = body_kind(body)
             # One rule for text (7.1): a body that may yield str is labelled as UTF-8 text
             # unless a content type is given; bytes-like bodies and files are not.
             text = kind != KIND_FILE
         self._body = body if kind != KIND_BYTES else data
-        self._data = data
-        self._kind = kind
         if trailers is not None and not callable(trailers):
             trailers = MutableHeaders(trailers)
         self._trailers: Union[MutableHeaders, Callable[[], HeadersInput], None] = trailers
@@ -259,16 +275,6 @@ class Response:
             _attrgetter("_trailers"),
             doc="None, the trailers (a MutableHeaders) or the callable that returns them.",
         )
-
-    def _resolve_trailers(self) -> Optional[RawHeaders]:
-        """The trailers as validated raw pairs, calling the callable form (after the body).
-        Worker hosts call it even when the trailers cannot be sent (spec 7.6)."""
-        trailers = self._trailers
-        if trailers is None:
-            return None
-        if isinstance(trailers, Headers):
-            return list(trailers.raw)
-        return list(MutableHeaders(trailers()).raw)
 
     # The response contract's optional file attributes (spec 7.8.1): none for a Response.
     @property
@@ -357,7 +363,7 @@ def _adopt(response: Any) -> Response:
         data = body
     else:
         try:
-            kind = _body_kind(body)
+            kind = body_kind(body)
         except TypeError as exc:
             raise InvalidResponse(str(exc)) from None
         data = b""
@@ -393,8 +399,6 @@ def _adopt(response: Any) -> Response:
     framed = kind == KIND_BYTES and trailers is None and status != 204 and status != 304
     headers._bound = len(data) if framed and data else None
     adopted._body = body
-    adopted._data = data
-    adopted._kind = kind
     adopted._trailers = trailers
     adopted._file_path = path
     adopted._file_offset = offset

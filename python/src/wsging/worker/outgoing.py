@@ -9,13 +9,20 @@ it validated when it was made, so its attributes are taken as they are.
 
 from __future__ import annotations
 
-import collections.abc as _abc
 import os
 import stat
 from typing import Any, Callable, Optional, Tuple, Union
 
-from ..api.headers import MutableHeaders, RawHeaders
-from ..api.response import Response
+from ..api.response import (
+    KIND_AITER,
+    KIND_BYTES,
+    KIND_CHUNKS,
+    KIND_FILE,
+    KIND_ITER,
+    Response,
+    resolve_trailers,
+)
+from ..api.response import body_kind as kind_of
 
 __all__ = [
     "KIND_AITER",
@@ -30,20 +37,11 @@ __all__ = [
     "resolve_trailers",
 ]
 
-# How the worker sends a body.
-KIND_BYTES = 0  # one bytes object, length known
-KIND_CHUNKS = 1  # a list or tuple: inert, iterated on the event loop
-KIND_ITER = 2  # any other iterable: may block, iterated in a worker thread
-KIND_AITER = 3  # an async iterable: iterated on the event loop
-KIND_FILE = 4  # a binary file: read in chunks in a worker thread
-
 # A file the front end may send by itself: absolute path, offset, length, st_dev, st_ino.
 FileReference = Tuple[bytes, int, int, int, int]
 
 _RESPONSE = Response
 _of = Response.of
-# Iterable, but never a sequence of chunks (Response refuses them; this is the last guard).
-_NOT_BODIES = (str, bytes, _abc.Mapping, _abc.Set)
 
 
 def adopt(response: Any) -> Response:
@@ -52,36 +50,6 @@ def adopt(response: Any) -> Response:
     if isinstance(response, _RESPONSE):
         return response
     return _of(response)
-
-
-def kind_of(body: Any) -> int:
-    """How a Response's body is sent (a Response's in-memory body is bytes already)."""
-    if type(body) is bytes:
-        return KIND_BYTES
-    if hasattr(body, "__aiter__"):
-        return KIND_AITER
-    if hasattr(body, "read"):
-        return KIND_FILE
-    if type(body) is list or type(body) is tuple:
-        return KIND_CHUNKS
-    if hasattr(body, "__iter__") and not isinstance(body, _NOT_BODIES):
-        return KIND_ITER
-    raise TypeError(f"a response body cannot be {type(body).__name__}")
-
-
-Trailers = Union[None, MutableHeaders, Callable[[], Any]]
-
-
-def resolve_trailers(trailers: Trailers) -> Optional[RawHeaders]:
-    """The validated trailer pairs to send, calling the callable form (after the body, 7.6)."""
-    if trailers is None:
-        return None
-    if isinstance(trailers, MutableHeaders):
-        return list(trailers.raw)
-    result = trailers()
-    if result is None:
-        return None
-    return list(MutableHeaders(result).raw)
 
 
 def file_reference(response: Response, ascii_only: bool) -> Optional[FileReference]:

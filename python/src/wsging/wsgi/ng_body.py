@@ -7,7 +7,16 @@ import logging
 from typing import Any, Iterator, Optional, Tuple
 
 from ..api.headers import RawHeaders
-from ..api.response import KIND_AITER, KIND_BYTES, KIND_FILE, Response, as_bytes, file_chunks
+from ..api.response import (
+    KIND_AITER,
+    KIND_BYTES,
+    KIND_FILE,
+    Response,
+    as_bytes,
+    body_kind,
+    file_chunks,
+    resolve_trailers,
+)
 from .host_channel import HostChannel
 from .loop_thread import Relay
 
@@ -31,12 +40,12 @@ class NGBody:
         self._response = response
         self._relay = relay
         self._channel = channel
-        kind = response._kind
-        body: Any = response._body
+        body: Any = response.body
+        kind = body_kind(body)
         self._async: Any = body.__aiter__() if kind == KIND_AITER else None
         self._sync: Optional[Iterator[Any]] = None
         if kind == KIND_BYTES:
-            self._sync = iter((response._data,))
+            self._sync = iter((body,))
         elif kind == KIND_FILE:
             self._sync = file_chunks(body, FILE_CHUNK)
         elif kind != KIND_AITER:
@@ -68,7 +77,7 @@ class NGBody:
         (7.6); its errors are the application's, raised where the container sees them."""
         if not self._ended:
             self._ended = True
-            self._response._resolve_trailers()
+            resolve_trailers(self._response.trailers)
 
     def close(self) -> None:
         if self._closed:
@@ -77,7 +86,7 @@ class NGBody:
         # A container closes early when the client left (or it gave up on the response).
         outcome = "aborted" if self._failed else "completed" if self._ended else "client-gone"
         try:
-            body: Any = self._response._body
+            body: Any = self._response.body
             if self._async is not None:
                 aclose = getattr(self._async, "aclose", None)
                 if aclose is not None:

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, Optional
 
 from ..api.request import Request
-from ..api.response import KIND_FILE, Response
+from ..api.response import KIND_FILE, Response, body_kind
 from ..worker.loading import is_async_app
 from .host_channel import HostChannel
 from .loop_thread import Relay
@@ -61,7 +61,7 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
         file_wrapper = environ.get("wsgi.file_wrapper")
         if (
             file_wrapper is not None
-            and response._kind == KIND_FILE
+            and body_kind(response.body) == KIND_FILE
             and response.trailers is None
             and not is_async
             and (channel is None or not channel.has_callbacks)
