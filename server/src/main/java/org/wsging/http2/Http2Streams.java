@@ -107,6 +107,7 @@ final class Http2Streams extends Http2FrameAdapter {
         if (stream == null) {
             return;
         }
+        conn.opened(streamId);
         Http2Exchange existing = stream.getProperty(key);
         if (existing != null) {
             trailers(existing, headers, endOfStream);
@@ -147,6 +148,10 @@ final class Http2Streams extends Http2FrameAdapter {
     }
 
     private void trailers(Http2Exchange exchange, Http2Headers headers, boolean endOfStream) throws Http2Exception {
+        if (exchange.requestEnded) {
+            // RFC 9113 §5.1: nothing but WINDOW_UPDATE, PRIORITY and RST_STREAM after END_STREAM
+            throw Http2Exception.streamError(exchange.id, Http2Error.STREAM_CLOSED, "HEADERS after END_STREAM");
+        }
         if (!endOfStream) {
             // RFC 9113 §8.1: a second HEADERS must end the stream
             throw Http2Exception.streamError(exchange.id, Http2Error.PROTOCOL_ERROR, "trailers without END_STREAM");
