@@ -16,6 +16,7 @@ import pytest
 
 from conftest import require_tool
 from curl_helpers import curl
+from e2e_server import APPS, LAUNCHER
 from h2_client import H2Client, Stream
 
 KIB = 1024
@@ -39,6 +40,25 @@ def test_curl_upgrade_with_a_body_is_answered_on_stream_1(main_server) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == b"upgraded body\n2"
     assert b"101 Switching Protocols" in done.stderr
+
+
+@pytest.mark.parametrize("option, value", [("--h2-max-frame-size", "16383"), ("--h2-initial-window-size", "0"),
+                                           ("--h2-max-concurrent-streams", "2147483648")])
+def test_an_http2_option_out_of_its_range_is_a_one_line_error(server_built, option: str, value: str) -> None:
+    done = subprocess.run([str(LAUNCHER), "serve", "e2e_app:app", "--app-dir", str(APPS), option, value],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"wsging: error: {option}: expected a whole number from "
+                                                f"{'16384 to 16777215' if option == '--h2-max-frame-size' else '1 to 2147483647'}"
+                                                f", got '{value}'"]
+
+
+def test_no_http2_turns_it_off(start_server) -> None:
+    server = start_server(options=["--no-http2"])
+    done = curl(["--http2-prior-knowledge", server.url + "/"])
+    assert done.returncode != 0  # the preface is an HTTP/1.1 request line it refuses
+    done = curl(["--http2", "-w", "\n%{http_version}", server.url + "/"])
+    assert done.stdout == b"Hello, world!\n1.1"
 
 
 def test_the_same_port_still_speaks_http_1_1(main_server) -> None:

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.wsging.config.Http1Config;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
@@ -41,6 +42,9 @@ final class Http2Streams extends Http2FrameAdapter {
     private static final int MAX_TARGET_PART = 65535;
 
     private final WorkerDispatcher dispatcher;
+    /** The limits HTTP/1.1 applies too: header fields per request (431) and body bytes (413). */
+    private final int maxHeaders;
+    private final long maxBodySize;
     private final String scheme;
     private final Consumer<String> accessLog;
     private Http2ServerHandler conn;
@@ -51,8 +55,10 @@ final class Http2Streams extends Http2FrameAdapter {
     private InetSocketAddress server;
     private String logClient;
 
-    Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog) {
+    Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog, Http1Config.Limits limits) {
         this.dispatcher = dispatcher;
+        this.maxHeaders = limits.maxHeaders();
+        this.maxBodySize = limits.maxBodySize();
         this.scheme = scheme;
         this.accessLog = accessLog;
     }
@@ -126,6 +132,14 @@ final class Http2Streams extends Http2FrameAdapter {
                     e.getMessage());
         }
         Http2Exchange exchange = start(stream, fields, endOfStream);
+        if (fields.headers().size() > maxHeaders) {
+            exchange.answerError(431, "too many header fields");
+            return;
+        }
+        if (fields.contentLength() > maxBodySize) {
+            exchange.answerError(413, "request body too large");
+            return;
+        }
         if (fields.method().length() > MAX_METHOD) {
             exchange.answerError(501, "method not implemented");
             return;
@@ -141,7 +155,7 @@ final class Http2Streams extends Http2FrameAdapter {
     private Http2Exchange start(Http2Stream stream, Http2RequestFields fields, boolean endOfStream) {
         Http2RequestFields f = fields != null ? fields
                 : new Http2RequestFields("CONNECT", "*", null, List.of(), -1);
-        Http2Exchange exchange = new Http2Exchange(conn, stream, f, endOfStream, conn.now());
+        Http2Exchange exchange = new Http2Exchange(conn, stream, f, endOfStream, conn.now(), maxBodySize);
         stream.setProperty(key, exchange);
         conn.streamStarted();
         return exchange;
