@@ -544,6 +544,15 @@ final class Http2Exchange implements ExchangeListener {
         }
     }
 
+    /** The client will send nothing more, and this request is not complete: it never will be. */
+    void clientGone() {
+        if (!done) {
+            done = true;
+            resetWorker(ResetCode.CANCEL);
+        }
+        conn.resetStream(this, Http2Error.CANCEL);
+    }
+
     /** The client has not read the response for the send timeout. */
     void sendTimedOut() {
         if (!done) {

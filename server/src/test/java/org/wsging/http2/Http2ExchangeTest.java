@@ -350,4 +350,22 @@ class Http2ExchangeTest {
         String line = pair.accessLog.get(0);
         assertTrue(line.contains("\"GET /logged?q=1 HTTP/2.0\" 200 2 \"-\" \"tester\""), line);
     }
+
+    @Test
+    void whenTheClientSendsNoMoreIncompleteRequestsEndAndCompleteOnesAreAnswered() {
+        int complete = pair.send(Http2TestPair.request("GET", "/done"), true);
+        int incomplete = pair.send(Http2TestPair.request("POST", "/half"), false);
+        FakeStream done = pair.dispatcher.streams.get(0);
+        FakeStream half = pair.dispatcher.streams.get(1);
+        pair.server.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        pair.exchange();
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, half.reset);
+        assertEquals(Http2Error.CANCEL.code(), pair.stream(incomplete).reset);
+        assertNull(done.reset);
+        assertTrue(pair.server.isOpen(), "the complete request is still answered");
+        done.listener.onResponse(204, List.of(), true);
+        pair.exchange();
+        assertTrue(pair.stream(complete).ended);
+        assertFalse(pair.server.isOpen());
+    }
 }
