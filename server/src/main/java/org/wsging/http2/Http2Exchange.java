@@ -41,6 +41,8 @@ final class Http2Exchange implements ExchangeListener {
     final Http2Stream stream;
     final int id;
     final Http2RequestFields request;
+    /** The :path split into path and query, once worked out. */
+    org.wsging.exchange.RequestTarget target;
     final boolean isHead;
     private final boolean expectContinue;
     private final long maxBodySize;

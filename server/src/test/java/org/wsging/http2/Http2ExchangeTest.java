@@ -368,4 +368,70 @@ class Http2ExchangeTest {
         assertTrue(pair.stream(complete).ended);
         assertFalse(pair.server.isOpen());
     }
+
+    @Test
+    void afterAClientGoAwayTheStreamsInFlightFinishThenTheConnectionCloses() {
+        int id = pair.send(Http2TestPair.request("GET", "/in-flight"), true);
+        FakeStream s = pair.dispatcher.last();
+        pair.clientHandler.goAway(pair.clientCtx(), 0, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                pair.clientCtx().newPromise());
+        pair.clientHandler.flush(pair.clientCtx());
+        pair.exchange();
+        assertTrue(pair.server.isOpen());
+        assertNull(s.reset);
+        s.listener.onResponse(204, List.of(), true);
+        pair.exchange();
+        assertTrue(pair.stream(id).ended);
+        assertFalse(pair.server.isOpen());
+    }
+
+    @Test
+    void theRequestTimeoutAnswers504OrResetsOnceTheHeadWentOut() {
+        pair.close();
+        Http1Config http1 = new Http1Config(Http1Config.Limits.DEFAULT, new Http1Config.Timeouts(
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 500, Duration.ofSeconds(30),
+                Duration.ofSeconds(2)));
+        pair = new Http2TestPair(http1, Http2Config.DEFAULT, new Http2Settings());
+        int before = pair.send(Http2TestPair.request("GET", "/never"), true);
+        int after = pair.send(Http2TestPair.request("GET", "/half"), true);
+        pair.dispatcher.streams.get(1).listener.onResponse(200, List.of(), false);
+        pair.exchange();
+        pair.server.advanceTimeBy(3, TimeUnit.SECONDS);
+        pair.server.runScheduledPendingTasks();
+        pair.exchange();
+        assertEquals(504, pair.stream(before).status());
+        assertEquals(Http2Error.INTERNAL_ERROR.code(), pair.stream(after).reset);
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, pair.dispatcher.streams.get(0).reset);
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, pair.dispatcher.streams.get(1).reset);
+    }
+
+    @Test
+    void aFileBodyGoesOutAsDataFramesAndAVanishedFileIsA500(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("body.bin");
+        byte[] content = new byte[200_000];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) ('a' + i % 26);
+        }
+        java.nio.file.Files.write(file, content);
+        var attributes = java.nio.file.Files.readAttributes(file, "unix:dev,ino");
+        org.wsging.exchange.FileBody body = new org.wsging.exchange.FileBody(file.toString(), 1000, 150_000,
+                (Long) attributes.get("dev"), (Long) attributes.get("ino"));
+        int id = pair.send(Http2TestPair.request("GET", "/file"), true);
+        pair.dispatcher.last().listener.onFileResponse(200, fields("content-type", "text/plain"), body);
+        for (int i = 0; i < 50 && !pair.stream(id).ended; i++) {
+            pair.exchange();
+        }
+        Http2TestPair.Received r = pair.stream(id);
+        assertEquals(200, r.status());
+        assertEquals("150000", r.finalHead().get("content-length").toString());
+        assertEquals(new String(content, 1000, 150_000, StandardCharsets.ISO_8859_1), r.body.toString());
+        assertTrue(r.ended);
+
+        java.nio.file.Files.delete(file);
+        int gone = pair.send(Http2TestPair.request("GET", "/file"), true);
+        pair.dispatcher.last().listener.onFileResponse(200, List.of(), body);
+        pair.exchange();
+        assertEquals(500, pair.stream(gone).status());
+    }
 }

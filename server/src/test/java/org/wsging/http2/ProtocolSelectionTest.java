@@ -155,4 +155,15 @@ class ProtocolSelectionTest {
                 .add("http2-settings", "").add("http2-settings", "");
         assertNull(H2cUpgradeHandler.upgradeSettings(request), "two HTTP2-Settings fields");
     }
+
+    @Test
+    void anUpgradeWithABodyOverTheBoundStaysOnHttp1() {
+        configure(Http2Config.DEFAULT);
+        String settings = settingsValue(new Http2Settings());
+        send("POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: " + settings + "\r\nContent-Length: " + (H2cUpgradeHandler.MAX_BODY + 1)
+                + "\r\n\r\n");
+        assertEquals(org.wsging.exchange.HttpVersion.HTTP_1_1, dispatcher.last().head.version());
+        assertNull(channel.pipeline().get(Http2Pipeline.HANDLER));
+    }
 }
