@@ -434,4 +434,26 @@ class Http2ExchangeTest {
         pair.exchange();
         assertEquals(500, pair.stream(gone).status());
     }
+
+    @Test
+    void atTheGracefulDeadlineTheStreamsStillRunningAreCutOff() {
+        pair.send(Http2TestPair.request("GET", "/forever"), true);
+        FakeStream s = pair.dispatcher.last();
+        pair.server.pipeline().fireUserEventTriggered(GracefulShutdown.INSTANCE);
+        pair.exchange();
+        assertTrue(pair.server.isOpen());
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            pair.server.pipeline().fireUserEventTriggered(GracefulShutdown.DEADLINE);
+            pair.exchange();
+        } finally {
+            System.setErr(err);
+        }
+        assertFalse(pair.server.isOpen());
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, s.reset);
+        assertTrue(captured.toString(StandardCharsets.UTF_8).startsWith(
+                "wsging: error: graceful timeout expired: dropped GET /forever from "), captured.toString());
+    }
 }
