@@ -8,6 +8,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.connection.SendTimeoutHandler;
@@ -20,6 +21,8 @@ import org.wsging.http1.Http1ServerCodec;
 import org.wsging.http1.Http1TimeoutHandler;
 import org.wsging.http1.RequestTimeoutHandler;
 import org.wsging.http1.ResponseHeadersHandler;
+import org.wsging.tls.AlpnRouter;
+import org.wsging.tls.ServerTls;
 
 /**
  * The pipeline of one HTTP/1.x client connection, in the order bytes travel inwards. Each handler
@@ -31,6 +34,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final WorkerDispatcher dispatcher;
     private final Consumer<String> accessLog;
     private final ChannelGroup connections;
+    private final ServerTls tls;
 
     /**
      * @param accessLog   where access-log lines go, or null for none
@@ -38,10 +42,17 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     public ServerInitializer(Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog,
                              ChannelGroup connections) {
+        this(http1, dispatcher, accessLog, connections, null);
+    }
+
+    /** @param tls TLS on every connection, or null for clear text */
+    public ServerInitializer(Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog,
+                             ChannelGroup connections, ServerTls tls) {
         this.http1 = http1;
         this.dispatcher = dispatcher;
         this.accessLog = accessLog;
         this.connections = connections;
+        this.tls = tls;
     }
 
     @Override
@@ -62,7 +73,18 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             // client's throughput is unchanged.
             channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
         }
+        if (tls != null) { // the protocol's handlers come once ALPN has chosen it
+            AlpnRouter.addTo(channel.pipeline(), tls, p -> configureTls(p, http1, dispatcher, accessLog), null);
+            return;
+        }
         configure(channel.pipeline(), http1, dispatcher, accessLog);
+    }
+
+    /** HTTP/1.1 behind TLS: as in clear text, and file bodies go in chunks (no sendfile through TLS). */
+    public static void configureTls(
+            ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        configure(p, http1, dispatcher, accessLog);
+        p.addAfter("codec", "chunked-files", new ChunkedWriteHandler());
     }
 
     /** Also used by tests on an EmbeddedChannel. */

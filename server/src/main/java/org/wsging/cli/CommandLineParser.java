@@ -15,6 +15,7 @@ import org.wsging.config.BindAddress;
 import org.wsging.config.Http1Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
+import org.wsging.config.TlsConfig;
 import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
@@ -153,6 +154,11 @@ public final class CommandLineParser {
         t.put("--worker-max-memory", new Option(true, (b, a) -> b.workerMaxMemoryMb = positiveInt(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
+        t.put("--certfile", new Option(true, (b, a) -> b.certFile = path(a)));
+        t.put("--keyfile", new Option(true, (b, a) -> b.keyFile = path(a)));
+        t.put("--keyfile-password", new Option(true, (b, a) -> b.keyPassword = a.value));
+        t.put("--ca-certs", new Option(true, (b, a) -> b.caCerts = path(a)));
+        t.put("--cert-reqs", new Option(true, (b, a) -> b.clientCerts = clientCerts(a)));
         return t;
     }
 
@@ -244,6 +250,14 @@ public final class CommandLineParser {
         }
     }
 
+    private static TlsConfig.ClientCerts clientCerts(Arg a) throws CommandLineException {
+        TlsConfig.ClientCerts mode = TlsConfig.ClientCerts.parse(a.value);
+        if (mode == null) {
+            throw new CommandLineException(a.name + ": expected none, optional or required, got '" + a.value + "'");
+        }
+        return mode;
+    }
+
     private static Path path(Arg a) throws CommandLineException {
         try {
             if (a.value.isEmpty()) {
@@ -284,6 +298,11 @@ public final class CommandLineParser {
         int maxRequestsJitter;
         int workerMaxMemoryMb;
         boolean ceiling;
+        Path certFile;
+        Path keyFile;
+        String keyPassword;
+        Path caCerts;
+        TlsConfig.ClientCerts clientCerts;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
         ServerConfig build(String app) throws CommandLineException {
@@ -315,7 +334,30 @@ public final class CommandLineParser {
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
                             sendTimeout, requestTimeout));
-            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads);
+            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads,
+                    tls());
+        }
+
+        /** TLS when --certfile is given; the files are read and checked when the server starts. */
+        private TlsConfig tls() throws CommandLineException {
+            if (certFile == null) {
+                String stray = keyFile != null ? "--keyfile" : keyPassword != null ? "--keyfile-password"
+                        : caCerts != null ? "--ca-certs" : clientCerts != null ? "--cert-reqs" : null;
+                if (stray != null) {
+                    throw new CommandLineException(stray + " needs --certfile (TLS is on only with a certificate)");
+                }
+                return null;
+            }
+            if (keyFile == null) {
+                throw new CommandLineException("--certfile needs --keyfile, the certificate's private key");
+            }
+            TlsConfig.ClientCerts mode = clientCerts == null ? TlsConfig.ClientCerts.NONE : clientCerts;
+            if (mode != TlsConfig.ClientCerts.NONE && caCerts == null) {
+                throw new CommandLineException("--cert-reqs " + mode.name().toLowerCase(java.util.Locale.ROOT)
+                        + " needs --ca-certs, the authorities client certificates must chain to");
+            }
+            return new TlsConfig(workingDirectory.resolve(certFile), workingDirectory.resolve(keyFile), keyPassword,
+                    caCerts == null ? null : workingDirectory.resolve(caCerts), mode);
         }
     }
 }

@@ -11,10 +11,11 @@ import java.util.List;
  * @param logging   what is logged
  * @param ceiling   benchmark aid: answer every request from Java without starting workers
  * @param ioThreads event-loop threads that serve client connections and worker links
+ * @param tls       TLS on every address, or null for cleartext
  */
 public record ServerConfig(
         List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
-        int ioThreads) {
+        int ioThreads, TlsConfig tls) {
 
     public ServerConfig {
         if (binds.isEmpty()) {
@@ -24,6 +25,13 @@ public record ServerConfig(
             throw new IllegalArgumentException("at least one I/O thread is required, not " + ioThreads);
         }
         binds = List.copyOf(binds);
+    }
+
+    /** A cleartext configuration. */
+    public ServerConfig(
+            List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
+            int ioThreads) {
+        this(binds, http1, workers, logging, ceiling, ioThreads, null);
     }
 
     /** A configuration with the default number of I/O threads for this machine. */

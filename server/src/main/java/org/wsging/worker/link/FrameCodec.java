@@ -16,6 +16,8 @@ import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
+import org.wsging.tls.ClientCertificate;
+import org.wsging.tls.TlsFacts;
 
 /**
  * The worker-link codec without I/O (spec A.2): bytes in, {@link Frame}s out, and back. Netty's
@@ -130,6 +132,8 @@ public final class FrameCodec {
             }
             case RELEASE:
                 return decodeRelease(in, end);
+            case TLS:
+                return decodeTls(in, streamId, end);
             default:
                 throw new AssertionError(type);
         }
@@ -224,6 +228,54 @@ public final class FrameCodec {
         return new Frame.Release(List.of(slots));
     }
 
+    /** TLS (A.2): seven str16 (version, cipher, server name, ALPN, client subject, issuer, serial),
+     * then the client certificate's PEM filling the rest; empty strings stand for none. */
+    private static Frame.Tls decodeTls(ByteBuf in, int streamId, int end) {
+        String version = utf8(FieldCodec.readBytes16(in, end));
+        String cipher = utf8(FieldCodec.readBytes16(in, end));
+        String serverName = utf8(FieldCodec.readBytes16(in, end));
+        String alpn = utf8(FieldCodec.readBytes16(in, end));
+        String subject = utf8(FieldCodec.readBytes16(in, end));
+        String issuer = utf8(FieldCodec.readBytes16(in, end));
+        String serial = utf8(FieldCodec.readBytes16(in, end));
+        String pem = in.readCharSequence(end - in.readerIndex(), CharsetUtil.UTF_8).toString();
+        if (version.isEmpty() || cipher.isEmpty()) {
+            throw new LinkProtocolException("TLS frame without a protocol version or cipher");
+        }
+        if (pem.isEmpty() && !(subject.isEmpty() && issuer.isEmpty() && serial.isEmpty())) {
+            throw new LinkProtocolException("TLS frame with client certificate fields but no certificate");
+        }
+        ClientCertificate cert = pem.isEmpty() ? null : new ClientCertificate(subject, issuer, serial, pem);
+        return new Frame.Tls(streamId, new TlsFacts(version, cipher, orNull(serverName), orNull(alpn), cert));
+    }
+
+    private static void encodeTls(TlsFacts facts, ByteBuf out) {
+        ClientCertificate cert = facts.clientCert();
+        FieldCodec.writeStr16(out, latin1(facts.version()));
+        FieldCodec.writeStr16(out, latin1(facts.cipher()));
+        FieldCodec.writeStr16(out, latin1(facts.serverName()));
+        FieldCodec.writeStr16(out, latin1(facts.alpn()));
+        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.subject()));
+        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.issuer()));
+        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.serial()));
+        if (cert != null) {
+            out.writeCharSequence(cert.pem(), CharsetUtil.UTF_8);
+        }
+    }
+
+    /** A string's UTF-8 bytes as one char per byte, the form the field writers take. */
+    private static String latin1(String s) {
+        return s == null ? "" : new String(s.getBytes(CharsetUtil.UTF_8), CharsetUtil.ISO_8859_1);
+    }
+
+    private static String utf8(CharSequence bytes) {
+        return new String(bytes.toString().getBytes(CharsetUtil.ISO_8859_1), CharsetUtil.UTF_8);
+    }
+
+    private static String orNull(String s) {
+        return s.isEmpty() ? null : s;
+    }
+
     private static InetSocketAddress address(String host, int port) {
         return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
     }
@@ -276,6 +328,7 @@ public final class FrameCodec {
             case Frame.BodyMemory b -> BODY_MEMORY;
             case Frame.SharedData d -> SHARED_DATA;
             case Frame.Release r -> RELEASE;
+            case Frame.Tls t -> TLS;
         };
     }
 
@@ -368,6 +421,10 @@ public final class FrameCodec {
                 out.writeShort(d.slot());
                 out.writeInt((int) d.length());
                 return d.endStream() ? FLAG_END_STREAM : 0;
+            }
+            case Frame.Tls t -> {
+                encodeTls(t.facts(), out);
+                return 0;
             }
             case Frame.Release r -> {
                 if (r.slots().isEmpty()) {
