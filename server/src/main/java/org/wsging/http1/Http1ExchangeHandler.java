@@ -121,8 +121,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** The TLS connection this handler serves, or null in clear text; its facts once read. */
     private SslHandler ssl;
     private TlsFacts tlsFacts;
-    /** File bodies go as chunks through a ChunkedWriteHandler (TLS), not as sendfile regions. */
-    private boolean chunkedFiles;
+    /** File bodies go as chunks through a ChunkedWriteHandler (TLS), not as sendfile regions;
+     * null until the first file body (the pipeline may still be growing when this is added). */
+    private Boolean chunkedFiles;
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher) {
         this(dispatcher, "http");
@@ -137,13 +138,20 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.autoRead = ctx.channel().config().isAutoRead();
-        // Once per connection: a file region cannot pass through TLS, whose bytes are encrypted
-        // in user space; the pipeline has a ChunkedWriteHandler for that.
         this.ssl = ctx.pipeline().get(SslHandler.class);
-        this.chunkedFiles = ctx.pipeline().get(ChunkedWriteHandler.class) != null;
         if (ssl != null) {
             this.scheme = "https";
         }
+    }
+
+    /** Once per connection: a file region cannot pass through TLS, whose bytes are encrypted in
+     * user space; such a pipeline has a ChunkedWriteHandler to read the file in pieces instead. */
+    private boolean chunkedFiles() {
+        Boolean chunked = chunkedFiles;
+        if (chunked == null) {
+            chunked = chunkedFiles = ctx.pipeline().get(ChunkedWriteHandler.class) != null;
+        }
+        return chunked;
     }
 
     private TlsFacts tlsFacts() {
@@ -885,7 +893,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 // file is read in chunks, as the socket takes them, and closed at its end.
                 Object body;
                 try {
-                    body = chunkedFiles ? new ChunkedNioFile(channel, file.offset(), file.length(), FILE_CHUNK)
+                    body = chunkedFiles() ? new ChunkedNioFile(channel, file.offset(), file.length(), FILE_CHUNK)
                             : new DefaultFileRegion(channel, file.offset(), file.length());
                 } catch (IOException e) {
                     closeQuietly(channel);

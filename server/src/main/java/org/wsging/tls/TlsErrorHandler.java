@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Sits right after the SslHandler and ends a connection whose TLS failed with one short line: a
@@ -21,7 +22,11 @@ final class TlsErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-            TlsFailures.log(ctx.channel(), "handshake", done.cause());
+            // A peer that left before finishing its handshake (a TCP health check, a port probe)
+            // has nothing to be told about.
+            if (!(done.cause() instanceof ClosedChannelException)) {
+                TlsFailures.log(ctx.channel(), "handshake", done.cause());
+            }
             ctx.close();
         }
         ctx.fireUserEventTriggered(evt);
