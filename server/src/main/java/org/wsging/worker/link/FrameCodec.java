@@ -238,7 +238,8 @@ public final class FrameCodec {
         String subject = utf8(FieldCodec.readBytes16(in, end));
         String issuer = utf8(FieldCodec.readBytes16(in, end));
         String serial = utf8(FieldCodec.readBytes16(in, end));
-        String pem = in.readCharSequence(end - in.readerIndex(), CharsetUtil.UTF_8).toString();
+        String pem = utf8(in.nioBuffer(in.readerIndex(), end - in.readerIndex()));
+        in.readerIndex(end);
         if (version.isEmpty() || cipher.isEmpty()) {
             throw new LinkProtocolException("TLS frame without a protocol version or cipher");
         }
@@ -268,8 +269,17 @@ public final class FrameCodec {
         return s == null ? "" : new String(s.getBytes(CharsetUtil.UTF_8), CharsetUtil.ISO_8859_1);
     }
 
+    /** Strict: bytes that are not UTF-8 are a link error, not replacement characters. */
     private static String utf8(CharSequence bytes) {
-        return new String(bytes.toString().getBytes(CharsetUtil.ISO_8859_1), CharsetUtil.UTF_8);
+        return utf8(java.nio.ByteBuffer.wrap(bytes.toString().getBytes(CharsetUtil.ISO_8859_1)));
+    }
+
+    private static String utf8(java.nio.ByteBuffer bytes) {
+        try {
+            return CharsetUtil.UTF_8.newDecoder().decode(bytes).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LinkProtocolException("TLS frame text is not UTF-8");
+        }
     }
 
     private static String orNull(String s) {
