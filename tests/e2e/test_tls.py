@@ -46,9 +46,9 @@ def tls_server(log: Path, pki: TestPki, big_file: Path, *options: str,
 @pytest.fixture(scope="module")
 def server(server_built: None, pki: TestPki, big_file: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Client certificates optional: a client may send one or not."""
+    """Client certificates optional: a client may send one or not. With the access log."""
     s = tls_server(tmp_path_factory.mktemp("tls") / "server.log", pki, big_file,
-                   "--ca-certs", str(pki.ca.cert_path), "--cert-reqs", "optional").start()
+                   "--ca-certs", str(pki.ca.cert_path), "--cert-reqs", "optional", "--access-log").start()
     yield s
     stop_cleanly(s)
 
@@ -103,8 +103,12 @@ def still_serves(server: Server, pki: TestPki) -> None:
     assert get_json(server, pki)["scheme"] == "https"
 
 
+def whole_log(server: Server) -> str:
+    return server.log_path.read_text(errors="replace")
+
+
 def tls_log_lines(server: Server) -> List[str]:
-    return [line for line in server.log().splitlines() if line.startswith("wsging: TLS ")]
+    return [line for line in whole_log(server).splitlines() if line.startswith("wsging: TLS ")]
 
 
 # -- clients that succeed ---------------------------------------------------------------------
@@ -238,7 +242,7 @@ def test_plain_http_to_the_tls_port_is_closed_with_one_line(server: Server, pki:
     assert b"HTTP/1.1" not in answer
     lines = wait_for("the line", lambda: tls_log_lines(server)[before:] or None, 10)
     assert len(lines) == 1 and "not a TLS record" in lines[0]
-    assert "at io.netty" not in server.log() and "Exception" not in server.log()
+    assert "at io.netty" not in whole_log(server) and "Exception" not in whole_log(server)
     still_serves(server, pki)
 
 
@@ -271,6 +275,19 @@ def test_a_file_body_arrives_whole(server: Server, pki: TestPki, big_file: Path)
     assert response.status_code == 200
     assert int(response.headers["content-length"]) == FILE_SIZE
     assert hashlib.sha256(response.content).digest() == hashlib.sha256(big_file.read_bytes()).digest()
+
+
+def test_the_access_log_counts_a_file_body_sent_over_tls(server: Server, pki: TestPki) -> None:
+    with httpx.Client(verify=trusting(pki)) as client:
+        response = client.get(https(server, "/file?marker=access-log"))
+    assert len(response.content) == FILE_SIZE
+
+    def logged() -> Optional[str]:
+        lines = [line for line in whole_log(server).splitlines() if "/file?marker=access-log" in line]
+        return lines[0] if lines else None
+
+    line = wait_for("the access-log line", logged, 10)
+    assert f'" 200 {FILE_SIZE} ' in line, line
 
 
 def test_a_range_of_a_file_arrives_exactly(server: Server, pki: TestPki, big_file: Path) -> None:
@@ -319,8 +336,8 @@ def test_the_jdk_engine_serves_when_openssl_is_off(
 
 
 def test_the_openssl_engine_is_named_at_start(server: Server) -> None:
-    assert "wsging: TLS on the OpenSSL engine" in server.log()
-    assert "serving tls_app:app on https://127.0.0.1:" in server.log()
+    assert "wsging: TLS on the OpenSSL engine" in whole_log(server)
+    assert "serving tls_app:app on https://127.0.0.1:" in whole_log(server)
 
 
 def test_an_encrypted_key_with_its_password_serves(
