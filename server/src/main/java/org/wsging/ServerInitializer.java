@@ -74,17 +74,13 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
         }
         if (tls != null) { // the protocol's handlers come once ALPN has chosen it
-            AlpnRouter.addTo(channel.pipeline(), tls, p -> configureTls(p, http1, dispatcher, accessLog), null);
+            AlpnRouter.addTo(channel.pipeline(), tls, p -> {
+                configure(p, http1, dispatcher, accessLog);
+                p.addAfter("codec", "chunked-files", new ChunkedWriteHandler()); // no sendfile through TLS
+            }, null);
             return;
         }
         configure(channel.pipeline(), http1, dispatcher, accessLog);
-    }
-
-    /** HTTP/1.1 behind TLS: as in clear text, and file bodies go in chunks (no sendfile through TLS). */
-    public static void configureTls(
-            ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
-        configure(p, http1, dispatcher, accessLog);
-        p.addAfter("codec", "chunked-files", new ChunkedWriteHandler());
     }
 
     /** Also used by tests on an EmbeddedChannel. */

@@ -7,6 +7,7 @@ import static org.wsging.worker.link.FieldCodec.readU32;
 import static org.wsging.worker.link.FrameType.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.util.CharsetUtil;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
@@ -252,21 +253,30 @@ public final class FrameCodec {
 
     private static void encodeTls(TlsFacts facts, ByteBuf out) {
         ClientCertificate cert = facts.clientCert();
-        FieldCodec.writeStr16(out, latin1(facts.version()));
-        FieldCodec.writeStr16(out, latin1(facts.cipher()));
-        FieldCodec.writeStr16(out, latin1(facts.serverName()));
-        FieldCodec.writeStr16(out, latin1(facts.alpn()));
-        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.subject()));
-        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.issuer()));
-        FieldCodec.writeStr16(out, latin1(cert == null ? null : cert.serial()));
+        writeUtf8Str16(out, facts.version());
+        writeUtf8Str16(out, facts.cipher());
+        writeUtf8Str16(out, facts.serverName());
+        writeUtf8Str16(out, facts.alpn());
+        writeUtf8Str16(out, cert == null ? null : cert.subject());
+        writeUtf8Str16(out, cert == null ? null : cert.issuer());
+        writeUtf8Str16(out, cert == null ? null : cert.serial());
         if (cert != null) {
-            out.writeCharSequence(cert.pem(), CharsetUtil.UTF_8);
+            ByteBufUtil.writeUtf8(out, cert.pem());
         }
     }
 
-    /** A string's UTF-8 bytes as one char per byte, the form the field writers take. */
-    private static String latin1(String s) {
-        return s == null ? "" : new String(s.getBytes(CharsetUtil.UTF_8), CharsetUtil.ISO_8859_1);
+    /** A str16 of a text's UTF-8 bytes, written straight into {@code out}; null is empty. */
+    private static void writeUtf8Str16(ByteBuf out, String s) {
+        if (s == null) {
+            out.writeShort(0);
+            return;
+        }
+        int n = ByteBufUtil.utf8Bytes(s);
+        if (n > 0xFFFF) {
+            throw new IllegalArgumentException("TLS field of " + n + " bytes exceeds 65535");
+        }
+        out.writeShort(n);
+        ByteBufUtil.writeUtf8(out, s);
     }
 
     /** Strict: bytes that are not UTF-8 are a link error, not replacement characters. */
