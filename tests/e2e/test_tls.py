@@ -186,6 +186,21 @@ def test_optional_client_certificate_may_be_left_out(server: Server, pki: TestPk
     assert body_json(output)["tls"]["client_cert"] is None
 
 
+def test_a_wsgi_application_sees_https_and_mod_ssl_variables(server: Server, pki: TestPki) -> None:
+    output = s_client(server, pki, "-cert", str(pki.client.cert_path), "-key", str(pki.client.key_path),
+                      request=TLS_REQUEST.replace("/tls", "/wsgi"))
+    assert "HTTP/1.1 200 OK" in output, output[-3000:]
+    environ = json.JSONDecoder().raw_decode(output, output.index("{\"wsgi.url_scheme\""))[0]
+    assert environ["wsgi.url_scheme"] == "https" and environ["HTTPS"] == "on"
+    assert environ["SSL_PROTOCOL"] == "TLSv1.3" and environ["SSL_CIPHER"].startswith("TLS_")
+    assert environ["SSL_TLS_SNI"] == "localhost"
+    assert environ["SSL_CLIENT_VERIFY"] == "SUCCESS"
+    assert environ["SSL_CLIENT_S_DN"] == pki.client.subject()
+    assert environ["SSL_CLIENT_I_DN"] == pki.client.issuer()
+    assert environ["SSL_CLIENT_M_SERIAL"] == pki.client.serial_hex
+    assert environ["SSL_CLIENT_CERT"] == pki.client.pem
+
+
 def test_httpx_with_a_client_certificate(strict_server: Server, pki: TestPki) -> None:
     context = ssl.create_default_context(cafile=str(pki.ca.cert_path))
     context.load_cert_chain(str(pki.client.cert_path), str(pki.client.key_path))

@@ -2,7 +2,8 @@
 
 GET /tls echoes the request's scheme and `request.tls` as JSON; GET /file serves the file named
 in WSGING_E2E_FILE with `file_response` (so Range requests get 206); GET /stream?mib=N streams N
-MiB of a repeating pattern in 64 KiB pieces.
+MiB of a repeating pattern in 64 KiB pieces; GET /wsgi answers from a WSGI application under
+`from_wsgi` with the environ keys that tell about TLS.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 from urllib.parse import parse_qs
 
 from wsging import Response, file_response
+from wsging.wsgi import from_wsgi
 
 FILE = os.environ.get("WSGING_E2E_FILE", "")
 PATTERN = bytes(range(256)) * 256  # 64 KiB
@@ -41,7 +43,22 @@ def _stream(mib: int):
         yield PATTERN
 
 
+WSGI_TLS_KEYS = ("wsgi.url_scheme", "HTTPS", "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI",
+                 "SSL_CLIENT_VERIFY", "SSL_CLIENT_S_DN", "SSL_CLIENT_I_DN", "SSL_CLIENT_M_SERIAL",
+                 "SSL_CLIENT_CERT")
+
+
+def _environ_keys(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({key: environ.get(key) for key in WSGI_TLS_KEYS}).encode()]
+
+
+wsgi = from_wsgi(_environ_keys)
+
+
 def app(request) -> Response:
+    if request.path == "/wsgi":
+        return wsgi(request)
     if request.path == "/tls":
         return Response(json.dumps(_tls(request)), headers={"content-type": "application/json"})
     if request.path == "/file":
