@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -273,11 +274,17 @@ def test_a_client_that_never_handshakes_is_disconnected_after_the_timeout(server
     still_serves(server, pki)
 
 
-def test_a_connection_closed_before_its_handshake_is_not_logged(server: Server, pki: TestPki) -> None:
+def test_a_connection_closed_or_reset_before_its_handshake_is_not_logged(server: Server, pki: TestPki) -> None:
     before = len(tls_log_lines(server))
     for _ in range(3):
         socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+    # The start of a ClientHello, then a reset (SO_LINGER 0) instead of the rest.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as reset:
+        reset.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+        time.sleep(0.2)
+        reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     still_serves(server, pki)
+    time.sleep(0.5)
     assert tls_log_lines(server)[before:] == []
 
 

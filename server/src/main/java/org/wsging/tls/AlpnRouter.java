@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
@@ -57,8 +58,11 @@ public final class AlpnRouter extends ApplicationProtocolNegotiationHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Before the protocol is chosen there is nothing else to tell; TLS errors never get here.
-        TlsFailures.log(ctx.channel(), "handshake", cause);
+        // TLS errors never get here (TlsErrorHandler ends them); a peer that reset the
+        // connection during its handshake has left, like one that closed it: nothing to tell.
+        if (!(cause instanceof IOException)) {
+            TlsFailures.log(ctx.channel(), "handshake", cause);
+        }
         ctx.close();
     }
 }
