@@ -66,6 +66,12 @@ def frame_from_json(d):
         return link.SharedDataFrame(stream, d["slot"], d["length"], flags)
     if kind == "RELEASE":
         return link.ReleaseFrame(tuple(d["slots"]), flags, stream)
+    if kind == "TLS":
+        cert = d["client_cert"] or {"subject": "", "issuer": "", "serial": "", "pem": ""}
+        return link.TlsFrame(
+            stream, d["version"], d["cipher"], d["server_name"] or "", d["alpn_protocol"] or "",
+            cert["subject"], cert["issuer"], cert["serial"], cert["pem"], flags,
+        )
     raise AssertionError(f"unknown vector type {kind}")
 
 

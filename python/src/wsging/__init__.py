@@ -3,6 +3,7 @@
 from .api import (
     Body,
     Capabilities,
+    ClientCertificate,
     ClientDisconnected,
     FileResponse,
     Headers,
@@ -11,6 +12,7 @@ from .api import (
     MutableHeaders,
     Request,
     Response,
+    TLSInfo,
     WSGINGError,
     file_response,
 )
@@ -23,6 +25,7 @@ __all__ = [
     "SPEC_VERSION",
     "Body",
     "Capabilities",
+    "ClientCertificate",
     "ClientDisconnected",
     "FileResponse",
     "Headers",
@@ -31,6 +34,7 @@ __all__ = [
     "MutableHeaders",
     "Request",
     "Response",
+    "TLSInfo",
     "WSGINGError",
     "errors",
     "file_response",

@@ -7,10 +7,12 @@ from .files import file_response
 from .headers import Headers, MutableHeaders
 from .request import Request
 from .response import FileResponse, Response
+from .tls import ClientCertificate, TLSInfo
 
 __all__ = [
     "Body",
     "Capabilities",
+    "ClientCertificate",
     "ClientDisconnected",
     "FileResponse",
     "Headers",
@@ -19,6 +21,7 @@ __all__ = [
     "MutableHeaders",
     "Request",
     "Response",
+    "TLSInfo",
     "WSGINGError",
     "file_response",
 ]

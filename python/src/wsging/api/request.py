@@ -11,6 +11,7 @@ from .capabilities import Capabilities
 from .contract import SPEC_VERSION
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
+from .tls import TLSInfo
 
 __all__ = ["Request", "RequestChannel"]
 
@@ -78,6 +79,7 @@ class Request:
         "_body",
         "_channel",
         "_root_path",
+        "_tls",
         "_state",
     )
 
@@ -97,7 +99,10 @@ class Request:
         body: Union[Body, bytes] = b"",
         channel: Optional[RequestChannel] = None,
         root_path: str = "",
+        tls: Optional[TLSInfo] = None,
     ) -> None:
+        if tls is not None and not isinstance(tls, TLSInfo):
+            raise TypeError(f"tls must be a TLSInfo or None, got {type(tls).__name__}")
         self._method = method
         self._raw_path = raw_path
         self._path: Optional[str] = None
@@ -116,6 +121,7 @@ class Request:
                 f"root_path must be empty or start with '/' and not end with it, got {root_path!r}"
             )
         self._root_path = root_path
+        self._tls = tls
 
     @property
     def spec_version(self) -> Tuple[int, int]:
@@ -171,6 +177,11 @@ class Request:
     @property
     def http_version(self) -> str:
         return self._http_version
+
+    @property
+    def tls(self) -> Optional[TLSInfo]:
+        """The connection's TLS facts (spec 5.4), or None when it is not TLS."""
+        return self._tls
 
     @property
     def client(self) -> Optional[Address]:
@@ -252,6 +263,7 @@ class Request:
             "body": self._body,
             "channel": self._channel,
             "root_path": self._root_path,
+            "tls": self._tls,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -282,6 +294,7 @@ def _link_request(
     body: Body,
     channel: RequestChannel,
     root_path: str,
+    tls: Optional[TLSInfo] = None,
 ) -> Request:
     """A Request from values the worker has already checked (its per-request hot path: no
     keyword handling, no isinstance tests)."""
@@ -300,4 +313,5 @@ def _link_request(
     request._body = body
     request._channel = channel
     request._root_path = root_path
+    request._tls = tls
     return request

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 
 from ..api.headers import Headers, HeadersInput, MutableHeaders
 from ..api.request import Request
+from ..api.tls import TLSInfo
 from ..worker import link
 from ..worker.dispatch import Dispatcher, ThreadPool
 from ..worker.exchange import Exchange
@@ -275,6 +276,11 @@ class TestClient:
     only with `TE: trailers`, request trailers only with a chunked request body. Passing
     `capabilities` fixes the bits for every request instead, to test against another host.
 
+    `scheme="https"` (or a `tls` argument) sends every request as if over TLS: the application
+    sees `request.tls`, by default TLS 1.3 with ALPN "http/1.1" and no client certificate, as
+    the reference server reports a connection from a common client; pass a `TLSInfo` to test
+    SNI or client certificates.
+
     An exception the application raises (or a return value that does not satisfy the response
     contract, spec 7.8) is raised again in the test, where the server would have answered 500
     or reset the stream; `raise_server_exceptions=False` shows what the client would get
@@ -294,7 +300,8 @@ class TestClient:
         inline_sync: bool = False,
         client: Optional[Tuple[str, int]] = ("testclient", 50000),
         server: Tuple[str, int] = ("testserver", 80),
-        scheme: str = "http",
+        scheme: Optional[str] = None,
+        tls: Optional[TLSInfo] = None,
         http_version: str = "1.1",
         timeout: float = 30.0,
         response_window: int = link.DEFAULT_INITIAL_WINDOW,
@@ -313,7 +320,14 @@ class TestClient:
         self.inline_sync = inline_sync
         self.client = client
         self.server = server
+        if scheme is None:
+            scheme = "https" if tls is not None else "http"
+        if tls is not None and scheme != "https":
+            raise ValueError(f"TLS facts come only with scheme 'https', not {scheme!r}")
+        if scheme == "https" and tls is None:
+            tls = TLSInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", alpn_protocol="http/1.1")
         self.scheme = scheme
+        self.tls = tls
         self.http_version = http_version
         self.timeout = timeout
         self._response_window = response_window
@@ -528,7 +542,11 @@ class TestClient:
             capabilities,
             list(raw_headers.raw),
         )
-        self._send(link.encode_request(frame))
+        request_frame = link.encode_request(frame)
+        if self.tls is not None and self.worker_settings.get(link.SETTING_TLS_INFO) == 1:
+            # As the server does: the TLS frame right before its REQUEST (spec A.2).
+            request_frame = link.encode_tls(_tls_frame(stream_id, self.tls)) + request_frame
+        self._send(request_frame)
         return stream
 
     def request(
@@ -600,3 +618,18 @@ def _query(from_path: str, query: QueryInput) -> bytes:
     elif query is not None:
         parts.append(urlencode(cast(Any, query), doseq=True).encode("ascii"))
     return b"&".join(p for p in parts if p)
+
+
+def _tls_frame(stream_id: int, tls: TLSInfo) -> link.TlsFrame:
+    cert = tls.client_cert
+    return link.TlsFrame(
+        stream_id,
+        tls.version,
+        tls.cipher,
+        tls.server_name or "",
+        tls.alpn_protocol or "",
+        cert.subject if cert else "",
+        cert.issuer if cert else "",
+        cert.serial if cert else "",
+        cert.pem if cert else "",
+    )

@@ -28,6 +28,7 @@ __all__ = [
     "FileResponseFrame",
     "BodyMemoryFrame",
     "SharedDataFrame",
+    "TlsFrame",
     "ReleaseFrame",
     "encode",
     "encode_whole_response",
@@ -52,6 +53,7 @@ FILE_RESPONSE = 0x0A  # sent only to a front end that announced FILE_BODIES
 BODY_MEMORY = 0x0B  # shared body memory (A.2): the front end names the file, the worker ACKs
 SHARED_DATA = 0x0C  # DATA whose payload lies in one of the sender's shared slots
 RELEASE = 0x0D  # slots of the receiver's given back
+TLS = 0x0E  # a TLS connection's facts, right before the REQUEST they belong to
 
 # Flags
 END_STREAM = 0x01
@@ -66,6 +68,7 @@ SETTING_MAX_STREAMS = 4
 SETTING_MAX_FRAME = 5
 SETTING_FILE_BODIES = 6
 SETTING_SHARED_BODIES = 7
+SETTING_TLS_INFO = 8  # worker: 1 when it takes TLS frames
 DEFAULT_INITIAL_WINDOW = 65536
 DEFAULT_MAX_STREAMS = 100
 DEFAULT_MAX_FRAME = 65536
@@ -224,6 +227,22 @@ class ReleaseFrame(NamedTuple):
     stream: int = 0
 
 
+class TlsFrame(NamedTuple):
+    """The facts of the TLS connection whose REQUEST follows on the same stream. Text fields
+    are decoded (UTF-8); "" stands for none, and an empty `client_pem` for no certificate."""
+
+    stream: int
+    version: str
+    cipher: str
+    server_name: str
+    alpn: str
+    client_subject: str
+    client_issuer: str
+    client_serial: str
+    client_pem: str
+    flags: int = 0
+
+
 Frame = Union[
     HelloFrame,
     RequestFrame,
@@ -239,6 +258,7 @@ Frame = Union[
     BodyMemoryFrame,
     SharedDataFrame,
     ReleaseFrame,
+    TlsFrame,
 ]
 
 
@@ -430,6 +450,29 @@ def _decode_release(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return ReleaseFrame(struct.unpack(f">{len(p) // 2}H", p), flags, stream), len(p)
 
 
+def _decode_tls(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    texts: List[str] = []
+    o = 0
+    unpack = _U16.unpack_from
+    try:
+        for _ in range(7):
+            (n,) = unpack(p, o)
+            if o + 2 + n > len(p):
+                return TlsFrame(stream, "", "", "", "", "", "", "", "", flags), len(p) + 1
+            texts.append(p[o + 2 : o + 2 + n].decode("utf-8"))
+            o += 2 + n
+        pem = p[o:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _error("TLS frame text is not UTF-8") from None
+    version, cipher, server_name, alpn, subject, issuer, serial = texts
+    if not version or not cipher:
+        raise _error("TLS frame without a protocol version or cipher")
+    if not pem and (subject or issuer or serial):
+        raise _error("TLS frame with client certificate fields but no certificate")
+    frame = TlsFrame(stream, version, cipher, server_name, alpn, subject, issuer, serial, pem, flags)
+    return frame, len(p)
+
+
 _LINK_TYPES = frozenset((HELLO, PING, GOAWAY, BODY_MEMORY, RELEASE))
 _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
@@ -446,6 +489,7 @@ _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     BODY_MEMORY: _decode_body_memory,
     SHARED_DATA: _decode_shared_data,
     RELEASE: _decode_release,
+    TLS: _decode_tls,
 }
 _NAMES = {
     HELLO: "HELLO",
@@ -462,6 +506,7 @@ _NAMES = {
     BODY_MEMORY: "BODY_MEMORY",
     SHARED_DATA: "SHARED_DATA",
     RELEASE: "RELEASE",
+    TLS: "TLS",
 }
 
 
@@ -733,6 +778,21 @@ def encode_release(slots: Sequence[int], flags: int = 0) -> bytes:
     return _frame(RELEASE, flags, 0, [struct.pack(f">{len(slots)}H", *slots)])
 
 
+def encode_tls(frame: TlsFrame) -> bytes:
+    """TLS: seven str16 texts, then the client certificate's PEM filling the rest (A.2)."""
+    f = frame
+    parts: List[bytes] = []
+    try:
+        for text in (f.version, f.cipher, f.server_name, f.alpn, f.client_subject,
+                     f.client_issuer, f.client_serial):
+            raw = text.encode("utf-8")
+            parts += (_U16.pack(len(raw)), raw)
+    except struct.error:
+        raise LinkError("a TLS text longer than 65535 bytes", code=0, side=LOCAL) from None
+    parts.append(f.client_pem.encode("utf-8"))
+    return _frame(TLS, f.flags, f.stream, parts)
+
+
 def encode(frame: Frame) -> bytes:
     """The bytes of any frame (the hot path calls the specific encoders directly)."""
     if isinstance(frame, HelloFrame):
@@ -766,4 +826,6 @@ def encode(frame: Frame) -> bytes:
         return encode_shared_data(frame.stream, frame.slot, frame.length, frame.flags)
     if isinstance(frame, ReleaseFrame):
         return encode_release(frame.slots, frame.flags)
+    if isinstance(frame, TlsFrame):
+        return encode_tls(frame)
     raise TypeError(f"not a link frame: {frame!r}")

@@ -18,6 +18,7 @@ from ..api.body import Body
 from ..api.capabilities import Capabilities
 from ..api.headers import Headers
 from ..api.request import Request, _link_request
+from ..api.tls import ClientCertificate, TLSInfo
 from . import link
 from .body_memory import BodyMemory
 from .dispatch import Dispatcher
@@ -35,7 +36,7 @@ OPEN = "open"
 DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one (A.3 step 5)
 CLOSED = "closed"
 
-_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW)
+_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.TLS)
 # Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
 # setup itself.
 _BODY_FRAMES = (link.BODY_MEMORY, link.SHARED_DATA, link.RELEASE)
@@ -69,6 +70,7 @@ _FRAME_TYPES = {
     link.BodyMemoryFrame: link.BODY_MEMORY,
     link.SharedDataFrame: link.SHARED_DATA,
     link.ReleaseFrame: link.RELEASE,
+    link.TlsFrame: link.TLS,
 }
 
 # LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
@@ -95,6 +97,29 @@ def _text(raw: bytes) -> str:
         if len(_TEXTS) < _TEXTS_MAX:
             _TEXTS[raw] = text
     return text
+
+
+# The requests of one TLS connection all carry the same facts: one TLSInfo for them all.
+_TLS_INFOS: Dict[Tuple[str, ...], TLSInfo] = {}
+_TLS_INFOS_MAX = 256
+
+
+def _tls_info(frame: link.TlsFrame) -> TLSInfo:
+    key = frame[1:9]
+    info = _TLS_INFOS.get(key)
+    if info is None:
+        cert = (
+            ClientCertificate(frame.client_subject, frame.client_issuer, frame.client_serial,
+                              frame.client_pem)
+            if frame.client_pem
+            else None
+        )
+        info = TLSInfo(frame.version, frame.cipher, frame.server_name or None,
+                       frame.alpn or None, cert)
+        if len(_TLS_INFOS) >= _TLS_INFOS_MAX:
+            _TLS_INFOS.clear()
+        _TLS_INFOS[key] = info
+    return info
 
 
 # Capabilities.from_bits' own cache, read without the call.
@@ -178,7 +203,10 @@ class WorkerSession(asyncio.Protocol):
             link.BodyMemoryFrame: self._on_body_memory,
             link.SharedDataFrame: self._on_shared_data,
             link.ReleaseFrame: self._on_release,
+            link.TlsFrame: self._on_tls,
         }
+        # A TLS frame's facts until the REQUEST of its stream, which comes next (A.2).
+        self._pending_tls: Optional[Tuple[int, TLSInfo]] = None
 
     @property
     def open_streams(self) -> int:
@@ -196,6 +224,7 @@ class WorkerSession(asyncio.Protocol):
             (link.SETTING_INITIAL_WINDOW, self.initial_window),
             (link.SETTING_MAX_STREAMS, self._max_streams),
             (link.SETTING_MAX_FRAME, self.max_frame),
+            (link.SETTING_TLS_INFO, 1),
         )
         if self._shared_bodies:
             settings += ((link.SETTING_SHARED_BODIES, 1),)
@@ -377,6 +406,16 @@ class WorkerSession(asyncio.Protocol):
             capability_bits,
             headers,
         ) = frame
+        tls = None
+        pending_tls = self._pending_tls
+        if pending_tls is not None:
+            self._pending_tls = None
+            if pending_tls[0] != stream_id:
+                raise LinkError(
+                    f"TLS frame for stream {pending_tls[0]} followed by REQUEST {stream_id}",
+                    code=link.GOAWAY_PROTOCOL_ERROR,
+                )
+            tls = pending_tls[1]
         if self.state is DRAINING:
             # A.4 REFUSED: the application was not started, the front end may retry elsewhere.
             self.write(link.encode_reset(stream_id, link.REFUSED))
@@ -409,6 +448,7 @@ class WorkerSession(asyncio.Protocol):
             Body._of(exchange),
             exchange,
             self._root_path,
+            tls,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
@@ -416,6 +456,14 @@ class WorkerSession(asyncio.Protocol):
             deferred.append((exchange, request))
         else:
             self._dispatcher.start(exchange, request)
+
+    def _on_tls(self, frame: link.TlsFrame) -> None:
+        if self._pending_tls is not None or frame.stream in self._streams:
+            raise LinkError(
+                f"TLS frame for stream {frame.stream} not right before its REQUEST",
+                code=link.GOAWAY_PROTOCOL_ERROR,
+            )
+        self._pending_tls = (frame.stream, _tls_info(frame))
 
     def _stream_error(self, exchange: Exchange, exc: StreamError) -> None:
         logger.warning("stream error (%s side): %s", exc.side, exc)

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterable, Optional
 from urllib.parse import unquote_to_bytes
 
 from ..api.request import Request
+from ..api.tls import TLSInfo
 from .pep3333 import Environ
 from .wsgi_input import FileWrapper, WSGIInput
 
@@ -21,6 +22,7 @@ __all__ = [
     "environ_for",
     "environ_matches",
     "path_info",
+    "tls_keys",
 ]
 
 REQUEST_KEY = "wsging.request"
@@ -134,6 +136,23 @@ def _host_and_port(request: Request) -> "tuple[str, str]":
     return name, port if port.isdigit() else default
 
 
+def tls_keys(environ: Environ, tls: TLSInfo) -> None:
+    """HTTPS and mod_ssl's SSL_* variables for a TLS request (spec 15.2), which Flask, Django
+    and other WSGI code read to learn about the connection and the client's certificate."""
+    environ["HTTPS"] = "on"
+    environ["SSL_PROTOCOL"] = tls.version
+    environ["SSL_CIPHER"] = tls.cipher
+    if tls.server_name is not None:
+        environ["SSL_TLS_SNI"] = tls.server_name
+    cert = tls.client_cert
+    environ["SSL_CLIENT_VERIFY"] = "NONE" if cert is None else "SUCCESS"
+    if cert is not None:
+        environ["SSL_CLIENT_S_DN"] = cert.subject
+        environ["SSL_CLIENT_I_DN"] = cert.issuer
+        environ["SSL_CLIENT_M_SERIAL"] = cert.serial
+        environ["SSL_CLIENT_CERT"] = cert.pem
+
+
 def environ_for(request: Request, wsgi_input: Optional[WSGIInput] = None) -> Environ:
     """The environ of table 15.2 for `request`; `wsging.request` holds the request itself."""
     environ = _TEMPLATE.copy()
@@ -149,6 +168,9 @@ def environ_for(request: Request, wsgi_input: Optional[WSGIInput] = None) -> Env
     version = request._http_version
     environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or "HTTP/" + version
     environ["wsgi.url_scheme"] = request._scheme
+    tls = request._tls
+    if tls is not None:
+        tls_keys(environ, tls)
     server = request._server
     if server is not None:
         environ["SERVER_NAME"] = server[0]

@@ -9,6 +9,7 @@ from ..api.body import Body
 from ..api.capabilities import EARLY_HINTS, REQUEST_TRAILERS, Capabilities
 from ..api.headers import Headers, RawHeaders
 from ..api.request import Request
+from ..api.tls import ClientCertificate, TLSInfo
 from .environ import REQUEST_KEY, environ_matches
 from .host_channel import HostChannel, early_hints_sender
 from .input_source import InputSource, RelayedBody
@@ -48,6 +49,26 @@ def _address(host: Any, port: Any) -> Optional[Tuple[str, int]]:
     return (str(host), int(text) if text.isdigit() else 0)
 
 
+def _tls(environ: Environ) -> Optional[TLSInfo]:
+    """request.tls from mod_ssl's variables, when the container set them (spec 15.2)."""
+    version = environ.get("SSL_PROTOCOL")
+    cipher = environ.get("SSL_CIPHER")
+    if not version or not cipher:
+        return None
+    pem = environ.get("SSL_CLIENT_CERT")
+    cert = (
+        ClientCertificate(
+            str(environ.get("SSL_CLIENT_S_DN", "")),
+            str(environ.get("SSL_CLIENT_I_DN", "")),
+            str(environ.get("SSL_CLIENT_M_SERIAL", "")),
+            str(pem),
+        )
+        if pem
+        else None
+    )
+    return TLSInfo(str(version), str(cipher), environ.get("SSL_TLS_SNI") or None, None, cert)
+
+
 def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostChannel]:
     """The request of table 15.2 and the channel behind it."""
     decoded = _latin1(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
@@ -84,6 +105,7 @@ def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostC
         body=Body(InputSource(environ["wsgi.input"], left, relay, channel)),
         channel=channel,
         root_path=_root_path(script_name),
+        tls=_tls(environ),
     )
     origin = environ.get(REQUEST_KEY)
     if isinstance(origin, Request):

@@ -22,6 +22,8 @@ import org.wsging.config.ServerConfig;
 import org.wsging.exchange.CeilingDispatcher;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogWriter;
+import org.wsging.tls.ServerTls;
+import org.wsging.tls.TlsSetupException;
 import org.wsging.worker.WorkerPool;
 import org.wsging.worker.WorkerStartupException;
 import sun.misc.Signal;
@@ -85,12 +87,22 @@ public final class Main {
         // Caught from the start: SIGTERM while the workers start must still be a clean shutdown,
         // not the JVM's default exit 143 that leaves the link directory behind.
         CountDownLatch stopSignal = catchStopSignals();
+        ServerTls tls = null;
+        if (config.tls() != null) {
+            try {
+                tls = ServerTls.create(config.tls(), config.http2().enabled()); // h2 by ALPN unless --no-http2
+            } catch (TlsSetupException e) {
+                err.println(ServerLogging.error(e.getMessage()));
+                return EXIT_USAGE;
+            }
+            err.println(ServerLogging.line("TLS on the " + tls.engine()));
+        }
         ServerTransport transport = ServerTransport.best();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
         WorkerPool pool = config.ceiling() ? null : new WorkerPool(config.workers(), group);
         WorkerDispatcher dispatcher = pool != null ? pool : new CeilingDispatcher();
         Consumer<String> accessLog = config.logging().accessLog() ? AccessLogWriter.toStandardOutput() : null;
-        Server server = new Server(config, transport, group, dispatcher, accessLog);
+        Server server = new Server(config, transport, group, dispatcher, accessLog, tls);
         try {
             List<InetSocketAddress> bound;
             try {
@@ -112,7 +124,8 @@ public final class Main {
                     return EXIT_USAGE;
                 }
             }
-            String urls = bound.stream().map(a -> "http://" + BindAddress.authority(a)).collect(Collectors.joining(", "));
+            String scheme = tls != null ? "https" : "http";
+            String urls = bound.stream().map(a -> scheme + "://" + BindAddress.authority(a)).collect(Collectors.joining(", "));
             err.println(ServerLogging.line(pool != null
                     ? "serving " + config.workers().app() + " on " + urls + " with "
                             + config.workers().count() + (config.workers().count() == 1 ? " worker" : " workers")

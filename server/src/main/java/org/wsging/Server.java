@@ -19,6 +19,7 @@ import org.wsging.config.BindAddress;
 import org.wsging.config.ServerConfig;
 import org.wsging.exchange.GracefulShutdown;
 import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.tls.ServerTls;
 
 /**
  * The listening sockets and the client connections they accept. Binding is separate from
@@ -42,10 +43,16 @@ public final class Server {
 
     public Server(ServerConfig config, ServerTransport transport, EventLoopGroup group,
                   WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        this(config, transport, group, dispatcher, accessLog, null);
+    }
+
+    /** @param tls TLS on every address, or null for clear text */
+    public Server(ServerConfig config, ServerTransport transport, EventLoopGroup group,
+                  WorkerDispatcher dispatcher, Consumer<String> accessLog, ServerTls tls) {
         this.config = config;
         this.transport = transport;
         this.group = group;
-        this.initializer = new ServerInitializer(config.http1(), config.http2(), dispatcher, accessLog, connections);
+        this.initializer = new ServerInitializer(config.http1(), config.http2(), dispatcher, accessLog, connections, tls);
     }
 
     /** Binds every configured address, or none: on failure the ones bound are closed again. */

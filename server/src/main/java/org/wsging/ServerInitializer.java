@@ -8,6 +8,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
@@ -24,6 +25,8 @@ import org.wsging.http1.ResponseHeadersHandler;
 import org.wsging.http2.H2cUpgradeHandler;
 import org.wsging.http2.Http2Pipeline;
 import org.wsging.http2.PriorKnowledgeSelector;
+import org.wsging.tls.AlpnRouter;
+import org.wsging.tls.ServerTls;
 
 /**
  * The pipeline of one cleartext client connection, in the order bytes travel inwards. Each handler
@@ -38,6 +41,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final WorkerDispatcher dispatcher;
     private final Consumer<String> accessLog;
     private final ChannelGroup connections;
+    private final ServerTls tls;
 
     /**
      * @param accessLog   where access-log lines go, or null for none
@@ -45,16 +49,18 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     public ServerInitializer(Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog,
                              ChannelGroup connections) {
-        this(http1, Http2Config.DEFAULT, dispatcher, accessLog, connections);
+        this(http1, Http2Config.DEFAULT, dispatcher, accessLog, connections, null);
     }
 
+    /** @param tls TLS on every connection, or null for clear text */
     public ServerInitializer(Http1Config http1, Http2Config http2, WorkerDispatcher dispatcher,
-                             Consumer<String> accessLog, ChannelGroup connections) {
+                             Consumer<String> accessLog, ChannelGroup connections, ServerTls tls) {
         this.http1 = http1;
         this.http2 = http2;
         this.dispatcher = dispatcher;
         this.accessLog = accessLog;
         this.connections = connections;
+        this.tls = tls;
     }
 
     @Override
@@ -74,6 +80,15 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             // is in flight is still bounded only by the congestion and receive windows, so a fast
             // client's throughput is unchanged.
             channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
+        }
+        if (tls != null) { // the protocol's handlers come once ALPN has chosen it
+            AlpnRouter.addTo(channel.pipeline(), tls, p -> {
+                configure(p, http1, dispatcher, accessLog, "https");
+                p.addAfter("codec", "chunked-files", new ChunkedWriteHandler()); // no sendfile through TLS
+            }, http2.enabled()
+                    ? p -> Http2Pipeline.configure(p, http2, http1, dispatcher, accessLog, "https")
+                    : null);
+            return;
         }
         configureCleartext(channel.pipeline(), http1, http2, dispatcher, accessLog);
     }

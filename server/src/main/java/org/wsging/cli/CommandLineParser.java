@@ -16,6 +16,7 @@ import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
+import org.wsging.config.TlsConfig;
 import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
@@ -161,6 +162,11 @@ public final class CommandLineParser {
         t.put("--worker-max-memory", new Option(true, (b, a) -> b.workerMaxMemoryMb = positiveInt(a)));
         t.put("--io-threads", new Option(true, (b, a) -> b.ioThreads = positiveInt(a)));
         t.put("--ceiling", new Option(false, (b, a) -> b.ceiling = true));
+        t.put("--certfile", new Option(true, (b, a) -> b.certFile = path(a)));
+        t.put("--keyfile", new Option(true, (b, a) -> b.keyFile = path(a)));
+        t.put("--keyfile-password", new Option(true, (b, a) -> b.keyPassword = a.value));
+        t.put("--ca-certs", new Option(true, (b, a) -> b.caCerts = path(a)));
+        t.put("--cert-reqs", new Option(true, (b, a) -> b.clientCerts = clientCerts(a)));
         return t;
     }
 
@@ -265,6 +271,14 @@ public final class CommandLineParser {
         }
     }
 
+    private static TlsConfig.ClientCerts clientCerts(Arg a) throws CommandLineException {
+        TlsConfig.ClientCerts mode = TlsConfig.ClientCerts.parse(a.value);
+        if (mode == null) {
+            throw new CommandLineException(a.name + ": expected none, optional or required, got '" + a.value + "'");
+        }
+        return mode;
+    }
+
     private static Path path(Arg a) throws CommandLineException {
         try {
             if (a.value.isEmpty()) {
@@ -310,6 +324,11 @@ public final class CommandLineParser {
         int h2Window = Http2Config.DEFAULT.initialWindowSize();
         int h2MaxFrame = Http2Config.DEFAULT.maxFrameSize();
         int h2MaxHeaderList = Http2Config.DEFAULT.maxHeaderListSize();
+        Path certFile;
+        Path keyFile;
+        String keyPassword;
+        Path caCerts;
+        TlsConfig.ClientCerts clientCerts;
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
         ServerConfig build(String app) throws CommandLineException {
@@ -343,7 +362,29 @@ public final class CommandLineParser {
                             sendTimeout, requestTimeout));
             var http2Config = new Http2Config(http2, h2MaxStreams, h2Window, h2MaxFrame, h2MaxHeaderList);
             return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads,
-                    http2Config);
+                    http2Config, tls());
+        }
+
+        /** TLS when --certfile is given; the files are read and checked when the server starts. */
+        private TlsConfig tls() throws CommandLineException {
+            if (certFile == null) {
+                String stray = keyFile != null ? "--keyfile" : keyPassword != null ? "--keyfile-password"
+                        : caCerts != null ? "--ca-certs" : clientCerts != null ? "--cert-reqs" : null;
+                if (stray != null) {
+                    throw new CommandLineException(stray + " needs --certfile (TLS is on only with a certificate)");
+                }
+                return null;
+            }
+            if (keyFile == null) {
+                throw new CommandLineException("--certfile needs --keyfile, the certificate's private key");
+            }
+            TlsConfig.ClientCerts mode = clientCerts == null ? TlsConfig.ClientCerts.NONE : clientCerts;
+            if (mode != TlsConfig.ClientCerts.NONE && caCerts == null) {
+                throw new CommandLineException("--cert-reqs " + mode.name().toLowerCase(java.util.Locale.ROOT)
+                        + " needs --ca-certs, the authorities client certificates must chain to");
+            }
+            return new TlsConfig(workingDirectory.resolve(certFile), workingDirectory.resolve(keyFile), keyPassword,
+                    caCerts == null ? null : workingDirectory.resolve(caCerts), mode);
         }
     }
 }

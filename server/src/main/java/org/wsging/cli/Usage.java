@@ -72,6 +72,13 @@ final class Usage {
                                       (default: half the cores, at least 1)
               --ceiling               benchmark aid: answer every request "Hello, world!" from Java,
                                       without starting Python
+              --certfile PEM          serve TLS (https only) with this certificate, optionally
+                                      followed by its chain
+              --keyfile PEM           the certificate's private key (PKCS#8)
+              --keyfile-password PW   the key's password, for an encrypted key
+              --ca-certs PEM          authorities that sign client certificates
+              --cert-reqs MODE        client certificates: none, optional or required; the
+                                      last two need --ca-certs (default: none)
               --help                  show this text
             """;
 }

@@ -11,11 +11,12 @@ import java.util.List;
  * @param logging   what is logged
  * @param ceiling   benchmark aid: answer every request from Java without starting workers
  * @param ioThreads event-loop threads that serve client connections and worker links
- * @param http2     HTTP/2 settings (h2c on the same port)
+ * @param http2     HTTP/2 settings (h2c on the same port; h2 by ALPN with TLS)
+ * @param tls       TLS on every address, or null for cleartext
  */
 public record ServerConfig(
         List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
-        int ioThreads, Http2Config http2) {
+        int ioThreads, Http2Config http2, TlsConfig tls) {
 
     public ServerConfig {
         if (binds.isEmpty()) {
@@ -27,11 +28,11 @@ public record ServerConfig(
         binds = List.copyOf(binds);
     }
 
-    /** A configuration with the default HTTP/2 settings. */
+    /** A cleartext configuration with the default HTTP/2 settings. */
     public ServerConfig(
             List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
             int ioThreads) {
-        this(binds, http1, workers, logging, ceiling, ioThreads, Http2Config.DEFAULT);
+        this(binds, http1, workers, logging, ceiling, ioThreads, Http2Config.DEFAULT, null);
     }
 
     /** A configuration with the default number of I/O threads for this machine. */

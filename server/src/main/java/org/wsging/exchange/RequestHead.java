@@ -2,6 +2,7 @@ package org.wsging.exchange;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import org.wsging.tls.TlsFacts;
 
 /**
  * A request head as every protocol front end (HTTP/1.1 now, HTTP/2 and HTTP/3 later) hands it to
@@ -15,6 +16,7 @@ import java.util.List;
  * @param capabilities  {@link Capabilities} bits for this request
  * @param hasBody       false when the request has no body at all (REQUEST carries END_STREAM)
  * @param expectContinue the client sent {@code Expect: 100-continue}
+ * @param tls           the connection's TLS facts (the TLS frame of spec A.2), or null in clear text
  */
 public record RequestHead(
         HttpVersion version,
@@ -28,4 +30,14 @@ public record RequestHead(
         int capabilities,
         List<Header> headers,
         boolean hasBody,
-        boolean expectContinue) {}
+        boolean expectContinue,
+        TlsFacts tls) {
+
+    /** A request on a cleartext connection. */
+    public RequestHead(HttpVersion version, String scheme, String method, String rawPath, String rawQuery,
+                       InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
+                       List<Header> headers, boolean hasBody, boolean expectContinue) {
+        this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers, hasBody,
+                expectContinue, null);
+    }
+}

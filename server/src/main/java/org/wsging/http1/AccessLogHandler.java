@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedInput;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -67,6 +68,8 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
         }
         if (responding != null && msg instanceof FileRegion region) {
             bytes += region.count(); // a file body, sent by the transport itself
+        } else if (responding != null && msg instanceof ChunkedInput<?> file) {
+            bytes += file.length(); // a file body read in pieces (TLS)
         } else if (responding != null && msg instanceof HttpContent content) {
             bytes += content.content().readableBytes();
             if (msg instanceof LastHttpContent) {

@@ -24,6 +24,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -53,6 +56,7 @@ import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.exchange.WorkerStream;
+import org.wsging.tls.TlsFacts;
 
 /**
  * Connects HTTP/1.x requests to worker streams: the last handler of the pipeline.
@@ -84,11 +88,14 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Pipelined requests started before their turn, at most; each may hold up to the worker's
      * initial window of response body until its turn comes. */
     static final int MAX_EARLY = 16;
+    /** Bytes of a file body read at a time under TLS: four full TLS records. */
+    static final int FILE_CHUNK = 64 * 1024;
 
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
     private final WorkerDispatcher dispatcher;
-    private final String scheme;
+    /** "http", or "https" on a TLS connection. */
+    private String scheme;
     private ChannelHandlerContext ctx;
     /** Requests (and their body pieces) and rejections waiting for their turn. */
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
@@ -111,6 +118,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** The connection's addresses as the link carries them; null until first needed. */
     private InetSocketAddress clientAddress;
     private InetSocketAddress serverAddress;
+    /** The TLS connection this handler serves, or null in clear text; its facts once read. */
+    private SslHandler ssl;
+    private TlsFacts tlsFacts;
+    /** File bodies go as chunks through a ChunkedWriteHandler (TLS), not as sendfile regions;
+     * null until the first file body (the pipeline may still be growing when this is added). */
+    private Boolean chunkedFiles;
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher) {
         this(dispatcher, "http");
@@ -125,6 +138,27 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.autoRead = ctx.channel().config().isAutoRead();
+        this.ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl != null) {
+            this.scheme = "https";
+        }
+    }
+
+    /** Once per connection: a file region cannot pass through TLS, whose bytes are encrypted in
+     * user space; such a pipeline has a ChunkedWriteHandler to read the file in pieces instead. */
+    private boolean chunkedFiles() {
+        Boolean chunked = chunkedFiles;
+        if (chunked == null) {
+            chunked = chunkedFiles = ctx.pipeline().get(ChunkedWriteHandler.class) != null;
+        }
+        return chunked;
+    }
+
+    private TlsFacts tlsFacts() {
+        if (tlsFacts == null && ssl != null) {
+            tlsFacts = TlsFacts.of(ssl);
+        }
+        return tlsFacts;
     }
 
     // ---- inbound: requests from the client ------------------------------------------------------
@@ -619,7 +653,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     capabilities,
                     Collections.unmodifiableList(headers),
                     !requestEndSent,
-                    expectContinue);
+                    expectContinue,
+                    tlsFacts());
         }
 
         private boolean live() {
@@ -854,8 +889,18 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (channel != null && file.length() > 0) {
                 written = file.length();
                 // Zero copy: the transport hands the file to the socket (sendfile) and closes the
-                // channel when the region is released, whether it was sent or not.
-                ctx.write(new DefaultFileRegion(channel, file.offset(), file.length())).addListener(f -> {
+                // channel when the region is released, whether it was sent or not. Under TLS the
+                // file is read in chunks, as the socket takes them, and closed at its end.
+                Object body;
+                try {
+                    body = chunkedFiles() ? new ChunkedNioFile(channel, file.offset(), file.length(), FILE_CHUNK)
+                            : new DefaultFileRegion(channel, file.offset(), file.length());
+                } catch (IOException e) {
+                    closeQuietly(channel);
+                    fileSendFailed(file, e);
+                    return;
+                }
+                ctx.write(body).addListener(f -> {
                     if (!f.isSuccess()) {
                         fileSendFailed(file, f.cause());
                     }

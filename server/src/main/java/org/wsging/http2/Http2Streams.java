@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
@@ -26,6 +27,7 @@ import org.wsging.exchange.RequestTarget;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.exchange.WorkerStream;
 import org.wsging.http1.AccessLogFormat;
+import org.wsging.tls.TlsFacts;
 
 /**
  * The frame listener of one HTTP/2 connection: each request stream becomes one worker stream, so
@@ -46,6 +48,8 @@ final class Http2Streams extends Http2FrameAdapter {
     private final int maxHeaders;
     private final long maxBodySize;
     private final String scheme;
+    private boolean tlsChecked;
+    private TlsFacts tls;
     private final Consumer<String> accessLog;
     private Http2ServerHandler conn;
     private Http2Connection.PropertyKey key;
@@ -244,7 +248,17 @@ final class Http2Streams extends Http2FrameAdapter {
         boolean hasBody = !(e.requestEnded && e.bodyReceived == 0);
         return new RequestHead(HttpVersion.HTTP_2, scheme, f.method(), target.rawPath(), target.rawQuery(),
                 clientAddress(), serverAddress(), length, CAPABILITIES, f.headers(), hasBody,
-                hasBody && e.expectContinue());
+                hasBody && e.expectContinue(), tlsFacts());
+    }
+
+    /** The connection's TLS facts, read once from its handshaken SslHandler; null in clear text. */
+    private TlsFacts tlsFacts() {
+        if (!tlsChecked) {
+            tlsChecked = true;
+            SslHandler ssl = conn.ctx().pipeline().get(SslHandler.class);
+            tls = ssl == null ? null : TlsFacts.of(ssl);
+        }
+        return tls;
     }
 
     private InetSocketAddress clientAddress() {

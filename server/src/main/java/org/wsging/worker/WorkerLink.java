@@ -91,6 +91,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private volatile int maxStreams = DEFAULT_MAX_STREAMS;
     private long workerInitialWindow = DEFAULT_INITIAL_WINDOW;
     private int workerMaxFrame = DEFAULT_MAX_FRAME;
+    /** The worker announced TLS_INFO: a TLS request's facts go before its REQUEST (A.2). */
+    private boolean workerTakesTls;
 
     /** The shared body memory offered to the worker; null when the link has none. */
     private SharedBodies shared;
@@ -265,9 +267,15 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             id = id == Integer.MAX_VALUE ? 1 : id + 1;
         }
         nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
+        ByteBuf out = batch();
+        int mark = out.writerIndex();
         try {
-            FrameCodec.encode(new Frame.Request(id, s.head), batch());
+            if (s.head.tls() != null && workerTakesTls) { // clear text: no frame, no cost
+                FrameCodec.encode(new Frame.Tls(id, s.head.tls()), out);
+            }
+            FrameCodec.encode(new Frame.Request(id, s.head), out);
         } catch (IllegalArgumentException e) {
+            out.writerIndex(mark); // neither frame, not the TLS frame alone
             // A field too long for the link (the front end's limits should make this impossible);
             // encode() left the batch as it was.
             LOG.log(System.Logger.Level.WARNING, "request cannot be sent to a worker: " + e.getMessage());
@@ -408,6 +416,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             case Frame.BodyMemory b -> onBodyMemory(b);
             case Frame.SharedData d -> onSharedData(d);
             case Frame.Release r -> onRelease(r);
+            case Frame.Tls t -> linkError("TLS from a worker");
         }
     }
 
@@ -436,6 +445,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         workerInitialWindow = h.setting(SETTING_INITIAL_WINDOW, DEFAULT_INITIAL_WINDOW);
         maxStreams = (int) Math.min(h.setting(SETTING_MAX_STREAMS, DEFAULT_MAX_STREAMS), Integer.MAX_VALUE);
         workerMaxFrame = (int) Math.max(1, Math.min(h.setting(SETTING_MAX_FRAME, DEFAULT_MAX_FRAME), MAX_PAYLOAD));
+        workerTakesTls = h.setting(SETTING_TLS_INFO, 0) == 1;
         write(new Frame.Hello(PROTOCOL_VERSION, List.of(
                 new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
                 new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()),

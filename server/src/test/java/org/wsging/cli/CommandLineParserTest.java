@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.wsging.config.BindAddress;
 import org.wsging.config.ServerConfig;
+import org.wsging.config.TlsConfig;
 
 class CommandLineParserTest {
 
@@ -156,6 +157,29 @@ class CommandLineParserTest {
             assertTrue(error("serve", "a:b", "--shared-body-slots", bad)
                     .startsWith("--shared-body-slots: expected a whole number from 0 to 16383"), bad);
         }
+    }
+
+    @Test
+    void tlsOptionsResolveTheirFilesAndDefaultToNoClientCertificates() throws Exception {
+        assertEquals(null, serve("serve", "a:b").tls());
+        TlsConfig tls = serve("serve", "a:b", "--certfile", "c.pem", "--keyfile=k.pem").tls();
+        assertEquals(new TlsConfig(home.resolve("c.pem"), home.resolve("k.pem"), null, null, TlsConfig.ClientCerts.NONE), tls);
+        tls = serve("serve", "a:b", "--certfile", "c.pem", "--keyfile", "k.pem", "--keyfile-password", "pw",
+                "--ca-certs", "/etc/ca.pem", "--cert-reqs", "required").tls();
+        assertEquals(new TlsConfig(home.resolve("c.pem"), home.resolve("k.pem"), "pw", Path.of("/etc/ca.pem"),
+                TlsConfig.ClientCerts.REQUIRED), tls);
+    }
+
+    @Test
+    void tlsOptionsThatCannotWorkTogetherAreRefused() {
+        assertTrue(error("serve", "a:b", "--certfile", "c.pem").contains("--certfile needs --keyfile"));
+        assertTrue(error("serve", "a:b", "--keyfile", "k.pem").startsWith("--keyfile needs --certfile"));
+        assertTrue(error("serve", "a:b", "--ca-certs", "ca.pem").startsWith("--ca-certs needs --certfile"));
+        assertTrue(error("serve", "a:b", "--cert-reqs", "none").startsWith("--cert-reqs needs --certfile"));
+        assertTrue(error("serve", "a:b", "--certfile", "c", "--keyfile", "k", "--cert-reqs", "optional")
+                .contains("--cert-reqs optional needs --ca-certs"));
+        assertTrue(error("serve", "a:b", "--certfile", "c", "--keyfile", "k", "--cert-reqs", "always")
+                .startsWith("--cert-reqs: expected none, optional or required"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.List;
 import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.RequestHead;
+import org.wsging.tls.TlsFacts;
 
 /**
  * One worker-link frame (spec A.2) as an immutable event. Flags that a frame type does not
@@ -117,6 +118,9 @@ public sealed interface Frame {
 
     /** SHARED_DATA: stands for DATA whose payload is the first {@code length} bytes of the sender's {@code slot}. */
     record SharedData(int streamId, int slot, long length, boolean endStream) implements Frame {}
+
+    /** TLS: the facts of the connection whose REQUEST follows on the same stream. */
+    record Tls(int streamId, TlsFacts facts) implements Frame {}
 
     /** RELEASE: the receiver's slots given back, in one frame. */
     record Release(List<Integer> slots) implements Frame {

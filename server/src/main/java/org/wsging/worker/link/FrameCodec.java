@@ -7,6 +7,7 @@ import static org.wsging.worker.link.FieldCodec.readU32;
 import static org.wsging.worker.link.FrameType.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.util.CharsetUtil;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
@@ -16,6 +17,8 @@ import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
+import org.wsging.tls.ClientCertificate;
+import org.wsging.tls.TlsFacts;
 
 /**
  * The worker-link codec without I/O (spec A.2): bytes in, {@link Frame}s out, and back. Netty's
@@ -130,6 +133,8 @@ public final class FrameCodec {
             }
             case RELEASE:
                 return decodeRelease(in, end);
+            case TLS:
+                return decodeTls(in, streamId, end);
             default:
                 throw new AssertionError(type);
         }
@@ -224,6 +229,73 @@ public final class FrameCodec {
         return new Frame.Release(List.of(slots));
     }
 
+    /** TLS (A.2): seven str16 (version, cipher, server name, ALPN, client subject, issuer, serial),
+     * then the client certificate's PEM filling the rest; empty strings stand for none. */
+    private static Frame.Tls decodeTls(ByteBuf in, int streamId, int end) {
+        String version = utf8(FieldCodec.readBytes16(in, end));
+        String cipher = utf8(FieldCodec.readBytes16(in, end));
+        String serverName = utf8(FieldCodec.readBytes16(in, end));
+        String alpn = utf8(FieldCodec.readBytes16(in, end));
+        String subject = utf8(FieldCodec.readBytes16(in, end));
+        String issuer = utf8(FieldCodec.readBytes16(in, end));
+        String serial = utf8(FieldCodec.readBytes16(in, end));
+        String pem = utf8(in.nioBuffer(in.readerIndex(), end - in.readerIndex()));
+        in.readerIndex(end);
+        if (version.isEmpty() || cipher.isEmpty()) {
+            throw new LinkProtocolException("TLS frame without a protocol version or cipher");
+        }
+        if (pem.isEmpty() && !(subject.isEmpty() && issuer.isEmpty() && serial.isEmpty())) {
+            throw new LinkProtocolException("TLS frame with client certificate fields but no certificate");
+        }
+        ClientCertificate cert = pem.isEmpty() ? null : new ClientCertificate(subject, issuer, serial, pem);
+        return new Frame.Tls(streamId, new TlsFacts(version, cipher, orNull(serverName), orNull(alpn), cert));
+    }
+
+    private static void encodeTls(TlsFacts facts, ByteBuf out) {
+        ClientCertificate cert = facts.clientCert();
+        writeUtf8Str16(out, facts.version());
+        writeUtf8Str16(out, facts.cipher());
+        writeUtf8Str16(out, facts.serverName());
+        writeUtf8Str16(out, facts.alpn());
+        writeUtf8Str16(out, cert == null ? null : cert.subject());
+        writeUtf8Str16(out, cert == null ? null : cert.issuer());
+        writeUtf8Str16(out, cert == null ? null : cert.serial());
+        if (cert != null) {
+            ByteBufUtil.writeUtf8(out, cert.pem());
+        }
+    }
+
+    /** A str16 of a text's UTF-8 bytes, written straight into {@code out}; null is empty. */
+    private static void writeUtf8Str16(ByteBuf out, String s) {
+        if (s == null) {
+            out.writeShort(0);
+            return;
+        }
+        int n = ByteBufUtil.utf8Bytes(s);
+        if (n > 0xFFFF) {
+            throw new IllegalArgumentException("TLS field of " + n + " bytes exceeds 65535");
+        }
+        out.writeShort(n);
+        ByteBufUtil.writeUtf8(out, s);
+    }
+
+    /** Strict: bytes that are not UTF-8 are a link error, not replacement characters. */
+    private static String utf8(CharSequence bytes) {
+        return utf8(java.nio.ByteBuffer.wrap(bytes.toString().getBytes(CharsetUtil.ISO_8859_1)));
+    }
+
+    private static String utf8(java.nio.ByteBuffer bytes) {
+        try {
+            return CharsetUtil.UTF_8.newDecoder().decode(bytes).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LinkProtocolException("TLS frame text is not UTF-8");
+        }
+    }
+
+    private static String orNull(String s) {
+        return s.isEmpty() ? null : s;
+    }
+
     private static InetSocketAddress address(String host, int port) {
         return host.isEmpty() && port == 0 ? null : InetSocketAddress.createUnresolved(host, port);
     }
@@ -276,6 +348,7 @@ public final class FrameCodec {
             case Frame.BodyMemory b -> BODY_MEMORY;
             case Frame.SharedData d -> SHARED_DATA;
             case Frame.Release r -> RELEASE;
+            case Frame.Tls t -> TLS;
         };
     }
 
@@ -368,6 +441,10 @@ public final class FrameCodec {
                 out.writeShort(d.slot());
                 out.writeInt((int) d.length());
                 return d.endStream() ? FLAG_END_STREAM : 0;
+            }
+            case Frame.Tls t -> {
+                encodeTls(t.facts(), out);
+                return 0;
             }
             case Frame.Release r -> {
                 if (r.slots().isEmpty()) {

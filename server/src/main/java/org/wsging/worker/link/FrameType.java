@@ -20,8 +20,11 @@ public final class FrameType {
     public static final int SHARED_DATA = 0x0C;
     /** Gives the receiver's shared-memory slots back. */
     public static final int RELEASE = 0x0D;
+    /** The connection's TLS facts, right before the REQUEST they belong to; only to a worker that
+     * announced {@link #SETTING_TLS_INFO}. */
+    public static final int TLS = 0x0E;
     /** The highest type this side knows; higher ones are ignored (A.8). */
-    static final int LAST_KNOWN_TYPE = RELEASE;
+    static final int LAST_KNOWN_TYPE = TLS;
 
     /** REQUEST, DATA, SHARED_DATA, RESPONSE: nothing more follows in this direction. */
     public static final int FLAG_END_STREAM = 0x01;
@@ -43,6 +46,8 @@ public final class FrameType {
     public static final int SETTING_FILE_BODIES = 6;
     /** Sent by a worker: 1 when it can map a BODY_MEMORY file. */
     public static final int SETTING_SHARED_BODIES = 7;
+    /** Sent by a worker: 1 when it takes TLS frames. */
+    public static final int SETTING_TLS_INFO = 8;
 
     /** FILE_BODIES values: the front end takes FILE_RESPONSE for paths that are ASCII ... */
     public static final int FILE_BODIES_ASCII = 1;

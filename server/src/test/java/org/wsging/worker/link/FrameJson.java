@@ -2,6 +2,7 @@ package org.wsging.worker.link;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,6 +15,8 @@ import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
+import org.wsging.tls.ClientCertificate;
+import org.wsging.tls.TlsFacts;
 
 /** Converts frames to and from the JSON shape of spec/link-vectors.json (byte strings as latin-1 text). */
 final class FrameJson {
@@ -117,6 +120,24 @@ final class FrameJson {
                 r.slots().forEach(slots::add);
                 o.add("slots", slots);
             }
+            case Frame.Tls t -> {
+                TlsFacts f = t.facts();
+                o.addProperty("type", "TLS");
+                o.addProperty("version", f.version());
+                o.addProperty("cipher", f.cipher());
+                o.addProperty("server_name", f.serverName());
+                o.addProperty("alpn_protocol", f.alpn());
+                if (f.clientCert() == null) {
+                    o.add("client_cert", JsonNull.INSTANCE);
+                } else {
+                    JsonObject c = new JsonObject();
+                    c.addProperty("subject", f.clientCert().subject());
+                    c.addProperty("issuer", f.clientCert().issuer());
+                    c.addProperty("serial", f.clientCert().serial());
+                    c.addProperty("pem", f.clientCert().pem());
+                    o.add("client_cert", c);
+                }
+            }
         }
         o.addProperty("flags", flags);
         o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
@@ -170,8 +191,20 @@ final class FrameJson {
                 }
                 yield new Frame.Release(slots);
             }
+            case "TLS" -> {
+                JsonElement c = o.get("client_cert");
+                ClientCertificate cert = c.isJsonNull() ? null : new ClientCertificate(
+                        c.getAsJsonObject().get("subject").getAsString(), c.getAsJsonObject().get("issuer").getAsString(),
+                        c.getAsJsonObject().get("serial").getAsString(), c.getAsJsonObject().get("pem").getAsString());
+                yield new Frame.Tls(stream, new TlsFacts(o.get("version").getAsString(), o.get("cipher").getAsString(),
+                        textOrNull(o.get("server_name")), textOrNull(o.get("alpn_protocol")), cert));
+            }
             default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
         };
+    }
+
+    private static String textOrNull(JsonElement e) {
+        return e == null || e.isJsonNull() ? null : e.getAsString();
     }
 
     private static HttpVersion version(String text) {
