@@ -75,6 +75,14 @@ class H2Client:
         self.sock.connect(("127.0.0.1", port))
         config = h2.config.H2Configuration(client_side=True, header_encoding=None, validate_inbound_headers=False)
         self.conn = h2.connection.H2Connection(config=config)
+        # The h2 library closes its side on any GOAWAY and then refuses the frames of streams
+        # the server still completes (RFC 9113 §6.8 lets them finish): keep the connection open.
+        machine = self.conn.state_machine
+        machine._transitions = {  # type: ignore[attr-defined]
+            **machine._transitions,  # type: ignore[attr-defined]
+            (h2.connection.ConnectionState.CLIENT_OPEN, h2.connection.ConnectionInputs.RECV_GOAWAY):
+                (None, h2.connection.ConnectionState.CLIENT_OPEN),
+        }
         self.streams: Dict[int, StreamRecord] = {}
         self.goaway: Optional[h2.events.ConnectionTerminated] = None
         self.closed = False
@@ -138,11 +146,17 @@ class H2Client:
     def send_body(self, stream_id: int, body: bytes, end_stream: bool = True) -> None:
         """Sends body bytes as the windows allow, waiting for WINDOW_UPDATE when they are full."""
         view = memoryview(body)
+        deadline = time.monotonic() + self.timeout
         while view:
             window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
             if window <= 0:
-                self.read_some()
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"stream {stream_id}: no window granted for {self.timeout} s "
+                                         f"with {len(view)} body bytes left to send")
+                if not self.read_some(0.5):
+                    raise AssertionError(f"connection closed with {len(view)} body bytes of stream {stream_id} unsent")
                 continue
+            deadline = time.monotonic() + self.timeout
             self.conn.send_data(stream_id, bytes(view[:window]))
             view = view[window:]
             self.flush()
