@@ -88,6 +88,7 @@ class H2Client:
         self.closed = False
         self.remote_settings: Dict[int, int] = {}
         self.settings_acked = 0
+        self.settings_received = 0
         self.pings_acked = 0
         self.connection_window_granted = 0
         self.conn.initiate_connection()
@@ -230,6 +231,7 @@ class H2Client:
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.goaway = event
         elif isinstance(event, h2.events.RemoteSettingsChanged):
+            self.settings_received += 1
             for key, changed in event.changed_settings.items():
                 self.remote_settings[int(key)] = changed.new_value
         elif isinstance(event, h2.events.SettingsAcknowledged):
@@ -253,6 +255,11 @@ class H2Client:
                 if condition():
                     return
                 raise AssertionError(f"connection closed while waiting for {what} (GOAWAY: {self.goaway})")
+
+    def server_setting(self, code: int, default: int) -> int:
+        """A value of the server's first SETTINGS (waiting for it), or the RFC 9113 default."""
+        self.wait("the server's SETTINGS", lambda: self.settings_received > 0)
+        return self.remote_settings.get(int(code), default)
 
     def settle(self, seconds: float) -> None:
         """Keeps reading (and so answering the server) for `seconds`."""
