@@ -18,9 +18,10 @@ from h2_client import H2Client
 from h2_frames import INTERNAL_ERROR
 from h2_servers import read_text, start, steady, still_serves, wait_text
 
-# The worker link's own per-stream window (spec/worker-link.md, INITIAL_WINDOW): body bytes the
-# front end may hand to the worker before the application reads them.
-LINK_WINDOW = 65536
+# The worker's per-stream link window (the INITIAL_WINDOW a worker announces, spec/worker-link.md;
+# python/src/wsging/worker/session.py): body bytes the front end may hand to the worker before
+# the application reads them.
+LINK_WINDOW = 256 * 1024
 INITIAL_WINDOW = h2.settings.SettingCodes.INITIAL_WINDOW_SIZE
 
 
