@@ -56,7 +56,8 @@ class RawH2:
         self.decoder = hpack.Decoder()
         self.decoder.max_header_list_size = 1 << 24
         self._buffer = bytearray()
-        self.closed = False
+        self.closed = False  # the server ended the connection (EOF or reset on reading)
+        self.send_failed = False
         self.frames: List[Frame] = []  # every frame received, in order
         self.sock.sendall(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
 
@@ -83,7 +84,7 @@ class RawH2:
             self.sock.sendall(data)
             return True
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
-            self.closed = True
+            self.send_failed = True
             return False
 
     def block(self, headers: Sequence[Tuple[str, str]]) -> bytes:
@@ -176,15 +177,14 @@ def describe(frame: Frame) -> str:
 
 
 def flood(conn: RawH2, frames: Iterable[bytes], seconds: float) -> int:
-    """Sends pre-serialised frames in a loop for at most `seconds` or until the server closes;
-    reads what the server sends now and then so its replies do not stop it at the kernel buffer.
-    Returns how many were sent."""
+    """Sends pre-serialised batches of frames in a loop for at most `seconds` or until the
+    server closes; reads what the server sent after each batch, so its answers (and its GOAWAY,
+    which a reset would otherwise discard) are seen. Returns how many batches went out."""
     sent = 0
     deadline = time.monotonic() + seconds
-    for frame in frames:
-        if time.monotonic() > deadline or not conn.send_bytes(frame):
+    for batch in frames:
+        if time.monotonic() > deadline or conn.closed or not conn.send_bytes(batch):
             break
         sent += 1
-        if sent % 256 == 0:
-            conn.read_frames(0.001)
+        conn.read_frames(0.001)
     return sent
