@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from e2e_server import PeakMemory, Server, stop_cleanly
 from h2_client import H2Client
-from h2_frames import INTERNAL_ERROR
+from h2_frames import INTERNAL_ERROR, DataFrame, RawH2
 from h2_servers import read_text, start, steady, still_serves, wait_text
 
 # The worker's per-stream link window (the INITIAL_WINDOW a worker announces, spec/worker-link.md;
@@ -191,3 +192,27 @@ def test_graceful_shutdown_sends_goaway_and_the_stream_in_flight_completes(serve
         assert private.wait(30) == 0
     finally:
         stop_cleanly(private)
+
+
+def test_client_half_close_cancels_the_streams_still_waiting_for_their_body(server_built: None, tmp_path: Path) -> None:
+    """A client that shuts down its sending side can never finish a request body: the
+    application reading it sees ClientDisconnected instead of waiting for the body timeout (and
+    holding a graceful shutdown that long), while a complete request still gets its answer.
+    A server of its own, so a stream left waiting cannot hold the module's server at teardown."""
+    name = tag()
+    server = start(tmp_path, ["--graceful-timeout", "3"])
+    try:
+        half_close_while_a_body_is_awaited(server, name)
+    finally:
+        stop_cleanly(server)
+
+
+def half_close_while_a_body_is_awaited(server: Server, name: str) -> None:
+    with RawH2(server.port) as conn:
+        conn.send(conn.headers_frame(1, f"/read-body?tag={name}", method="POST", end_stream=False),
+                  conn.headers_frame(3, "/slow?ms=500"))
+        wait_text(server, f"/outcome?tag={name}", lambda text: text == "reading")
+        conn.sock.shutdown(socket.SHUT_WR)
+        wait_text(server, f"/outcome?tag={name}", lambda text: text == "ClientDisconnected", timeout=5)
+        answer = conn.until("the complete request's answer", lambda f: isinstance(f, DataFrame) and f.stream_id == 3)
+        assert answer.data == b"slept"
