@@ -17,7 +17,7 @@ import pytest
 from conftest import require_tool
 from curl_helpers import curl
 from e2e_server import APPS, LAUNCHER
-from h2_recording_client import H2Client, Stream
+from h2_client import H2Client, Stream
 
 KIB = 1024
 
