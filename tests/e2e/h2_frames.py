@@ -178,12 +178,14 @@ def describe(frame: Frame) -> str:
 
 def flood(conn: RawH2, frames: Iterable[bytes], seconds: float) -> int:
     """Sends pre-serialised batches of frames in a loop for at most `seconds` or until the
-    server closes; reads what the server sent after each batch, so its answers (and its GOAWAY,
-    which a reset would otherwise discard) are seen. Returns how many batches went out."""
+    server sends GOAWAY or closes; reads what the server sent after each batch. Stopping at the
+    GOAWAY matters: a server that closes with input still unread makes its kernel reset the
+    connection, which discards the GOAWAY if it has not left yet. Returns how many batches went
+    out."""
     sent = 0
     deadline = time.monotonic() + seconds
     for batch in frames:
-        if time.monotonic() > deadline or conn.closed or not conn.send_bytes(batch):
+        if time.monotonic() > deadline or conn.closed or conn.goaway() is not None or not conn.send_bytes(batch):
             break
         sent += 1
         conn.read_frames(0.001)
