@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from typing import List, Tuple
 
 import h2.errors
 import h2.events
@@ -254,3 +255,178 @@ def test_graceful_shutdown_lets_streams_in_flight_finish(start_server) -> None:
     assert client.returncode == 0, err
     assert out == b"slept\n2"
     assert server.wait(30) == 0
+
+
+def _raw_h2(port: int) -> socket.socket:
+    from hyperframe.frame import SettingsFrame
+
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SettingsFrame(0).serialize())
+    return s
+
+
+def _goaway_codes(s: socket.socket, seconds: float = 5) -> Tuple[List[int], bool]:
+    """The error codes of the GOAWAY frames the server sends within `seconds`, and whether it closed."""
+    data = b""
+    closed = False
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            closed = True
+            break
+        if not chunk:
+            closed = True
+            break
+        data += chunk
+    codes = []
+    i = 0
+    while i + 9 <= len(data):
+        length = int.from_bytes(data[i:i + 3], "big")
+        if data[i + 3] == 7 and i + 17 <= len(data):
+            codes.append(int.from_bytes(data[i + 13:i + 17], "big"))
+        i += 9 + length
+    return codes, closed
+
+
+def _headers_frame(stream_id: int, path: str, end_stream: bool = True, encoder=None) -> bytes:
+    from hpack import Encoder
+    from hyperframe.frame import HeadersFrame
+
+    frame = HeadersFrame(stream_id)
+    frame.data = (encoder or Encoder()).encode(
+        [(":method", "GET"), (":scheme", "http"), (":path", path), (":authority", "e2e")])
+    frame.flags.add("END_HEADERS")
+    if end_stream:
+        frame.flags.add("END_STREAM")
+    return frame.serialize()
+
+
+@pytest.mark.parametrize("fields", [
+    [("X-Upper", "1")],                       # upper-case name
+    [("connection", "keep-alive")],           # connection-specific field
+    [("te", "gzip")],                         # te other than "trailers"
+    [(":path", "/again")],                    # a pseudo-header field twice
+])
+def test_malformed_fields_are_stream_errors(main_server, fields) -> None:
+    # MUST-SEC-2, RFC 9113 §8.2: the stream is refused, the application never called, the
+    # connection serves on.
+    with H2Client(main_server.port) as c:
+        sid = c.conn.get_next_available_stream_id()
+        c.streams[sid] = Stream()
+        c.conn.config.validate_outbound_headers = False
+        c.conn.config.normalize_outbound_headers = False
+        c.conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "e2e"),
+                                  (":path", "/read-body?tag=h2-malformed"), *fields], end_stream=True)
+        c.conn.config.validate_outbound_headers = True
+        c.conn.config.normalize_outbound_headers = True
+        c.flush()
+        assert c.response(sid).reset == h2.errors.ErrorCodes.PROTOCOL_ERROR
+        good = c.request("GET", "/")
+        assert bytes(c.response(good).body) == b"Hello, world!"
+    assert _get(main_server.url + "/outcome?tag=h2-malformed") == "none yet"
+
+
+def test_a_body_longer_than_its_content_length_is_a_stream_error(main_server) -> None:
+    from hpack import Encoder
+    from hyperframe.frame import DataFrame, HeadersFrame
+
+    with _raw_h2(main_server.port) as s:
+        head = HeadersFrame(1)
+        head.data = Encoder().encode([(":method", "POST"), (":scheme", "http"), (":path", "/echo"),
+                                      (":authority", "e2e"), ("content-length", "3")])
+        head.flags.add("END_HEADERS")
+        data = DataFrame(1, data=b"too long")
+        data.flags.add("END_STREAM")
+        s.sendall(head.serialize() + data.serialize())
+        received = b""
+        s.settimeout(5)
+        while b"\x03\x00\x00\x00\x00\x01" not in received:  # RST_STREAM (type 3) on stream 1
+            chunk = s.recv(65536)
+            assert chunk, "closed without a reset"
+            received += chunk
+        at = received.index(b"\x03\x00\x00\x00\x00\x01")
+        assert int.from_bytes(received[at + 6:at + 10], "big") == h2.errors.ErrorCodes.PROTOCOL_ERROR
+
+
+def test_a_header_section_over_the_limit_is_431(main_server) -> None:
+    # MUST-SEC-7: header list size (64 KiB by default)
+    with H2Client(main_server.port) as c:
+        sid = c.request("GET", "/", [("x-big", "a" * 70000)])
+        assert c.response(sid).status == 431
+
+
+def test_streams_beyond_the_concurrent_limit_are_refused(start_server) -> None:
+    # MUST-SEC-7: concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS); raw frames, as the h2
+    # library keeps to the limit itself.
+    from hpack import Encoder
+
+    server = start_server(options=["--h2-max-concurrent-streams", "2"])
+    with H2Client(server.port) as c:
+        c.wait("the server's SETTINGS", lambda: 3 in c.server_settings)
+        assert c.server_settings[3] == 2
+    with _raw_h2(server.port) as s:
+        encoder = Encoder()
+        s.sendall(b"".join(_headers_frame(i, "/slow?ms=1000", encoder=encoder) for i in (1, 3, 5)))
+        received = b""
+        s.settimeout(5)
+        while b"\x03\x00\x00\x00\x00\x05" not in received:  # RST_STREAM (type 3) on stream 5
+            chunk = s.recv(65536)
+            assert chunk, "closed without a reset"
+            received += chunk
+        at = received.index(b"\x03\x00\x00\x00\x00\x05")
+        assert int.from_bytes(received[at + 6:at + 10], "big") == h2.errors.ErrorCodes.REFUSED_STREAM
+
+
+@pytest.mark.parametrize("flood", ["continuation", "empty-data", "made-you-reset"])
+def test_floods_are_answered_with_enhance_your_calm(main_server, flood: str) -> None:
+    # MUST-SEC-7, MUST-H2-5: GOAWAY(ENHANCE_YOUR_CALM) and close; the server serves on.
+    from hpack import Encoder
+    from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, WindowUpdateFrame
+
+    with _raw_h2(main_server.port) as s:
+        if flood == "continuation":
+            head = HeadersFrame(1)
+            head.data = Encoder().encode([(":method", "GET"), (":scheme", "http")])[:2]
+            frames = head.serialize() + ContinuationFrame(1).serialize() * 10000
+        elif flood == "empty-data":
+            frames = _headers_frame(1, "/echo", end_stream=False) + DataFrame(1).serialize() * 100
+        else:
+            # a zero WINDOW_UPDATE on a stream is a stream error the server answers with a reset:
+            # clients that make it reset streams are bounded like those that reset them
+            encoder = Encoder()
+            frames = b"".join(
+                _headers_frame(i, "/slow?ms=3000", encoder=encoder) + WindowUpdateFrame(i).serialize()
+                for i in range(1, 1200, 2))
+        try:
+            s.sendall(frames)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        codes, closed = _goaway_codes(s)
+    assert h2.errors.ErrorCodes.ENHANCE_YOUR_CALM in codes, codes
+    assert closed
+    assert _get(main_server.url + "/") == "Hello, world!"
+
+
+def test_a_ping_flood_from_a_client_that_does_not_read_is_closed(main_server) -> None:
+    # MUST-SEC-7: control frames queued for a client that does not read them are bounded.
+    from hyperframe.frame import PingFrame
+
+    s = _raw_h2(main_server.port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    pings = PingFrame(0, opaque_data=b"12345678").serialize() * 1000
+    deadline = time.monotonic() + 30
+    closed = False
+    try:
+        while time.monotonic() < deadline:
+            s.sendall(pings)
+    except (BrokenPipeError, ConnectionResetError):
+        closed = True
+    finally:
+        s.close()
+    assert closed
+    assert _get(main_server.url + "/") == "Hello, world!"
