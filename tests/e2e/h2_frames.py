@@ -58,6 +58,7 @@ class RawH2:
         self._buffer = bytearray()
         self.closed = False  # the server ended the connection (EOF or reset on reading)
         self.send_failed = False
+        self.reset_by_server = False  # the connection ended with a TCP reset rather than a FIN
         self.frames: List[Frame] = []  # every frame received, in order
         self.sock.sendall(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
 
@@ -155,6 +156,7 @@ class RawH2:
             except socket.timeout:
                 return None
             except ConnectionResetError:
+                self.reset_by_server = True
                 data = b""
             if not data:
                 self.closed = True

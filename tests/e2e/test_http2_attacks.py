@@ -97,7 +97,9 @@ def calls(server: Server, name: str) -> int:
 
 def goaway_code(conn: RawH2) -> int:
     frame = conn.goaway()
-    assert frame is not None, f"no GOAWAY; last frames: {[describe(f) for f in conn.frames[-5:]]}"
+    ending = "a TCP reset" if conn.reset_by_server else "a FIN" if conn.closed else "nothing"
+    assert frame is not None, (f"no GOAWAY; the connection ended with {ending} after "
+                               f"{[describe(f) for f in conn.frames[-5:]]}")
     return frame.error_code
 
 
