@@ -4,6 +4,7 @@ control both ways, resets, and graceful shutdown (spec 8, MUST-H2-1..5)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -430,3 +431,27 @@ def test_a_ping_flood_from_a_client_that_does_not_read_is_closed(main_server) ->
         s.close()
     assert closed
     assert _get(main_server.url + "/") == "Hello, world!"
+
+
+def test_http2_requests_get_the_same_access_log_line(start_server) -> None:
+    server = start_server(options=["--access-log"])
+    done = curl(["--http2-prior-knowledge", "-A", "probe/2", "-e", "http://example.test/r", server.url + "/?x=1"])
+    assert done.returncode == 0, done.stderr
+    pattern = re.compile(r'^127\.0\.0\.1 - - \[[^]]+\] "GET /\?x=1 HTTP/2\.0" 200 13 "http://example\.test/r" '
+                         r'"probe/2" \d+\.\d{6}$', re.M)
+    deadline = time.monotonic() + 10
+    while not pattern.search(server.log()):
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.05)
+
+
+def test_a_file_body_is_sent_as_data_frames(start_server, tmp_path) -> None:
+    content = bytes(range(256)) * 4000  # 1 000 KiB: many chunks, many windows
+    (tmp_path / "big.bin").write_bytes(content)
+    server = start_server(app="file_app:app", env={"WSGING_E2E_FILES": str(tmp_path)})
+    with H2Client(server.port) as c:
+        sid = c.request("GET", "/file?name=big.bin")
+        r = c.response(sid, timeout=30)
+    assert r.status == 200
+    assert r.header("content-length") == str(len(content))
+    assert bytes(r.body) == content

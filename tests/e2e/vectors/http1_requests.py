@@ -297,7 +297,9 @@ VECTORS: List[Vector] = [
     Vector("HTTP/2.0 over HTTP/1 framing", get(b"GET / HTTP/2.0"), 505, True, "RFC 9110 §15.6.6"),
     Vector("HTTP/3.0", get(b"GET / HTTP/3.0"), 505, True, "RFC 9110 §15.6.6"),
     Vector("HTTP/0.9 version number", get(b"GET / HTTP/0.9"), 505, True, "RFC 9110 §15.6.6"),
-    Vector("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, True, "RFC 9113 §3.4; RFC 9110 §15.6.6"),
+    # (the whole preface turns the connection to HTTP/2: tests/e2e/test_http2_smoke.py)
+    Vector("HTTP/2 preface with a wrong tail", b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", 400, True,
+           "RFC 9113 §3.4: an invalid preface is neither HTTP/2 nor HTTP/1.1"),
     Vector("HTTP/01.1", get(b"GET / HTTP/01.1"), 400, True, "RFC 9112 §2.3: HTTP-version = HTTP-name / DIGIT . DIGIT"),
     Vector("HTTP/1.10", get(b"GET / HTTP/1.10"), 400, True, "RFC 9112 §2.3"),
     Vector("HTTP/1", get(b"GET / HTTP/1"), 400, True, "RFC 9112 §2.3"),

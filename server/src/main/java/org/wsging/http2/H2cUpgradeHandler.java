@@ -74,6 +74,10 @@ public final class H2cUpgradeHandler extends ChannelInboundHandlerAdapter {
                 upgrading = request;
                 settings = s;
                 body = ctx.alloc().compositeBuffer();
+                if (HttpUtil.is100ContinueExpected(request) && HttpUtil.getContentLength(request, 0L) > 0) {
+                    // the body is read whole before the 101: a client that expects 100 waits for it
+                    ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+                }
                 return;
             }
         }
@@ -156,7 +160,8 @@ public final class H2cUpgradeHandler extends ChannelInboundHandlerAdapter {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             String name = e.getKey().toString().toLowerCase(Locale.ROOT);
             if (name.equals("connection") || name.equals("upgrade") || name.equals("http2-settings")
-                    || name.equals("keep-alive") || name.equals("proxy-connection")) {
+                    || name.equals("keep-alive") || name.equals("proxy-connection") || name.equals("expect")) {
+                // (an expectation was met before the upgrade: the whole body is here)
                 continue;
             }
             if (name.equals("host") && authority == null) {

@@ -41,6 +41,8 @@ final class Http2Exchange implements ExchangeListener {
     final Http2Stream stream;
     final int id;
     final Http2RequestFields request;
+    /** The :path split into path and query, once worked out. */
+    org.wsging.exchange.RequestTarget target;
     final boolean isHead;
     private final boolean expectContinue;
     private final long maxBodySize;
@@ -542,6 +544,15 @@ final class Http2Exchange implements ExchangeListener {
         if (file != null) {
             file.close();
         }
+    }
+
+    /** The client will send nothing more, and this request is not complete: it never will be. */
+    void clientGone() {
+        if (!done) {
+            done = true;
+            resetWorker(ResetCode.CANCEL);
+        }
+        conn.resetStream(this, Http2Error.CANCEL);
     }
 
     /** The client has not read the response for the send timeout. */

@@ -35,8 +35,11 @@ final class Http2ResponseFields {
             if (name == null) {
                 continue;
             }
-            date |= name.contentEquals(DATE);
-            server |= name.contentEquals(SERVER);
+            if (name.length() == 4) {
+                date |= name.contentEquals(DATE);
+            } else if (name.length() == 6) {
+                server |= name.contentEquals(SERVER);
+            }
             h.add(name, FieldRules.value(f.name(), f.value()));
         }
         if (status >= 200) {
@@ -72,12 +75,22 @@ final class Http2ResponseFields {
     /** The name in lower case, or null for a field HTTP/2 does not carry. */
     private static AsciiString lowerName(CharSequence raw) {
         FieldRules.name(raw);
-        AsciiString name = AsciiString.of(raw).toLowerCase();
-        if (name.contentEquals("connection") || name.contentEquals("keep-alive")
-                || name.contentEquals("proxy-connection") || name.contentEquals("transfer-encoding")
-                || name.contentEquals("upgrade")) {
+        if (connectionSpecific(raw)) {
             return null;
         }
-        return name;
+        return AsciiString.of(raw).toLowerCase(); // the same object when it is lower case already
+    }
+
+    /** RFC 9113 §8.2.2: Connection and the fields it names on HTTP/1.1 mean nothing here. The
+     * length is looked at first: most names are compared with nothing. */
+    private static boolean connectionSpecific(CharSequence name) {
+        return switch (name.length()) {
+            case 7 -> AsciiString.contentEqualsIgnoreCase(name, "upgrade");
+            case 10 -> AsciiString.contentEqualsIgnoreCase(name, "connection")
+                    || AsciiString.contentEqualsIgnoreCase(name, "keep-alive");
+            case 16 -> AsciiString.contentEqualsIgnoreCase(name, "proxy-connection");
+            case 17 -> AsciiString.contentEqualsIgnoreCase(name, "transfer-encoding");
+            default -> false;
+        };
     }
 }

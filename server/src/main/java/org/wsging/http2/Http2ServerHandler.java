@@ -149,8 +149,19 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == GracefulShutdown.INSTANCE || evt instanceof ChannelInputShutdownEvent) {
+        if (evt == GracefulShutdown.INSTANCE) {
             // GOAWAY with the last stream taken in; Netty closes once the active streams ended.
+            ctx.channel().close();
+            return;
+        }
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sends nothing more: a request whose body was still to come never
+            // completes, so its stream ends now; the complete ones are answered, then the close.
+            streams.forEachExchange(e -> {
+                if (!e.requestEnded) {
+                    e.clientGone();
+                }
+            });
             ctx.channel().close();
             return;
         }
@@ -169,10 +180,14 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-        if (!(cause instanceof IOException) && getEmbeddedHttp2Exception(cause) == null) {
+        if (getEmbeddedHttp2Exception(cause) != null) {
+            super.exceptionCaught(ctx, cause); // Netty answers its own: stream or connection error
+            return;
+        }
+        if (!(cause instanceof IOException)) {
             System.err.println("wsging: error: HTTP/2 connection " + ctx.channel().remoteAddress() + " failed: " + cause);
         }
-        super.exceptionCaught(ctx, cause);
+        ctx.close(); // a transport error (the client reset the connection): its streams end with it
     }
 
     private static Http2Exception getEmbeddedHttp2Exception(Throwable cause) {

@@ -145,6 +145,7 @@ final class Http2Streams extends Http2FrameAdapter {
             return;
         }
         RequestTarget target = RequestTarget.parse(fields.target());
+        exchange.target = target;
         if (target.rawPath().length() > MAX_TARGET_PART || target.rawQuery().length() > MAX_TARGET_PART) {
             exchange.answerError(414, "request target too long");
             return;
@@ -238,7 +239,7 @@ final class Http2Streams extends Http2FrameAdapter {
 
     private RequestHead head(Http2Exchange e) {
         Http2RequestFields f = e.request;
-        RequestTarget target = RequestTarget.parse(f.target());
+        RequestTarget target = e.target != null ? e.target : RequestTarget.parse(f.target());
         long length = f.contentLength() >= 0 ? f.contentLength() : e.requestEnded && e.bodyReceived == 0 ? 0 : -1;
         boolean hasBody = !(e.requestEnded && e.bodyReceived == 0);
         return new RequestHead(HttpVersion.HTTP_2, scheme, f.method(), target.rawPath(), target.rawQuery(),

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.wsging.http1.HttpDate;
 
 /**
  * The first handler of a cleartext connection that may speak HTTP/1.x or HTTP/2 with prior
@@ -22,9 +23,7 @@ public final class PriorKnowledgeSelector extends ChannelInboundHandlerAdapter {
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Length of the preface's first line, {@code PRI * HTTP/2.0\r\n}. */
     private static final int REQUEST_LINE = 16;
-    private static final byte[] BAD_PREFACE = ("HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            + "content-length: 41\r\nconnection: close\r\n\r\n400 Bad Request: invalid HTTP/2 preface\n\n")
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final String BAD_PREFACE_BODY = "400 Bad Request: invalid HTTP/2 preface\n";
 
     private final Consumer<ChannelPipeline> installHttp2;
     private ByteBuf held;
@@ -54,7 +53,8 @@ public final class PriorKnowledgeSelector extends ChannelInboundHandlerAdapter {
                 if (i >= REQUEST_LINE) {
                     held.release();
                     held = null;
-                    ctx.writeAndFlush(Unpooled.wrappedBuffer(BAD_PREFACE)).addListener(ChannelFutureListener.CLOSE);
+                    ctx.writeAndFlush(Unpooled.copiedBuffer(badPreface(), StandardCharsets.US_ASCII))
+                            .addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
                 ctx.pipeline().remove(this); // HTTP/1.x: the held bytes go on to its decoder
@@ -68,6 +68,13 @@ public final class PriorKnowledgeSelector extends ChannelInboundHandlerAdapter {
             installHttp2.accept(p);
             p.remove(this); // the held bytes, preface included, go on to the HTTP/2 handler
         }
+    }
+
+    /** The answer HTTP/1.1 gives its own errors: the same fields, the reason in one line. */
+    private static String badPreface() {
+        return "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: "
+                + BAD_PREFACE_BODY.length() + "\r\nconnection: close\r\ndate: " + HttpDate.now()
+                + "\r\nserver: wsging\r\n\r\n" + BAD_PREFACE_BODY;
     }
 
     @Override

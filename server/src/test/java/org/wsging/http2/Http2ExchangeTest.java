@@ -350,4 +350,110 @@ class Http2ExchangeTest {
         String line = pair.accessLog.get(0);
         assertTrue(line.contains("\"GET /logged?q=1 HTTP/2.0\" 200 2 \"-\" \"tester\""), line);
     }
+
+    @Test
+    void whenTheClientSendsNoMoreIncompleteRequestsEndAndCompleteOnesAreAnswered() {
+        int complete = pair.send(Http2TestPair.request("GET", "/done"), true);
+        int incomplete = pair.send(Http2TestPair.request("POST", "/half"), false);
+        FakeStream done = pair.dispatcher.streams.get(0);
+        FakeStream half = pair.dispatcher.streams.get(1);
+        pair.server.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        pair.exchange();
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, half.reset);
+        assertEquals(Http2Error.CANCEL.code(), pair.stream(incomplete).reset);
+        assertNull(done.reset);
+        assertTrue(pair.server.isOpen(), "the complete request is still answered");
+        done.listener.onResponse(204, List.of(), true);
+        pair.exchange();
+        assertTrue(pair.stream(complete).ended);
+        assertFalse(pair.server.isOpen());
+    }
+
+    @Test
+    void afterAClientGoAwayTheStreamsInFlightFinishThenTheConnectionCloses() {
+        int id = pair.send(Http2TestPair.request("GET", "/in-flight"), true);
+        FakeStream s = pair.dispatcher.last();
+        pair.clientHandler.goAway(pair.clientCtx(), 0, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                pair.clientCtx().newPromise());
+        pair.clientHandler.flush(pair.clientCtx());
+        pair.exchange();
+        assertTrue(pair.server.isOpen());
+        assertNull(s.reset);
+        s.listener.onResponse(204, List.of(), true);
+        pair.exchange();
+        assertTrue(pair.stream(id).ended);
+        assertFalse(pair.server.isOpen());
+    }
+
+    @Test
+    void theRequestTimeoutAnswers504OrResetsOnceTheHeadWentOut() {
+        pair.close();
+        Http1Config http1 = new Http1Config(Http1Config.Limits.DEFAULT, new Http1Config.Timeouts(
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 500, Duration.ofSeconds(30),
+                Duration.ofSeconds(2)));
+        pair = new Http2TestPair(http1, Http2Config.DEFAULT, new Http2Settings());
+        int before = pair.send(Http2TestPair.request("GET", "/never"), true);
+        int after = pair.send(Http2TestPair.request("GET", "/half"), true);
+        pair.dispatcher.streams.get(1).listener.onResponse(200, List.of(), false);
+        pair.exchange();
+        pair.server.advanceTimeBy(3, TimeUnit.SECONDS);
+        pair.server.runScheduledPendingTasks();
+        pair.exchange();
+        assertEquals(504, pair.stream(before).status());
+        assertEquals(Http2Error.INTERNAL_ERROR.code(), pair.stream(after).reset);
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, pair.dispatcher.streams.get(0).reset);
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, pair.dispatcher.streams.get(1).reset);
+    }
+
+    @Test
+    void aFileBodyGoesOutAsDataFramesAndAVanishedFileIsA500(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("body.bin");
+        byte[] content = new byte[200_000];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) ('a' + i % 26);
+        }
+        java.nio.file.Files.write(file, content);
+        var attributes = java.nio.file.Files.readAttributes(file, "unix:dev,ino");
+        org.wsging.exchange.FileBody body = new org.wsging.exchange.FileBody(file.toString(), 1000, 150_000,
+                (Long) attributes.get("dev"), (Long) attributes.get("ino"));
+        int id = pair.send(Http2TestPair.request("GET", "/file"), true);
+        pair.dispatcher.last().listener.onFileResponse(200, fields("content-type", "text/plain"), body);
+        for (int i = 0; i < 50 && !pair.stream(id).ended; i++) {
+            pair.exchange();
+        }
+        Http2TestPair.Received r = pair.stream(id);
+        assertEquals(200, r.status());
+        assertEquals("150000", r.finalHead().get("content-length").toString());
+        assertEquals(new String(content, 1000, 150_000, StandardCharsets.ISO_8859_1), r.body.toString());
+        assertTrue(r.ended);
+
+        java.nio.file.Files.delete(file);
+        int gone = pair.send(Http2TestPair.request("GET", "/file"), true);
+        pair.dispatcher.last().listener.onFileResponse(200, List.of(), body);
+        pair.exchange();
+        assertEquals(500, pair.stream(gone).status());
+    }
+
+    @Test
+    void atTheGracefulDeadlineTheStreamsStillRunningAreCutOff() {
+        pair.send(Http2TestPair.request("GET", "/forever"), true);
+        FakeStream s = pair.dispatcher.last();
+        pair.server.pipeline().fireUserEventTriggered(GracefulShutdown.INSTANCE);
+        pair.exchange();
+        assertTrue(pair.server.isOpen());
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            pair.server.pipeline().fireUserEventTriggered(GracefulShutdown.DEADLINE);
+            pair.exchange();
+        } finally {
+            System.setErr(err);
+        }
+        assertFalse(pair.server.isOpen());
+        assertEquals(org.wsging.exchange.ResetCode.CANCEL, s.reset);
+        assertTrue(captured.toString(StandardCharsets.UTF_8).startsWith(
+                "wsging: error: graceful timeout expired: dropped GET /forever from "), captured.toString());
+    }
 }

@@ -155,4 +155,30 @@ class ProtocolSelectionTest {
                 .add("http2-settings", "").add("http2-settings", "");
         assertNull(H2cUpgradeHandler.upgradeSettings(request), "two HTTP2-Settings fields");
     }
+
+    @Test
+    void anUpgradeWithABodyOverTheBoundStaysOnHttp1() {
+        configure(Http2Config.DEFAULT);
+        String settings = settingsValue(new Http2Settings());
+        send("POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: " + settings + "\r\nContent-Length: " + (H2cUpgradeHandler.MAX_BODY + 1)
+                + "\r\n\r\n");
+        assertEquals(org.wsging.exchange.HttpVersion.HTTP_1_1, dispatcher.last().head.version());
+        assertNull(channel.pipeline().get(Http2Pipeline.HANDLER));
+    }
+
+    @Test
+    void anUpgradeThatExpects100GetsItBeforeItsBodyIsRead() {
+        configure(Http2Config.DEFAULT);
+        send("POST /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: " + settingsValue(new Http2Settings()) + "\r\nContent-Length: 3\r\n"
+                + "Expect: 100-continue\r\n\r\n");
+        assertTrue(received().startsWith("HTTP/1.1 100 Continue\r\n"));
+        assertTrue(dispatcher.streams.isEmpty());
+        send("abc");
+        assertTrue(received().startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
+        FakeDispatcher.FakeStream s = dispatcher.last();
+        assertFalse(s.head.expectContinue());
+        assertTrue(s.head.headers().stream().noneMatch(h -> h.name().toString().equals("expect")));
+    }
 }
