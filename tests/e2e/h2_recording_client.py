@@ -30,7 +30,6 @@ class StreamRecord:
     trailers: Optional[Headers] = None
     ended: bool = False
     reset_code: Optional[int] = None
-    window_granted: int = 0  # WINDOW_UPDATE increments the server gave this stream
 
     @property
     def status(self) -> int:
@@ -87,10 +86,7 @@ class H2Client:
         self.goaway: Optional[h2.events.ConnectionTerminated] = None
         self.closed = False
         self.remote_settings: Dict[int, int] = {}
-        self.settings_acked = 0
         self.settings_received = 0
-        self.pings_acked = 0
-        self.connection_window_granted = 0
         self.conn.initiate_connection()
         if settings:
             self.conn.update_settings(settings)
@@ -178,10 +174,6 @@ class H2Client:
         self.conn.acknowledge_received_data(size, stream_id)
         self.flush()
 
-    def ping(self, payload: bytes = b"pingpong") -> None:
-        self.conn.ping(payload)
-        self.flush()
-
     # -- receiving ------------------------------------------------------------------------
 
     def read_some(self, timeout: Optional[float] = None) -> bool:
@@ -234,15 +226,6 @@ class H2Client:
             self.settings_received += 1
             for key, changed in event.changed_settings.items():
                 self.remote_settings[int(key)] = changed.new_value
-        elif isinstance(event, h2.events.SettingsAcknowledged):
-            self.settings_acked += 1
-        elif isinstance(event, h2.events.PingAckReceived):
-            self.pings_acked += 1
-        elif isinstance(event, h2.events.WindowUpdated):
-            if event.stream_id == 0:
-                self.connection_window_granted += event.delta
-            elif event.stream_id in self.streams:
-                self.streams[event.stream_id].window_granted += event.delta
 
     def wait(self, what: str, condition: Callable[[], bool], timeout: Optional[float] = None) -> None:
         """Reads until `condition()` holds; fails after `timeout` or when the connection ends first."""

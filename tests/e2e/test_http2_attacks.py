@@ -14,7 +14,7 @@ from typing import Iterator, List
 import h2.settings
 import pytest
 
-from e2e_server import PeakMemory, Server, stop_cleanly, wait_for
+from e2e_server import PeakMemory, Server, stop_cleanly
 from h2_recording_client import H2Client
 from h2_frames import (
     CANCEL,
