@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Protocol, Tuple, Union
 from urllib.parse import unquote_to_bytes
 
 from .body import Body
@@ -11,6 +12,7 @@ from .capabilities import Capabilities
 from .contract import SPEC_VERSION
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
+from .priority import Priority, parse_priority
 
 __all__ = ["Request", "RequestChannel"]
 
@@ -49,6 +51,7 @@ class _DetachedChannel:
 
 _DETACHED = _DetachedChannel()
 _NO_CAPABILITIES = Capabilities.from_bits(0)
+_NO_EXTENSIONS: Mapping[str, object] = MappingProxyType({})
 
 
 def _informational(status: int, headers: Optional[HeadersInput]) -> RawHeaders:
@@ -79,6 +82,9 @@ class Request:
         "_channel",
         "_root_path",
         "_state",
+        "_extensions",
+        "_pushed",
+        "_priority",
     )
 
     def __init__(
@@ -97,6 +103,8 @@ class Request:
         body: Union[Body, bytes] = b"",
         channel: Optional[RequestChannel] = None,
         root_path: str = "",
+        extensions: Optional[Mapping[str, object]] = None,
+        pushed: bool = False,
     ) -> None:
         self._method = method
         self._raw_path = raw_path
@@ -116,6 +124,15 @@ class Request:
                 f"root_path must be empty or start with '/' and not end with it, got {root_path!r}"
             )
         self._root_path = root_path
+        self._extensions = (
+            _NO_EXTENSIONS
+            if not extensions
+            else extensions
+            if isinstance(extensions, MappingProxyType)
+            else MappingProxyType(dict(extensions))
+        )
+        self._pushed = bool(pushed)
+        self._priority: Optional[Priority] = None
 
     @property
     def spec_version(self) -> Tuple[int, int]:
@@ -197,6 +214,30 @@ class Request:
         return self._body
 
     @property
+    def extensions(self) -> Mapping[str, object]:
+        """Extension objects the server offers for this request (spec 13.2), read-only; empty
+        when none. `request.extensions.get("push")` is the push extension where offered."""
+        return self._extensions
+
+    @property
+    def pushed(self) -> bool:
+        """True for a request the server made for a push (spec 8.5), False for a client's."""
+        return self._pushed
+
+    @property
+    def priority(self) -> Priority:
+        """The client's priority signal (RFC 9218): the latest PRIORITY_UPDATE the server
+        received for this request while it runs, else its `priority` header field; urgency 3,
+        not incremental, when neither says otherwise (spec 8.4)."""
+        update: Optional[Priority] = getattr(self._channel, "priority_update", None)
+        if update is not None:
+            return update
+        priority = self._priority
+        if priority is None:
+            priority = self._priority = parse_priority(self._headers.get_all("priority"))
+        return priority
+
+    @property
     def disconnected(self) -> bool:
         """True once the client is gone; no need to read the body to learn it."""
         return self._channel.disconnected
@@ -252,6 +293,8 @@ class Request:
             "body": self._body,
             "channel": self._channel,
             "root_path": self._root_path,
+            "extensions": self._extensions,
+            "pushed": self._pushed,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -260,6 +303,8 @@ class Request:
         copy = Request(**fields)
         if "raw_path" not in changes:
             copy._path = self._path
+        if "headers" not in changes:
+            copy._priority = self._priority
         # Shared, not copied: what one layer stores, the layers it calls see (spec 12.3).
         copy._state = self.state
         return copy
@@ -282,6 +327,8 @@ def _link_request(
     body: Body,
     channel: RequestChannel,
     root_path: str,
+    extensions: Mapping[str, object] = _NO_EXTENSIONS,
+    pushed: bool = False,
 ) -> Request:
     """A Request from values the worker has already checked (its per-request hot path: no
     keyword handling, no isinstance tests)."""
@@ -300,4 +347,7 @@ def _link_request(
     request._body = body
     request._channel = channel
     request._root_path = root_path
+    request._extensions = extensions
+    request._pushed = pushed
+    request._priority = None
     return request

@@ -12,17 +12,21 @@ import os
 import socket
 import threading
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from ..api.body import Body
 from ..api.capabilities import Capabilities
 from ..api.headers import Headers
+from ..api.priority import parse_priority
+from ..api.push import Push
 from ..api.request import Request, _link_request
 from . import link
 from .body_memory import BodyMemory
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
+from .pushes import ExchangePush, LinkPushes
 from .streams import Stream
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
@@ -35,7 +39,9 @@ OPEN = "open"
 DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one (A.3 step 5)
 CLOSED = "closed"
 
-_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW)
+_STREAM_FRAMES = (
+    link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.PRIORITY, link.PUSH_RESULT
+)
 # Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
 # setup itself.
 _BODY_FRAMES = (link.BODY_MEMORY, link.SHARED_DATA, link.RELEASE)
@@ -69,6 +75,8 @@ _FRAME_TYPES = {
     link.BodyMemoryFrame: link.BODY_MEMORY,
     link.SharedDataFrame: link.SHARED_DATA,
     link.ReleaseFrame: link.RELEASE,
+    link.PushResultFrame: link.PUSH_RESULT,
+    link.PriorityFrame: link.PRIORITY,
 }
 
 # LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
@@ -96,6 +104,9 @@ def _text(raw: bytes) -> str:
             _TEXTS[raw] = text
     return text
 
+
+_PUSH = 0x04  # capability bit (A.6)
+_NO_EXTENSIONS: Mapping[str, object] = MappingProxyType({})
 
 # Capabilities.from_bits' own cache, read without the call.
 _CAPABILITIES = Capabilities._cache
@@ -148,6 +159,7 @@ class WorkerSession(asyncio.Protocol):
         self._shared_bodies = shared_bodies
         self.body_memory: Optional[BodyMemory] = None
         self._releases: List[int] = []  # front end slots to give back at the next flush
+        self.pushes = LinkPushes(self.write)  # PUSH frames awaiting their PUSH_RESULT (8.5)
         self.writing_paused = False
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
@@ -178,6 +190,8 @@ class WorkerSession(asyncio.Protocol):
             link.BodyMemoryFrame: self._on_body_memory,
             link.SharedDataFrame: self._on_shared_data,
             link.ReleaseFrame: self._on_release,
+            link.PushResultFrame: self.pushes.on_result,
+            link.PriorityFrame: self._on_priority,
         }
 
     @property
@@ -196,6 +210,8 @@ class WorkerSession(asyncio.Protocol):
             (link.SETTING_INITIAL_WINDOW, self.initial_window),
             (link.SETTING_MAX_STREAMS, self._max_streams),
             (link.SETTING_MAX_FRAME, self.max_frame),
+            (link.SETTING_PUSH, 1),
+            (link.SETTING_PRIORITY, 1),
         )
         if self._shared_bodies:
             settings += ((link.SETTING_SHARED_BODIES, 1),)
@@ -246,6 +262,7 @@ class WorkerSession(asyncio.Protocol):
         for exchange in list(self._streams.values()):
             exchange.on_reset(link.CANCEL)
         self._streams.clear()
+        self.pushes.close()
         if self.body_memory is not None:
             self.body_memory.close()
             self.body_memory = None
@@ -392,9 +409,15 @@ class WorkerSession(asyncio.Protocol):
             0 if expect_continue else self.initial_window,
             body_ended,
         )
+        pushed = bool(flags & link.PUSHED)
+        if pushed and capability_bits & _PUSH:
+            capability_bits &= ~_PUSH  # a pushed request is never offered push (spec 8.5)
         exchange = Exchange(self, stream, expect_continue, capability_bits)
         streams[stream_id] = exchange
         texts = _TEXTS
+        extensions: Mapping[str, object] = _NO_EXTENSIONS
+        if capability_bits & _PUSH:
+            extensions = MappingProxyType({"push": Push(ExchangePush(exchange, self.pushes))})
         request = _link_request(
             texts.get(method) or _text(method),
             path,
@@ -409,6 +432,8 @@ class WorkerSession(asyncio.Protocol):
             Body._of(exchange),
             exchange,
             self._root_path,
+            extensions,
+            pushed,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
@@ -416,6 +441,11 @@ class WorkerSession(asyncio.Protocol):
             deferred.append((exchange, request))
         else:
             self._dispatcher.start(exchange, request)
+
+    def _on_priority(self, frame: link.PriorityFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None:  # else a late frame of a completed stream (A.4)
+            exchange.priority_update = parse_priority(frame.value)
 
     def _stream_error(self, exchange: Exchange, exc: StreamError) -> None:
         logger.warning("stream error (%s side): %s", exc.side, exc)
