@@ -66,6 +66,12 @@ def frame_from_json(d):
         return link.SharedDataFrame(stream, d["slot"], d["length"], flags)
     if kind == "RELEASE":
         return link.ReleaseFrame(tuple(d["slots"]), flags, stream)
+    if kind == "PUSH":
+        return link.PushFrame(stream, d["token"], _b(d["path"]), headers, flags)
+    if kind == "PUSH_RESULT":
+        return link.PushResultFrame(d["token"], d["accepted"], flags, stream)
+    if kind == "PRIORITY":
+        return link.PriorityFrame(stream, _b(d["value"]), flags)
     raise AssertionError(f"unknown vector type {kind}")
 
 

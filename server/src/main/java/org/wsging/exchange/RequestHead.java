@@ -15,6 +15,7 @@ import java.util.List;
  * @param capabilities  {@link Capabilities} bits for this request
  * @param hasBody       false when the request has no body at all (REQUEST carries END_STREAM)
  * @param expectContinue the client sent {@code Expect: 100-continue}
+ * @param pushed        the server made this request for a push (spec 8.5; REQUEST flag PUSHED)
  */
 public record RequestHead(
         HttpVersion version,
@@ -28,4 +29,20 @@ public record RequestHead(
         int capabilities,
         List<Header> headers,
         boolean hasBody,
-        boolean expectContinue) {}
+        boolean expectContinue,
+        boolean pushed) {
+
+    /** A request a client sent (not pushed). */
+    public RequestHead(HttpVersion version, String scheme, String method, String rawPath, String rawQuery,
+            InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
+            List<Header> headers, boolean hasBody, boolean expectContinue) {
+        this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers,
+                hasBody, expectContinue, false);
+    }
+
+    /** This head with other capability bits (a worker link clears those its worker cannot use). */
+    public RequestHead withCapabilities(int bits) {
+        return bits == capabilities ? this : new RequestHead(version, scheme, method, rawPath, rawQuery, client,
+                server, contentLength, bits, headers, hasBody, expectContinue, pushed);
+    }
+}
