@@ -136,6 +136,12 @@ class TestStream:
             raw = MutableHeaders(trailers).raw
             self._client._send(link.encode_trailers(self.id, raw))
 
+    def update_priority(self, value: str) -> None:
+        """The client changes the request's priority, as an HTTP/2 PRIORITY_UPDATE does
+        (RFC 9218): `value` is a `priority` field value such as "u=1, i"."""
+        if not self.complete:
+            self._client._send(link.encode_priority(self.id, value.encode("latin-1")))
+
     def cancel(self) -> None:
         """The client goes away, as when it closes its connection: RESET CANCEL.
 

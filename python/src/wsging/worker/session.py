@@ -259,10 +259,10 @@ class WorkerSession(asyncio.Protocol):
         graceful = self.state is DRAINING and exc is None
         self.state = CLOSED
         self._out.clear()
+        self.pushes.close()  # first: a push waiting learns False before its request is cancelled
         for exchange in list(self._streams.values()):
             exchange.on_reset(link.CANCEL)
         self._streams.clear()
-        self.pushes.close()
         if self.body_memory is not None:
             self.body_memory.close()
             self.body_memory = None
