@@ -36,6 +36,8 @@ final class Http2PriorityUpdates {
      * One frame of {@code frameType} (any unknown type comes here; the others are ignored, RFC
      * 9113 §4.1). A PRIORITY_UPDATE that is not on stream 0 or names stream 0 is a connection
      * error (PROTOCOL_ERROR), one shorter than its stream id field too (FRAME_SIZE_ERROR).
+     * Netty drops a frame of an unknown type on a stream it does not know (idle or forgotten)
+     * before it gets here, so one on such a stream is ignored instead.
      */
     void onFrame(Http2Connection connection, byte frameType, int streamId, ByteBuf payload,
                  Function<Http2Stream, Http2Exchange> exchangeOf) throws Http2Exception {
