@@ -58,10 +58,11 @@ final class Http2Pushes {
     }
 
     /** Whether a client request may be offered push: the client has not disabled it
-     * (SETTINGS_ENABLE_PUSH = 0) nor sent GOAWAY. A pushed request never is. */
+     * (SETTINGS_ENABLE_PUSH = 0), and neither side has sent GOAWAY (a server shutting down
+     * starts no new stream). A pushed request never is. */
     boolean offered() {
         Http2Connection c = conn.connection();
-        return c.remote().allowPushTo() && !c.goAwayReceived();
+        return c.remote().allowPushTo() && !c.goAwayReceived() && !c.goAwaySent();
     }
 
     /**
