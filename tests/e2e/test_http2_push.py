@@ -3,6 +3,7 @@ application, and the cases where a push must return False; with the h2 library a
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
@@ -13,7 +14,8 @@ import pytest
 from conftest import require_tool
 from e2e_server import Server
 from h2_client import H2Client, StreamRecord, _text
-from h2_frames import GoAwayFrame, RawH2
+from h2_frames import DataFrame, GoAwayFrame, RawH2
+from hyperframe.frame import PushPromiseFrame
 from h2_servers import run_tool, start, still_serves
 
 PUSH_APP = "push_app:app"
@@ -99,6 +101,17 @@ def test_at_most_sixteen_promises_are_open_per_connection(server: Server) -> Non
         results = re.search(r"results=\[(.*)\]", page.data.decode()).group(1).split(", ")
         assert results == ["True"] * 16 + ["False"] * 4
         assert len(client.pushed(timeout=30)) == 16
+
+
+def test_after_the_clients_goaway_a_push_returns_false(server: Server) -> None:
+    with RawH2(server.port) as raw:
+        raw.send(raw.headers_frame(1, "/page?wait=1"))
+        time.sleep(0.3)  # the request has started (offered push) when the GOAWAY comes
+        raw.send(GoAwayFrame(0, last_stream_id=0))
+        body = raw.until("the page's body", lambda f: isinstance(f, DataFrame) and f.stream_id == 1)
+        assert body.data == b"page push-offered=True results=[False]"
+        assert not [f for f in raw.frames if isinstance(f, PushPromiseFrame)]
+    still_serves(server, "/priority")
 
 
 def test_a_client_that_refuses_a_promised_stream_leaves_the_connection_working(server: Server) -> None:

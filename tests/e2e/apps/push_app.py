@@ -45,6 +45,7 @@ def inner(request: Any) -> Response:
             content_type="text/plain",
         )
     if path == "/page":
+        time.sleep(float(_param(request, "wait", "0")))  # time for the client to send GOAWAY
         push = request.extensions.get("push")
         results = []
         for i in range(int(_param(request, "n", "1"))):
