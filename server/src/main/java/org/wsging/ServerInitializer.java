@@ -89,10 +89,10 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         p.addLast("protocol", new PriorKnowledgeSelector(                  // the HTTP/2 preface?
-                pipeline -> Http2Pipeline.configure(pipeline, http2, http1.timeouts(), dispatcher, accessLog, "http")));
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
         configure(p, http1, dispatcher, accessLog, "http");
         p.addBefore("response-headers", "h2c-upgrade", new H2cUpgradeHandler( // Upgrade: h2c
-                pipeline -> Http2Pipeline.configure(pipeline, http2, http1.timeouts(), dispatcher, accessLog, "http")));
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
     }
 
     /** HTTP/1.x with the "http" scheme. Also used by tests on an EmbeddedChannel. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.wsging.config.BindAddress;
 import org.wsging.config.Http1Config;
+import org.wsging.config.Http2Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
 import org.wsging.config.WorkerRecycling;
@@ -143,6 +144,13 @@ public final class CommandLineParser {
         t.put("--send-timeout", new Option(true, (b, a) -> b.sendTimeout = seconds(a)));
         t.put("--body-min-rate", new Option(true, (b, a) -> b.bodyMinRate = nonNegativeLong(a)));
         t.put("--request-timeout", new Option(true, (b, a) -> b.requestTimeout = secondsOrOff(a)));
+        // HTTP/2 (RFC 9113 §6.5.2 ranges)
+        t.put("--no-http2", new Option(false, (b, a) -> b.http2 = false));
+        t.put("--h2-max-concurrent-streams", new Option(true, (b, a) -> b.h2MaxStreams = positiveInt(a)));
+        t.put("--h2-initial-window-size", new Option(true, (b, a) -> b.h2Window = positiveInt(a)));
+        t.put("--h2-max-frame-size", new Option(true,
+                (b, a) -> b.h2MaxFrame = intIn(a, Http2Config.MIN_FRAME_SIZE, Http2Config.MAX_FRAME_SIZE)));
+        t.put("--h2-max-header-list-size", new Option(true, (b, a) -> b.h2MaxHeaderList = positiveInt(a)));
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
@@ -176,6 +184,19 @@ public final class CommandLineParser {
                     + Integer.MAX_VALUE + ", got '" + a.value + "'");
         }
         return (int) v;
+    }
+
+    private static int intIn(Arg a, int min, int max) throws CommandLineException {
+        try {
+            int v = Integer.parseInt(a.value);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLineException(a.name + ": expected a whole number from " + min + " to " + max
+                + ", got '" + a.value + "'");
     }
 
     private static long nonNegativeLong(Arg a) throws CommandLineException {
@@ -284,6 +305,11 @@ public final class CommandLineParser {
         int maxRequestsJitter;
         int workerMaxMemoryMb;
         boolean ceiling;
+        boolean http2 = Http2Config.DEFAULT.enabled();
+        int h2MaxStreams = Http2Config.DEFAULT.maxConcurrentStreams();
+        int h2Window = Http2Config.DEFAULT.initialWindowSize();
+        int h2MaxFrame = Http2Config.DEFAULT.maxFrameSize();
+        int h2MaxHeaderList = Http2Config.DEFAULT.maxHeaderListSize();
         int ioThreads = ServerConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors());
 
         ServerConfig build(String app) throws CommandLineException {
@@ -315,7 +341,9 @@ public final class CommandLineParser {
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
                             sendTimeout, requestTimeout));
-            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads);
+            var http2Config = new Http2Config(http2, h2MaxStreams, h2Window, h2MaxFrame, h2MaxHeaderList);
+            return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads,
+                    http2Config);
         }
     }
 }

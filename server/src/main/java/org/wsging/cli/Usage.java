@@ -40,6 +40,19 @@ final class Usage {
                                       for it, else the connection is closed (default 30)
               --request-timeout S     seconds from a request's turn to its response's end, else
                                       504 (or the response is cut short); 'off' (default) for none
+              --no-http2              speak only HTTP/1.x (by default the same port also takes
+                                      HTTP/2 by prior knowledge and by Upgrade: h2c)
+              --h2-max-concurrent-streams N
+                                      HTTP/2 requests one connection may have in flight
+                                      (default 100)
+              --h2-initial-window-size N
+                                      HTTP/2 request body bytes a client may send on one stream
+                                      ahead of the application's reading (default 262144)
+              --h2-max-frame-size N   largest HTTP/2 frame payload accepted, 16384 to 16777215
+                                      (default 16384)
+              --h2-max-header-list-size N
+                                      largest HTTP/2 header section in bytes, counted as RFC 9113
+                                      does (32 more per field) (default 65536)
               --worker-timeout S      a worker silent this long is killed and replaced (default 30)
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)

@@ -43,6 +43,7 @@ final class Http2Exchange implements ExchangeListener {
     final Http2RequestFields request;
     final boolean isHead;
     private final boolean expectContinue;
+    private final long maxBodySize;
     /** Nanosecond clock of the event loop when the request arrived. */
     final long startNanos;
     final long startMillis;
@@ -80,8 +81,9 @@ final class Http2Exchange implements ExchangeListener {
     boolean logged;
 
     Http2Exchange(Http2ServerHandler conn, Http2Stream stream, Http2RequestFields request, boolean endOfStream,
-                  long now) {
+                  long now, long maxBodySize) {
         this.conn = conn;
+        this.maxBodySize = maxBodySize;
         this.stream = stream;
         this.id = stream.id();
         this.request = request;
@@ -141,6 +143,18 @@ final class Http2Exchange implements ExchangeListener {
         if (done || requestEndSent) {
             data.release();
             conn.consume(stream, n); // nobody will read it: the client's window comes back at once
+            return;
+        }
+        if (bodyReceived > maxBodySize) {
+            data.release();
+            conn.consume(stream, n);
+            done = true;
+            resetWorker(ResetCode.CANCEL);
+            if (!headSent) {
+                answerError(413, "request body too large");
+            } else {
+                conn.resetStream(this, Http2Error.CANCEL);
+            }
             return;
         }
         pending.add(data);

@@ -19,16 +19,17 @@ public final class Http2Pipeline {
     private Http2Pipeline() {}
 
     /**
-     * @param timeouts  the send, body, request, header and keep-alive timeouts (shared with HTTP/1.1)
+     * @param http1     the limits (header count, body size) and the send, body, request, header and
+     *                  keep-alive timeouts, which HTTP/2 shares with HTTP/1.1
      * @param accessLog where access-log lines go, or null for none
      * @param scheme    "http" or "https": what the application sees as {@code request.scheme}
      * @return the connection handler (an h2c upgrade hands it the upgraded request)
      */
-    public static Http2ServerHandler configure(ChannelPipeline p, Http2Config http2, Http1Config.Timeouts timeouts,
+    public static Http2ServerHandler configure(ChannelPipeline p, Http2Config http2, Http1Config http1,
                                                WorkerDispatcher dispatcher, Consumer<String> accessLog, String scheme) {
-        Http2Streams streams = new Http2Streams(dispatcher, scheme, accessLog);
-        Http2ServerHandler handler = new Http2ServerHandlerBuilder(streams, http2, timeouts).create();
-        p.addLast(SEND_TIMEOUT, new SendTimeoutHandler(timeouts.send())); // a peer that reads nothing at all
+        Http2Streams streams = new Http2Streams(dispatcher, scheme, accessLog, http1.limits());
+        Http2ServerHandler handler = new Http2ServerHandlerBuilder(streams, http2, http1.timeouts()).create();
+        p.addLast(SEND_TIMEOUT, new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast(HANDLER, handler);                                       // frames <-> worker streams
         return handler;
     }

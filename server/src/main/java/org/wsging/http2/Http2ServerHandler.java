@@ -45,6 +45,9 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
     private final long keepAliveNanos;
     private final long tickNanos;
     private final Deadline clock = new Deadline(this::tick);
+    /** Client streams opened, and those this server reset, among the recent ones. */
+    private final RecentStreamIds opened = new RecentStreamIds();
+    private final RecentStreamIds resetByServer = new RecentStreamIds();
     private ChannelHandlerContext ctx;
     private boolean flushScheduled;
     private boolean reading;
@@ -180,6 +183,54 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
             cause = cause.getCause();
         }
         return null;
+    }
+
+    /**
+     * Frames Netty refuses with a stream error that RFC 9113 makes something else: HEADERS on a
+     * half-closed (remote) stream is STREAM_CLOSED (§5.1); HEADERS on a closed stream is a
+     * connection error, STREAM_CLOSED (§5.1), or PROTOCOL_ERROR when its identifier was never
+     * used and is lower than one that was (§5.1.1). Frames on a stream this server reset are
+     * ignored (§5.4.2: the client may have sent them before it saw the reset).
+     */
+    @Override
+    protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                 Http2Exception.StreamException e) {
+        int id = e.streamId();
+        if (!outbound && id > 0 && (id & 1) == 1) {
+            Http2Stream stream = connection().stream(id);
+            if (stream == null && resetByServer.contains(id)) {
+                return;
+            }
+            if (stream == null && e.error() == Http2Error.STREAM_CLOSED
+                    && id <= connection().remote().lastStreamCreated()) {
+                Http2Error code = opened.contains(id) ? Http2Error.STREAM_CLOSED : Http2Error.PROTOCOL_ERROR;
+                onConnectionError(ctx, false, cause, Http2Exception.connectionError(code,
+                        "frame on stream %d, which is closed", id));
+                return;
+            }
+            Http2Exchange exchange = stream == null ? null : streams.exchange(stream);
+            if (exchange != null && exchange.requestEnded && stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE
+                    && e.error() == Http2Error.PROTOCOL_ERROR) {
+                super.onStreamError(ctx, false, cause, (Http2Exception.StreamException)
+                        Http2Exception.streamError(id, Http2Error.STREAM_CLOSED, "frame after the stream's end"));
+                return;
+            }
+        }
+        super.onStreamError(ctx, outbound, cause, e);
+    }
+
+    @Override
+    public ChannelFuture resetStream(ChannelHandlerContext ctx, int streamId, long errorCode,
+                                     io.netty.channel.ChannelPromise promise) {
+        if ((streamId & 1) == 1) {
+            resetByServer.mark(streamId);
+        }
+        return super.resetStream(ctx, streamId, errorCode, promise);
+    }
+
+    /** A client stream was opened (its HEADERS arrived). */
+    void opened(int streamId) {
+        opened.mark(streamId);
     }
 
     // ---- for the exchanges ----------------------------------------------------------------------

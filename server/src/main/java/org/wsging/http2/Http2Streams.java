@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.wsging.config.Http1Config;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
@@ -42,6 +43,9 @@ final class Http2Streams extends Http2FrameAdapter {
     private static final int MAX_TARGET_PART = 65535;
 
     private final WorkerDispatcher dispatcher;
+    /** The limits HTTP/1.1 applies too: header fields per request (431) and body bytes (413). */
+    private final int maxHeaders;
+    private final long maxBodySize;
     private final String scheme;
     private final Consumer<String> accessLog;
     private Http2ServerHandler conn;
@@ -54,8 +58,10 @@ final class Http2Streams extends Http2FrameAdapter {
     final Http2Pushes pushes;
     private final Http2PriorityUpdates priorities = new Http2PriorityUpdates();
 
-    Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog) {
+    Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog, Http1Config.Limits limits) {
         this.dispatcher = dispatcher;
+        this.maxHeaders = limits.maxHeaders();
+        this.maxBodySize = limits.maxBodySize();
         this.scheme = scheme;
         this.accessLog = accessLog;
         this.pushes = new Http2Pushes(scheme);
@@ -112,6 +118,7 @@ final class Http2Streams extends Http2FrameAdapter {
         if (stream == null) {
             return;
         }
+        conn.opened(streamId);
         Http2Exchange existing = stream.getProperty(key);
         if (existing != null) {
             trailers(existing, headers, endOfStream);
@@ -130,6 +137,14 @@ final class Http2Streams extends Http2FrameAdapter {
                     e.getMessage());
         }
         Http2Exchange exchange = start(stream, fields, endOfStream);
+        if (fields.headers().size() > maxHeaders) {
+            exchange.answerError(431, "too many header fields");
+            return;
+        }
+        if (fields.contentLength() > maxBodySize) {
+            exchange.answerError(413, "request body too large");
+            return;
+        }
         if (fields.method().length() > MAX_METHOD) {
             exchange.answerError(501, "method not implemented");
             return;
@@ -145,13 +160,17 @@ final class Http2Streams extends Http2FrameAdapter {
     private Http2Exchange start(Http2Stream stream, Http2RequestFields fields, boolean endOfStream) {
         Http2RequestFields f = fields != null ? fields
                 : new Http2RequestFields("CONNECT", "*", null, List.of(), -1);
-        Http2Exchange exchange = new Http2Exchange(conn, stream, f, endOfStream, conn.now());
+        Http2Exchange exchange = new Http2Exchange(conn, stream, f, endOfStream, conn.now(), maxBodySize);
         stream.setProperty(key, exchange);
         conn.streamStarted();
         return exchange;
     }
 
     private void trailers(Http2Exchange exchange, Http2Headers headers, boolean endOfStream) throws Http2Exception {
+        if (exchange.requestEnded) {
+            // RFC 9113 §5.1: nothing but WINDOW_UPDATE, PRIORITY and RST_STREAM after END_STREAM
+            throw Http2Exception.streamError(exchange.id, Http2Error.STREAM_CLOSED, "HEADERS after END_STREAM");
+        }
         if (!endOfStream) {
             // RFC 9113 §8.1: a second HEADERS must end the stream
             throw Http2Exception.streamError(exchange.id, Http2Error.PROTOCOL_ERROR, "trailers without END_STREAM");

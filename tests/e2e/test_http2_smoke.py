@@ -1,0 +1,256 @@
+"""HTTP/2 over cleartext (h2c), driven by curl and by the `h2` library over real connections:
+prior knowledge and the Upgrade, the request as the application sees it, concurrency, flow
+control both ways, resets, and graceful shutdown (spec 8, MUST-H2-1..5)."""
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import h2.errors
+import h2.events
+import pytest
+
+from conftest import require_tool
+from curl_helpers import curl
+from e2e_server import APPS, LAUNCHER
+from h2_client import H2Client, Stream
+
+KIB = 1024
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_curl_with_prior_knowledge(main_server) -> None:
+    done = curl(["--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}", main_server.url + "/"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"Hello, world!\n2 200"
+
+
+def test_curl_upgrade_with_a_body_is_answered_on_stream_1(main_server) -> None:
+    # curl sends the whole POST with Upgrade: h2c; the answer comes over HTTP/2 after the 101.
+    done = curl(["-v", "--http2", "--data-binary", "upgraded body", "-w", "\n%{http_version}",
+                 main_server.url + "/echo"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"upgraded body\n2"
+    assert b"101 Switching Protocols" in done.stderr
+
+
+@pytest.mark.parametrize("option, value", [("--h2-max-frame-size", "16383"), ("--h2-initial-window-size", "0"),
+                                           ("--h2-max-concurrent-streams", "2147483648")])
+def test_an_http2_option_out_of_its_range_is_a_one_line_error(server_built, option: str, value: str) -> None:
+    done = subprocess.run([str(LAUNCHER), "serve", "e2e_app:app", "--app-dir", str(APPS), option, value],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"wsging: error: {option}: expected a whole number from "
+                                                f"{'16384 to 16777215' if option == '--h2-max-frame-size' else '1 to 2147483647'}"
+                                                f", got '{value}'"]
+
+
+def test_no_http2_turns_it_off(start_server) -> None:
+    server = start_server(options=["--no-http2"])
+    done = curl(["--http2-prior-knowledge", server.url + "/"])
+    assert done.returncode != 0  # the preface is an HTTP/1.1 request line it refuses
+    done = curl(["--http2", "-w", "\n%{http_version}", server.url + "/"])
+    assert done.stdout == b"Hello, world!\n1.1"
+
+
+def test_the_same_port_still_speaks_http_1_1(main_server) -> None:
+    done = curl(["--http1.1", "-w", "\n%{http_version}", main_server.url + "/"])
+    assert done.stdout == b"Hello, world!\n1.1"
+
+
+def test_a_broken_preface_is_refused_with_400_and_a_close(main_server) -> None:
+    with socket.create_connection(("127.0.0.1", main_server.port), timeout=10) as s:
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+        received = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 400 "), received
+    assert _get(main_server.url + "/") == "Hello, world!"
+
+
+def test_the_request_as_the_application_sees_it(main_server) -> None:
+    with H2Client(main_server.port) as c:
+        sid = c.request("GET", "/inspect/a%20b?x=1", [("cookie", "a=1"), ("x-one", "1"), ("cookie", "b=2")])
+        r = c.response(sid)
+    assert r.status == 200
+    seen = json.loads(r.body)
+    assert seen["http_version"] == "2"
+    assert seen["raw_path"] == "/inspect/a%20b" and seen["query_string"] == "x=1"
+    headers = seen["headers"]
+    # :authority becomes host; the two cookie fields one, joined by "; " (RFC 9113 §8.2.3);
+    # no pseudo-header field reaches the application.
+    assert ["host", "e2e"] in headers
+    assert ["cookie", "a=1; b=2"] in headers
+    assert not [name for name, _ in headers if name.startswith(":")]
+    assert seen["capabilities"] == ["response_trailers", "early_hints", "request_trailers"]
+    assert seen["content_length"] == 0
+
+
+def test_response_trailers_and_early_hints(main_server) -> None:
+    with H2Client(main_server.port) as c:
+        trailers = c.request("GET", "/trailers")
+        hints = c.request("GET", "/hints")
+        t = c.response(trailers)
+        h = c.response(hints)
+    assert bytes(t.body) == b"first,second"
+    assert t.trailers is not None and dict(t.trailers)[b"x-body-sha256"]
+    assert [dict(i)[b":status"] for i in h.informational] == [b"103"]
+    assert dict(h.informational[0])[b"link"] == b"</style.css>; rel=preload; as=style"
+    assert bytes(h.body) == b"hints sent"
+
+
+def test_concurrent_streams_are_concurrent_calls(main_server) -> None:
+    # MUST-H2-1: five requests that each sleep 1.5 s, on one connection, end together.
+    with H2Client(main_server.port) as c:
+        started = time.monotonic()
+        ids = [c.request("GET", "/slow?ms=1500") for _ in range(5)]
+        bodies = [bytes(c.response(sid).body) for sid in ids]
+        elapsed = time.monotonic() - started
+    assert bodies == [b"slept"] * 5
+    assert elapsed < 4, elapsed
+
+
+def _fill_window(c: H2Client, sid: int, limit: int) -> int:
+    """Sends DATA on `sid` while the server's windows allow (up to `limit`); returns how much."""
+    sent = 0
+    deadline = time.monotonic() + 5
+    while sent < limit and time.monotonic() < deadline:
+        room = min(c.sendable(sid), c.conn.max_outbound_frame_size, limit - sent)
+        if room > 0:
+            c.send(sid, b"u" * room)
+            sent += room
+            continue
+        c.read(0.3)
+    return sent
+
+
+def test_request_window_grows_only_as_the_application_reads(main_server) -> None:
+    # MUST-H2-2: /wait-disconnect reads nothing. The client may send its stream window (the
+    # server's 256 KiB) plus what the worker buffers for the application (its 256 KiB link
+    # window), and then no more; MUST-H2-4: another stream on the connection is not held up.
+    with H2Client(main_server.port) as c:
+        stuck = c.request("POST", "/wait-disconnect?tag=h2-window", end=False)
+        sent = _fill_window(c, stuck, 4 << 20)
+        assert 256 * KIB <= sent <= 512 * KIB + 64 * KIB, sent
+        before = [u for u in c.window_updates if u[0] == stuck]
+        c.read(1.0)
+        assert c.sendable(stuck) == 0
+        assert [u for u in c.window_updates if u[0] == stuck] == before
+        payload = bytes(range(256)) * 4096  # 1 MiB through the same connection
+        other = c.request("POST", "/echo", body=None, end=False)
+        rest = payload
+        deadline = time.monotonic() + 20
+        while rest and time.monotonic() < deadline:
+            room = min(c.sendable(other), c.conn.max_outbound_frame_size, len(rest))
+            if room > 0:
+                c.send(other, rest[:room], end=room == len(rest))
+                rest = rest[room:]
+            else:
+                c.read(0.2)
+        r = c.response(other, timeout=20)
+        assert bytes(r.body) == payload
+
+
+def test_a_client_that_does_not_read_stops_the_application(main_server) -> None:
+    # MUST-H2-3: the client's window is 64 KiB and it never returns any of it: the application
+    # produces at most what the client's window and the worker link's window hold.
+    with H2Client(main_server.port, auto_ack_data=False) as c:
+        sid = c.request("GET", "/stream?size=104857600&chunk=16384")
+        c.wait("the first DATA", lambda: len(c.streams[sid].body) > 0)
+        time.sleep(1.0)
+        first = int(_get(main_server.url + "/progress"))
+        time.sleep(1.0)
+        second = int(_get(main_server.url + "/progress"))
+    assert second == first, (first, second)
+    assert first < 1 << 20, first
+
+
+def test_a_client_reset_cancels_the_application(main_server) -> None:
+    with H2Client(main_server.port) as c:
+        sid = c.request("GET", "/endless?tag=h2-rst")
+        c.wait("some body", lambda: len(c.streams[sid].body) > 0)
+        c.conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+        c.flush()
+        deadline = time.monotonic() + 10
+        while _get(main_server.url + "/outcome?tag=h2-rst") != "GeneratorExit at yield":
+            assert time.monotonic() < deadline, "the application was not cancelled"
+            time.sleep(0.05)
+        # the connection serves on
+        again = c.request("GET", "/")
+        assert bytes(c.response(again).body) == b"Hello, world!"
+
+
+def test_a_stream_reset_before_its_call_started_never_starts_it(main_server) -> None:
+    # MUST-H2-5 (first part): HEADERS and RST_STREAM in one write.
+    with H2Client(main_server.port) as c:
+        sid = c.conn.get_next_available_stream_id()
+        c.streams[sid] = Stream()
+        c.conn.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":authority", "e2e"),
+                                  (":path", "/read-body?tag=h2-never")], end_stream=False)
+        c.conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+        c.flush()
+        probe = c.request("GET", "/")
+        assert bytes(c.response(probe).body) == b"Hello, world!"
+    time.sleep(0.3)
+    assert _get(main_server.url + "/outcome?tag=h2-never") == "none yet"
+
+
+def test_rapid_reset_is_answered_with_enhance_your_calm(main_server) -> None:
+    # MUST-H2-5: a client that opens and resets streams without end is sent away.
+    with H2Client(main_server.port) as c:
+        for _ in range(400):
+            sid = c.conn.get_next_available_stream_id()
+            c.conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "e2e"),
+                                      (":path", "/slow?ms=5000")], end_stream=True)
+            c.conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+        try:
+            c.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        c.wait("GOAWAY", lambda: c.goaway is not None or c.closed)
+    assert c.goaway is not None and c.goaway.error_code == h2.errors.ErrorCodes.ENHANCE_YOUR_CALM
+    assert _get(main_server.url + "/") == "Hello, world!"
+
+
+def test_malformed_requests_get_stream_errors(main_server) -> None:
+    with H2Client(main_server.port) as c:
+        bad = c.conn.get_next_available_stream_id()
+        c.streams[bad] = Stream()
+        # h2 validates what it sends: switch that off for this one frame
+        c.conn.config.validate_outbound_headers = False
+        c.conn.send_headers(bad, [(":method", "GET"), (":scheme", "http"), (":authority", "e2e")], end_stream=True)
+        c.conn.config.validate_outbound_headers = True
+        c.flush()
+        r = c.response(bad)
+        assert r.reset == h2.errors.ErrorCodes.PROTOCOL_ERROR
+        good = c.request("GET", "/")
+        assert bytes(c.response(good).body) == b"Hello, world!"
+
+
+def test_graceful_shutdown_lets_streams_in_flight_finish(start_server) -> None:
+    # GOAWAY goes out at once; the stream in flight still gets its whole answer (curl, as the
+    # h2 library closes its side on any GOAWAY).
+    server = start_server()
+    client = subprocess.Popen(
+        [require_tool("curl"), "-sS", "--max-time", "20", "--http2-prior-knowledge", "-w", "\n%{http_version}",
+         server.url + "/slow?ms=1500"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while _get(server.url + "/inflight") != "1":
+        assert time.monotonic() < deadline, "the request never started"
+        time.sleep(0.05)
+    server.signal(signal.SIGTERM)
+    out, err = client.communicate(timeout=30)
+    assert client.returncode == 0, err
+    assert out == b"slept\n2"
+    assert server.wait(30) == 0
