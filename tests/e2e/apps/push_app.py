@@ -55,6 +55,10 @@ def inner(request: Any) -> Response:
             f"page push-offered={'push' in request.capabilities} results={results}",
             content_type="text/plain",
         )
+    if path == "/empty":
+        # A parent without content: its response ends with its head.
+        ok = request.extensions["push"].push("/asset-e.css") if "push" in request.extensions else None
+        return Response(b"", status=204, headers={"x-pushed": str(ok)})
     if path == "/priority":
         return Response(_priority(request) + "\n")
     if path == "/priority/changes":

@@ -26,9 +26,11 @@ class Http2PushTest {
         pair.close();
     }
 
+    private int parentId;
+
     private FakeStream parent(Http2Settings clientSettings) {
         pair = new Http2TestPair(Http1Config.DEFAULT, Http2Config.DEFAULT, clientSettings);
-        pair.send(Http2TestPair.request("GET", "/page").add("user-agent", "ua/1").add("accept-language", "fr"), true);
+        parentId = pair.send(Http2TestPair.request("GET", "/page").add("user-agent", "ua/1").add("accept-language", "fr"), true);
         return pair.dispatcher.last();
     }
 
@@ -43,6 +45,7 @@ class Http2PushTest {
         FakeStream parent = parent(new Http2Settings());
         assertEquals(Capabilities.PUSH, parent.head.capabilities() & Capabilities.PUSH);
         assertTrue(push(parent, "/app.css?v=3", List.of(new Header("Accept", "text/css"))));
+        assertEquals("true true", pair.server.isOpen() + " " + pair.client.isOpen());
         FakeStream pushed = pair.dispatcher.last();
         assertTrue(pushed.head.pushed());
         assertEquals("GET", pushed.head.method());
@@ -54,13 +57,14 @@ class Http2PushTest {
                 text(pushed.head.headers()));
         pushed.listener.onResponse(200, List.of(new Header("content-type", "text/css")), false);
         pushed.listener.onData(Unpooled.copiedBuffer("h1{}", java.nio.charset.StandardCharsets.US_ASCII), true);
+        pair.exchange();
         parent.listener.onResponse(204, List.of(), true);
         pair.exchange();
         Http2TestPair.Received promised = pair.stream(2);
         assertEquals(200, promised.status());
         assertEquals("h1{}", promised.body.toString());
         assertTrue(promised.ended);
-        assertEquals(204, pair.stream(1).status());
+        assertEquals(204, pair.stream(parentId).status());
     }
 
     @Test
