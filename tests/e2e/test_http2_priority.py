@@ -3,60 +3,51 @@ frames reach `request.priority`; malformed PRIORITY_UPDATE frames end the connec
 RFC's error, and the server goes on serving others."""
 from __future__ import annotations
 
-import struct
 from typing import Iterator
 
 import pytest
 
 from e2e_server import Server
-from h2_client import H2Client
 from h2_frames import FRAME_SIZE_ERROR, PROTOCOL_ERROR, DataFrame, GoAwayFrame, RawH2
-from h2_servers import start, still_serves
+from h2_push_client import PushClient, priority_update, still_serves
 
 PUSH_APP = "push_app:app"
-PRIORITY_UPDATE = 0x10
-
-
-def priority_update(prioritized: int, value: bytes, on_stream: int = 0) -> bytes:
-    """An RFC 9218 §7.1 PRIORITY_UPDATE frame (which the h2 library does not know)."""
-    payload = struct.pack(">I", prioritized) + value
-    return struct.pack(">I", len(payload))[1:] + bytes((PRIORITY_UPDATE, 0)) + struct.pack(">I", on_stream) + payload
 
 
 @pytest.fixture(scope="module")
 def server(server_built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = start(tmp_path_factory.mktemp("priority"), app=PUSH_APP)
+    s = Server(tmp_path_factory.mktemp("priority") / "server.log", app=PUSH_APP).start()
     yield s
     assert s.stop() == 0
 
 
 def test_the_priority_field_reaches_request_priority(server: Server) -> None:
-    with H2Client(server.port) as client:
+    with PushClient(server.port) as client:
         assert client.get("/priority", headers=[("priority", "u=1, i")]).data == b"u=1 i=True\n"
         assert client.get("/priority").data == b"u=3 i=False\n"
         assert client.get("/priority", headers=[("priority", "u=9, i=?2")]).data == b"u=3 i=False\n"
 
 
 def test_a_priority_update_reaches_the_running_request(server: Server) -> None:
-    with H2Client(server.port) as client:
+    with PushClient(server.port) as client:
         stream_id = client.request("/priority/changes", headers=[("priority", "u=5")])
-        record = client.streams[stream_id]
+        record = client.answers[stream_id]
         client.wait("the first line", lambda: b"\n" in record.data)
         assert bytes(record.data) == b"u=5 i=False\n"
-        client.sock.sendall(priority_update(stream_id, b"u=0, i"))
+        client.send_raw(priority_update(stream_id, b"u=0, i"))
         client.response(stream_id)
     assert bytes(record.data) == b"u=5 i=False\nu=0 i=True\n"
 
 
 def test_an_update_sent_before_its_request_applies_when_it_starts(server: Server) -> None:
-    with H2Client(server.port) as client:
-        stream_id = client.conn.get_next_available_stream_id()
-        client.sock.sendall(priority_update(stream_id, b"u=6"))
+    with PushClient(server.port) as client:
+        stream_id = client.next_stream_id()
+        client.send_raw(priority_update(stream_id, b"u=6"))
         assert client.request("/priority", headers=[("priority", "u=1")]) == stream_id
         # The update is the latest signal: it wins over the field of the HEADERS after it.
         assert client.response(stream_id).data == b"u=6 i=False\n"
         # An update for a stream that is over changes nothing and breaks nothing.
-        client.sock.sendall(priority_update(stream_id, b"u=0"))
+        client.send_raw(priority_update(stream_id, b"u=0"))
         assert client.get("/priority").data == b"u=3 i=False\n"
 
 
@@ -92,7 +83,7 @@ def test_a_malformed_priority_update_is_a_connection_error(server: Server, frame
         goaway = raw.until("GOAWAY", lambda f: isinstance(f, GoAwayFrame))
         assert goaway.error_code == code
         assert raw.until_closed(10)
-    still_serves(server, "/priority")
+    still_serves(server.port)
 
 
 def test_a_priority_update_for_a_stream_the_client_never_opened_changes_nothing(server: Server) -> None:

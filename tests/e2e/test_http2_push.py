@@ -3,48 +3,29 @@ application, and the cases where a push must return False; with the h2 library a
 from __future__ import annotations
 
 import re
+import subprocess
 import time
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Iterator
 
-import h2.events
 import h2.settings
 import pytest
+from hyperframe.frame import PushPromiseFrame
 
 from conftest import require_tool
 from e2e_server import Server
-from h2_client import H2Client, StreamRecord, _text
 from h2_frames import DataFrame, GoAwayFrame, RawH2
-from hyperframe.frame import PushPromiseFrame
-from h2_servers import run_tool, start, still_serves
+from h2_push_client import PushClient, still_serves
 
 PUSH_APP = "push_app:app"
 
 
-class PushClient(H2Client):
-    """H2Client that also records the server's PUSH_PROMISEs: promised stream id -> headers."""
-
-    def __init__(self, port: int, **kwargs: object) -> None:
-        self.promises: Dict[int, Dict[str, str]] = {}
-        self.promised_on: Dict[int, int] = {}
-        super().__init__(port, **kwargs)  # type: ignore[arg-type]
-
-    def _handle(self, event: h2.events.Event) -> None:
-        if isinstance(event, h2.events.PushedStreamReceived):
-            self.promises[event.pushed_stream_id] = dict(_text(event.headers))
-            self.promised_on[event.pushed_stream_id] = event.parent_stream_id
-            self.streams[event.pushed_stream_id] = StreamRecord()
-            return
-        super()._handle(event)
-
-    def pushed(self, timeout: float = 10) -> List[StreamRecord]:
-        """The responses of every promised stream, each waited for to its end."""
-        return [self.response(stream_id, timeout) for stream_id in sorted(self.promises)]
+def run(args: list) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture(scope="module")
 def server(server_built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = start(tmp_path_factory.mktemp("push"), app=PUSH_APP)
+    s = Server(tmp_path_factory.mktemp("push") / "server.log", app=PUSH_APP).start()
     yield s
     assert s.stop() == 0
 
@@ -76,7 +57,6 @@ def test_a_pushed_response_goes_through_the_whole_middleware_stack(server: Serve
 def test_a_client_that_disables_push_is_not_offered_it(server: Server) -> None:
     settings = {h2.settings.SettingCodes.ENABLE_PUSH: 0}
     with PushClient(server.port, settings=settings) as client:
-        client.wait("the SETTINGS ack", lambda: client.settings_acked > 0)
         page = client.get("/page")
         client.settle(0.3)
     assert page.data.decode() == "page push-offered=False results=[None]"
@@ -88,7 +68,6 @@ def test_pushes_beyond_the_clients_stream_limit_return_false(server: Server) -> 
     # second each, so the third and fourth pushes find the limit reached.
     settings = {h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2}
     with PushClient(server.port, settings=settings) as client:
-        client.wait("the SETTINGS ack", lambda: client.settings_acked > 0)
         page = client.get("/page?n=4&delay=1")
         assert page.data.decode() == "page push-offered=True results=[True, True, False, False]"
         assert len(client.promises) == 2
@@ -111,7 +90,7 @@ def test_after_the_clients_goaway_a_push_returns_false(server: Server) -> None:
         body = raw.until("the page's body", lambda f: isinstance(f, DataFrame) and f.stream_id == 1)
         assert body.data == b"page push-offered=True results=[False]"
         assert not [f for f in raw.frames if isinstance(f, PushPromiseFrame)]
-    still_serves(server, "/priority")
+    still_serves(server.port)
 
 
 def test_a_client_that_refuses_a_promised_stream_leaves_the_connection_working(server: Server) -> None:
@@ -124,12 +103,12 @@ def test_a_client_that_refuses_a_promised_stream_leaves_the_connection_working(s
         assert page.data.decode() == "page push-offered=True results=[True]"
         again = client.get("/page")
         assert again.status == 200
-    still_serves(server, "/priority")
+    still_serves(server.port)
 
 
 def test_nghttp_shows_the_promise_and_the_pushed_response(server: Server) -> None:
     nghttp = require_tool("nghttp")
-    done = run_tool([nghttp, "-v", "-H", "user-agent: nghttp-push-test", f"{server.url}/page"])
+    done = run([nghttp, "-v", "-H", "user-agent: nghttp-push-test", f"{server.url}/page"])
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "recv PUSH_PROMISE frame" in out
@@ -144,7 +123,7 @@ def test_nghttp_shows_the_promise_and_the_pushed_response(server: Server) -> Non
 
 def test_nghttp_without_push_gets_no_promise(server: Server) -> None:
     nghttp = require_tool("nghttp")
-    done = run_tool([nghttp, "-v", "--no-push", f"{server.url}/page"])
+    done = run([nghttp, "-v", "--no-push", f"{server.url}/page"])
     assert done.returncode == 0, done.stderr
     assert "PUSH_PROMISE" not in done.stdout
     assert "page push-offered=False results=[None]" in done.stdout
