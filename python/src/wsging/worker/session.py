@@ -39,12 +39,12 @@ OPEN = "open"
 DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one (A.3 step 5)
 CLOSED = "closed"
 
-_STREAM_FRAMES = (
-    link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.PRIORITY, link.PUSH_RESULT
-)
+_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.PRIORITY)
 # Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
 # setup itself.
 _BODY_FRAMES = (link.BODY_MEMORY, link.SHARED_DATA, link.RELEASE)
+# Answers to PUSH (8.5): they may still come while the link drains.
+_PUSH_FRAMES = (link.PUSH_RESULT,)
 
 # Every frame type the front end may send in each state, and the state it leads to. A frame
 # not listed is a link error (A.7).
@@ -59,6 +59,8 @@ LINK_MOVES: Dict[Tuple[str, int], str] = {
     **{(DRAINING, t): DRAINING for t in _STREAM_FRAMES},
     **{(OPEN, t): OPEN for t in _BODY_FRAMES},
     **{(DRAINING, t): DRAINING for t in _BODY_FRAMES},
+    **{(OPEN, t): OPEN for t in _PUSH_FRAMES},
+    **{(DRAINING, t): DRAINING for t in _PUSH_FRAMES},
 }
 
 _FRAME_TYPES = {
