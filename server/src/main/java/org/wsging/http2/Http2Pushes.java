@@ -81,6 +81,7 @@ final class Http2Pushes {
         }
         List<Header> fields;
         try {
+            checkPath(path);
             fields = fields(parent, given);
         } catch (IllegalArgumentException e) {
             System.err.println("wsging: error: push of " + path + " not sent: " + e.getMessage());
@@ -112,6 +113,20 @@ final class Http2Pushes {
         conn.scheduleFlush();
         starter.start(stream, new Http2RequestFields("GET", path, authority, List.copyOf(fields), -1));
         return true;
+    }
+
+    /** An origin-form target of visible ASCII without a fragment, as the worker's API checks it
+     * (spec 8.5); the front end does not take a worker's word for it. */
+    private static void checkPath(String path) {
+        if (path.length() < 1 || path.charAt(0) != '/' || path.startsWith("//")) {
+            throw new IllegalArgumentException("the path is not origin-form");
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '#') {
+                throw new IllegalArgumentException("the path holds a character a request target cannot carry");
+            }
+        }
     }
 
     /** The promised request's fields: host first, the given ones (names lower-cased, as HTTP/2

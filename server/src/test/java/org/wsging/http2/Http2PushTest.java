@@ -109,11 +109,14 @@ class Http2PushTest {
     }
 
     @Test
-    void fieldsAPushCannotCarryAreDeclined() {
+    void pathsAndFieldsAPushCannotCarryAreDeclined() {
         FakeStream parent = parent(new Http2Settings());
         assertFalse(push(parent, "/a", List.of(new Header("connection", "close"))));
         assertFalse(push(parent, "/a", List.of(new Header("bad name", "x"))));
         assertFalse(push(parent, "/a", List.of(new Header("x", "a\r\nb"))));
+        assertFalse(push(parent, "/a b", List.of()));
+        assertFalse(push(parent, "//host/a", List.of()));
+        assertFalse(push(parent, "/a#f", List.of()));
         assertEquals(1, pair.dispatcher.streams.size());
         assertNull(pair.goAway);
     }
