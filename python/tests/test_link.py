@@ -72,6 +72,12 @@ def frame_from_json(d):
             stream, d["version"], d["cipher"], d["server_name"] or "", d["alpn_protocol"] or "",
             cert["subject"], cert["issuer"], cert["serial"], cert["pem"], flags,
         )
+    if kind == "PUSH":
+        return link.PushFrame(stream, d["token"], _b(d["path"]), headers, flags)
+    if kind == "PUSH_RESULT":
+        return link.PushResultFrame(d["token"], d["accepted"], flags, stream)
+    if kind == "PRIORITY":
+        return link.PriorityFrame(stream, _b(d["value"]), flags)
     raise AssertionError(f"unknown vector type {kind}")
 
 

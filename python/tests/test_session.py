@@ -14,7 +14,7 @@ from wsging.worker.session import LINK_MOVES, WorkerSession
 class Harness:
     """A session on a private loop; run() feeds bytes and returns the frames written back."""
 
-    def __init__(self, app=None, shared_bodies=True):
+    def __init__(self, app=None, shared_bodies=True, is_async=True):
         self.loop = asyncio.new_event_loop()
         self.decoder = link.FrameDecoder()
         self.out = []
@@ -23,7 +23,7 @@ class Harness:
         async def default_app(request):
             return Response(b"ok")
 
-        dispatcher = Dispatcher(app or default_app, is_async=True, pool=pool, loop=self.loop)
+        dispatcher = Dispatcher(app or default_app, is_async=is_async, pool=pool, loop=self.loop)
         self.session = WorkerSession(
             dispatcher, loop=self.loop, worker_id=1, max_streams=4, shared_bodies=shared_bodies
         )

@@ -5,6 +5,7 @@ from .capabilities import Capabilities
 from .errors import ClientDisconnected, InvalidHeader, InvalidStatus, WSGINGError
 from .files import file_response
 from .headers import Headers, MutableHeaders
+from .priority import Priority
 from .request import Request
 from .response import FileResponse, Response
 from .tls import ClientCertificate, TLSInfo
@@ -19,6 +20,7 @@ __all__ = [
     "InvalidHeader",
     "InvalidStatus",
     "MutableHeaders",
+    "Priority",
     "Request",
     "Response",
     "TLSInfo",

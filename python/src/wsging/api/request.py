@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Protocol, Tuple, Union
 from urllib.parse import unquote_to_bytes
 
 from .body import Body
@@ -12,6 +13,7 @@ from .contract import SPEC_VERSION
 from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
 from .tls import TLSInfo
+from .priority import Priority, parse_priority
 
 __all__ = ["Request", "RequestChannel"]
 
@@ -50,6 +52,7 @@ class _DetachedChannel:
 
 _DETACHED = _DetachedChannel()
 _NO_CAPABILITIES = Capabilities.from_bits(0)
+_NO_EXTENSIONS: Mapping[str, object] = MappingProxyType({})
 
 
 def _informational(status: int, headers: Optional[HeadersInput]) -> RawHeaders:
@@ -81,6 +84,9 @@ class Request:
         "_root_path",
         "_tls",
         "_state",
+        "_extensions",
+        "_pushed",
+        "_priority",
     )
 
     def __init__(
@@ -100,6 +106,8 @@ class Request:
         channel: Optional[RequestChannel] = None,
         root_path: str = "",
         tls: Optional[TLSInfo] = None,
+        extensions: Optional[Mapping[str, object]] = None,
+        pushed: bool = False,
     ) -> None:
         if tls is not None and not isinstance(tls, TLSInfo):
             raise TypeError(f"tls must be a TLSInfo or None, got {type(tls).__name__}")
@@ -122,6 +130,15 @@ class Request:
             )
         self._root_path = root_path
         self._tls = tls
+        self._extensions = (
+            _NO_EXTENSIONS
+            if not extensions
+            else extensions
+            if isinstance(extensions, MappingProxyType)
+            else MappingProxyType(dict(extensions))
+        )
+        self._pushed = bool(pushed)
+        self._priority: Optional[Priority] = None
 
     @property
     def spec_version(self) -> Tuple[int, int]:
@@ -208,6 +225,30 @@ class Request:
         return self._body
 
     @property
+    def extensions(self) -> Mapping[str, object]:
+        """Extension objects the server offers for this request (spec 13.2), read-only; empty
+        when none. `request.extensions.get("push")` is the push extension where offered."""
+        return self._extensions
+
+    @property
+    def pushed(self) -> bool:
+        """True for a request the server made for a push (spec 8.5), False for a client's."""
+        return self._pushed
+
+    @property
+    def priority(self) -> Priority:
+        """The client's priority signal (RFC 9218): the latest PRIORITY_UPDATE the server
+        received for this request while it runs, else its `priority` header field; urgency 3,
+        not incremental, when neither says otherwise (spec 8.4)."""
+        update: Optional[Priority] = getattr(self._channel, "priority_update", None)
+        if update is not None:
+            return update
+        priority = self._priority
+        if priority is None:
+            priority = self._priority = parse_priority(self._headers.get_all("priority"))
+        return priority
+
+    @property
     def disconnected(self) -> bool:
         """True once the client is gone; no need to read the body to learn it."""
         return self._channel.disconnected
@@ -264,6 +305,8 @@ class Request:
             "channel": self._channel,
             "root_path": self._root_path,
             "tls": self._tls,
+            "extensions": self._extensions,
+            "pushed": self._pushed,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -272,6 +315,8 @@ class Request:
         copy = Request(**fields)
         if "raw_path" not in changes:
             copy._path = self._path
+        if "headers" not in changes:
+            copy._priority = self._priority
         # Shared, not copied: what one layer stores, the layers it calls see (spec 12.3).
         copy._state = self.state
         return copy
@@ -295,6 +340,8 @@ def _link_request(
     channel: RequestChannel,
     root_path: str,
     tls: Optional[TLSInfo] = None,
+    extensions: Mapping[str, object] = _NO_EXTENSIONS,
+    pushed: bool = False,
 ) -> Request:
     """A Request from values the worker has already checked (its per-request hot path: no
     keyword handling, no isinstance tests)."""
@@ -314,4 +361,7 @@ def _link_request(
     request._channel = channel
     request._root_path = root_path
     request._tls = tls
+    request._extensions = extensions
+    request._pushed = pushed
+    request._priority = None
     return request

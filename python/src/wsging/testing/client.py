@@ -19,12 +19,14 @@ from typing import (
     List,
     Mapping,
     Optional,
+    Sequence,
     Tuple,
     Union,
     cast,
 )
 from urllib.parse import quote, urlencode
 
+from ..api.capabilities import PUSH
 from ..api.headers import Headers, HeadersInput, MutableHeaders
 from ..api.request import Request
 from ..api.tls import TLSInfo
@@ -36,6 +38,7 @@ from ..worker.runtime import new_event_loop
 from ..worker.session import WorkerSession
 from .capabilities import HTTP1_VERSIONS, has_token, http1_capabilities
 from .memory_link import MemoryTransport
+from .push_frontend import host_of, promised_headers, push_result
 
 __all__ = ["TestClient", "TestResponse", "TestStream"]
 
@@ -60,6 +63,9 @@ class TestResponse:
         # The client went away (TestStream.cancel) before the response was complete: `body`
         # holds what had reached the client by then.
         self.cancelled = False
+        # Responses the server pushed with this one (spec 8.5): (path, response), in the order
+        # promised; only where the capabilities offered push.
+        self.pushed: List[Tuple[str, "TestResponse"]] = []
 
     @property
     def text(self) -> str:
@@ -75,9 +81,22 @@ class TestStream:
 
     __test__ = False
 
-    def __init__(self, client: "TestClient", stream_id: int, *, expect_continue: bool) -> None:
+    def __init__(
+        self,
+        client: "TestClient",
+        stream_id: int,
+        *,
+        expect_continue: bool,
+        capabilities: int = 0,
+        headers: Sequence[Tuple[bytes, bytes]] = (),
+    ) -> None:
         self._client = client
         self.id = stream_id
+        self._capabilities = capabilities
+        self._request_headers = headers
+        # Streams the worker pushed for this one, added on the loop thread (_deliver).
+        self._pushed_streams: List[Tuple[str, "TestStream"]] = []
+        self._ended_on_loop = False  # the loop thread delivered the response's last frame
         self._frames: "queue.SimpleQueue[Optional[link.Frame]]" = queue.SimpleQueue()
         self._credit = 0 if expect_continue else client._worker_window
         self._expect_continue = expect_continue
@@ -118,6 +137,12 @@ class TestStream:
             raw = MutableHeaders(trailers).raw
             self._client._send(link.encode_trailers(self.id, raw))
 
+    def update_priority(self, value: str) -> None:
+        """The client changes the request's priority, as an HTTP/2 PRIORITY_UPDATE does
+        (RFC 9218): `value` is a `priority` field value such as "u=1, i"."""
+        if not self.complete:
+            self._client._send(link.encode_priority(self.id, value.encode("latin-1")))
+
     def cancel(self) -> None:
         """The client goes away, as when it closes its connection: RESET CANCEL.
 
@@ -155,10 +180,13 @@ class TestStream:
         return self._response
 
     def response(self) -> TestResponse:
-        """Wait for the complete response."""
+        """Wait for the complete response, and for those pushed with it."""
         while not self.complete:
             self._process(self._next_frame())
-        return self._response
+        response = self._response
+        for path, pushed in self._pushed_streams[len(response.pushed) :]:
+            response.pushed.append((path, pushed.response()))
+        return response
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The response body piece by piece, each as soon as the worker has sent it; ends with
@@ -461,10 +489,36 @@ class TestClient:
         for frame in self._decoder.feed(data):
             if frame.stream == 0:
                 self._link_frames.put(frame)
+            elif isinstance(frame, link.PushFrame):
+                self._on_push(frame)
             else:
                 stream = self._streams.get(frame.stream)
                 if stream is not None:
+                    if _ends_response(frame):
+                        stream._ended_on_loop = True
                     stream._frames.put(frame)
+
+    def _on_push(self, frame: link.PushFrame) -> None:
+        """On the loop thread: accept a push as the server would, or decline it (False)."""
+        parent = self._streams.get(frame.stream)
+        if (
+            parent is None
+            or parent._ended_on_loop
+            or not parent._capabilities & PUSH
+            or not self.worker_settings.get(link.SETTING_PUSH)
+        ):
+            self._send(push_result(frame.token, False))
+            return
+        path = frame.path.decode("latin-1")
+        raw_path, _, query = frame.path.partition(b"?")
+        host = host_of(parent._request_headers, self.server[0].encode("latin-1"))
+        headers = promised_headers(parent._request_headers, frame.headers, host)
+        stream = self._open(
+            "GET", raw_path, query, headers, parent._capabilities & ~PUSH, None, end=True,
+            pushed=True,
+        )
+        parent._pushed_streams.append((path, stream))
+        self._send(push_result(frame.token, True))
 
     def _forget(self, stream_id: int) -> None:
         self._streams.pop(stream_id, None)
@@ -514,16 +568,50 @@ class TestClient:
                 # As Netty's HttpUtil.isTransferEncodingChunked.
                 has_token(raw_headers.raw, b"transfer-encoding", b"chunked"),
             )
+        if not self.worker_settings.get(link.SETTING_PUSH):
+            capabilities &= ~PUSH  # as the server: push only to a worker that can answer it
         expect = raw_headers.get("expect", "").lower() == "100-continue"
         raw_path, _, path_query = path.partition("?")
-        query_bytes = _query(path_query, query)
+        return self._open(
+            method,
+            quote(raw_path or "/", safe=_PATH_SAFE).encode("ascii"),
+            _query(path_query, query),
+            list(raw_headers.raw),
+            capabilities,
+            content_length,
+            end=end,
+            expect=expect,
+        )
+
+    def _open(
+        self,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: List[Tuple[bytes, bytes]],
+        capabilities: int,
+        content_length: Optional[int],
+        *,
+        end: bool,
+        expect: bool = False,
+        pushed: bool = False,
+    ) -> TestStream:
+        """Send one REQUEST frame and return its stream (any thread)."""
         with self._lock:
             stream_id = self._next_id
             self._next_id += 1
-            stream = TestStream(self, stream_id, expect_continue=expect and not end)
+            stream = TestStream(
+                self,
+                stream_id,
+                expect_continue=expect and not end,
+                capabilities=capabilities,
+                headers=headers,
+            )
             self._streams[stream_id] = stream
-        flags = (link.END_STREAM if end else 0) | (
-            link.EXPECT_CONTINUE if expect and not end else 0
+        flags = (
+            (link.END_STREAM if end else 0)
+            | (link.EXPECT_CONTINUE if expect and not end else 0)
+            | (link.PUSHED if pushed else 0)
         )
         client_host, client_port = self.client if self.client is not None else ("", 0)
         frame = link.RequestFrame(
@@ -532,15 +620,15 @@ class TestClient:
             self.http_version,
             self.scheme.encode("ascii"),
             method.encode("ascii"),
-            quote(raw_path or "/", safe=_PATH_SAFE).encode("ascii"),
-            query_bytes,
+            raw_path,
+            query,
             client_host.encode("latin-1"),
             client_port,
             self.server[0].encode("latin-1"),
             self.server[1],
             -1 if content_length is None else content_length,
             capabilities,
-            list(raw_headers.raw),
+            headers,
         )
         request_frame = link.encode_request(frame)
         if self.tls is not None and self.worker_settings.get(link.SETTING_TLS_INFO) == 1:
@@ -607,6 +695,14 @@ class TestClient:
                 raise TimeoutError(f"no PING ACK within {self.timeout}s") from None
             if isinstance(frame, link.PingFrame) and frame.flags & link.ACK:
                 return frame.data
+
+
+def _ends_response(frame: link.Frame) -> bool:
+    if isinstance(frame, (link.TrailersFrame, link.ResetFrame)):
+        return True
+    return isinstance(frame, (link.ResponseFrame, link.DataFrame)) and bool(
+        frame.flags & link.END_STREAM
+    )
 
 
 def _query(from_path: str, query: QueryInput) -> bytes:

@@ -48,6 +48,8 @@ App = Callable[[Request], Any]
 EAGER_START = sys.version_info >= (3, 11)
 _COROUTINE = types.CoroutineType
 
+_PUSH = 0x04  # capability bit (A.6): the request is offered the push extension
+
 # What one turn of a sync producer ended with (_pull_chunks).
 _ENDED = 0  # the body is exhausted and closed; the value: trailers
 _STOPPED = 1  # the stream stopped (reset or complete); the body is closed
@@ -295,7 +297,12 @@ class Dispatcher:
             run = functools.partial(self._pool.submit, self._run_sync, exchange, request)
             if not exchange.wait_readable(run):
                 run()
-        elif self._inline_seconds and (not self._inline_paused_until or self._inline_allowed()):
+        elif (
+            self._inline_seconds
+            and (not self._inline_paused_until or self._inline_allowed())
+            # push() waits for the front end's answer, which the loop must be free to read.
+            and not exchange.capabilities & _PUSH
+        ):
             self._run_inline(exchange, request)
         else:
             self._pool.submit(self._run_sync, exchange, request)

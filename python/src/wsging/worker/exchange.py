@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Protocol
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers, RawHeaders
+from ..api.priority import Priority
 from ..api.response import Response, as_bytes
 from . import link
 from .body_memory import SHARED_MIN, BodyMemory
@@ -91,6 +92,7 @@ class Exchange:
         "task",
         "_completion",
         "_abandoned",
+        "priority_update",
     )
 
     def __init__(
@@ -138,6 +140,8 @@ class Exchange:
         self.task: Optional["asyncio.Task[None]"] = None
         self._completion: Optional[Completion] = None  # made by the first on_complete()
         self._abandoned: Optional[str] = None  # ABORTED or CLIENT_GONE once reset
+        # The client's latest PRIORITY_UPDATE (link PRIORITY), read by request.priority.
+        self.priority_update: Optional[Priority] = None
 
     @property
     def body_complete(self) -> bool:

@@ -30,6 +30,9 @@ __all__ = [
     "SharedDataFrame",
     "TlsFrame",
     "ReleaseFrame",
+    "PushFrame",
+    "PushResultFrame",
+    "PriorityFrame",
     "encode",
     "encode_whole_response",
 ]
@@ -54,10 +57,16 @@ BODY_MEMORY = 0x0B  # shared body memory (A.2): the front end names the file, th
 SHARED_DATA = 0x0C  # DATA whose payload lies in one of the sender's shared slots
 RELEASE = 0x0D  # slots of the receiver's given back
 TLS = 0x0E  # a TLS connection's facts, right before the REQUEST they belong to
+# Push and priority (A.2): PUSH only on a request whose capability word has PUSH (so only by a
+# worker that announced SETTING_PUSH); PRIORITY only to a worker that announced SETTING_PRIORITY.
+PUSH = 0x0F  # worker -> front end, on the parent stream: push this path
+PUSH_RESULT = 0x10  # front end -> worker, stream 0: the answer to one PUSH
+PRIORITY = 0x11  # front end -> worker, on the stream: the client's new priority field value
 
 # Flags
 END_STREAM = 0x01
 EXPECT_CONTINUE = 0x02
+PUSHED = 0x04  # REQUEST: the server made this request for a push (spec 8.5)
 ACK = 0x01
 
 # Settings (A.2, HELLO)
@@ -69,6 +78,8 @@ SETTING_MAX_FRAME = 5
 SETTING_FILE_BODIES = 6
 SETTING_SHARED_BODIES = 7
 SETTING_TLS_INFO = 8  # worker: 1 when it takes TLS frames
+SETTING_PUSH = 9  # worker: 1 when it sends PUSH and takes PUSH_RESULT
+SETTING_PRIORITY = 10  # worker: 1 when it takes PRIORITY
 DEFAULT_INITIAL_WINDOW = 65536
 DEFAULT_MAX_STREAMS = 100
 DEFAULT_MAX_FRAME = 65536
@@ -107,6 +118,7 @@ _FILE_REFERENCE = struct.Struct(">QQQQ")  # offset, length, device, inode
 _MAX_FILE_OFFSET = (1 << 63) - 1
 _SHARED_DATA = struct.Struct(">HI")  # slot, length
 _BODY_MEMORY_FIXED = struct.Struct(">IH")  # slot size, slot count
+_PUSH_RESULT = struct.Struct(">IB")  # token, accepted
 
 Fields = List[Tuple[bytes, bytes]]
 
@@ -243,6 +255,34 @@ class TlsFrame(NamedTuple):
     flags: int = 0
 
 
+class PushFrame(NamedTuple):
+    """The application asks to push `path` (origin-form, may hold a query) with request
+    `headers`; `token` names the PUSH_RESULT that answers it."""
+
+    stream: int
+    token: int
+    path: bytes
+    headers: Fields
+    flags: int = 0
+
+
+class PushResultFrame(NamedTuple):
+    """The front end's answer to the PUSH with `token`: whether it sent the PUSH_PROMISE."""
+
+    token: int
+    accepted: bool
+    flags: int = 0
+    stream: int = 0
+
+
+class PriorityFrame(NamedTuple):
+    """The client changed the stream's priority (RFC 9218 PRIORITY_UPDATE): its field value."""
+
+    stream: int
+    value: bytes
+    flags: int = 0
+
+
 Frame = Union[
     HelloFrame,
     RequestFrame,
@@ -259,6 +299,9 @@ Frame = Union[
     SharedDataFrame,
     ReleaseFrame,
     TlsFrame,
+    PushFrame,
+    PushResultFrame,
+    PriorityFrame,
 ]
 
 
@@ -473,7 +516,29 @@ def _decode_tls(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return frame, len(p)
 
 
-_LINK_TYPES = frozenset((HELLO, PING, GOAWAY, BODY_MEMORY, RELEASE))
+def _decode_push(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (token,) = _U32.unpack_from(p, 0)
+    (n,) = _U16.unpack_from(p, 4)
+    path = p[6 : 6 + n]
+    if len(path) == n and not path.startswith(b"/"):
+        raise _error(f"PUSH path {path!r} does not start with '/'")
+    headers, o = _read_fields(p, 6 + n)
+    return PushFrame(stream, token, path, headers, flags), o
+
+
+def _decode_push_result(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    token, accepted = _PUSH_RESULT.unpack_from(p, 0)
+    if accepted > 1:
+        raise _error(f"PUSH_RESULT accepted byte {accepted}, not 0 or 1")
+    return PushResultFrame(token, bool(accepted), flags, stream), _PUSH_RESULT.size
+
+
+def _decode_priority(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (n,) = _U16.unpack_from(p, 0)
+    return PriorityFrame(stream, p[2 : 2 + n], flags), 2 + n
+
+
+_LINK_TYPES = frozenset((HELLO, PING, GOAWAY, BODY_MEMORY, RELEASE, PUSH_RESULT))
 _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
     REQUEST: _decode_request,
@@ -490,6 +555,9 @@ _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     SHARED_DATA: _decode_shared_data,
     RELEASE: _decode_release,
     TLS: _decode_tls,
+    PUSH: _decode_push,
+    PUSH_RESULT: _decode_push_result,
+    PRIORITY: _decode_priority,
 }
 _NAMES = {
     HELLO: "HELLO",
@@ -507,6 +575,9 @@ _NAMES = {
     SHARED_DATA: "SHARED_DATA",
     RELEASE: "RELEASE",
     TLS: "TLS",
+    PUSH: "PUSH",
+    PUSH_RESULT: "PUSH_RESULT",
+    PRIORITY: "PRIORITY",
 }
 
 
@@ -793,6 +864,26 @@ def encode_tls(frame: TlsFrame) -> bytes:
     return _frame(TLS, f.flags, f.stream, parts)
 
 
+def encode_push(
+    stream: int, token: int, path: bytes, headers: Sequence[Tuple[bytes, bytes]], flags: int = 0
+) -> bytes:
+    try:
+        start = [_U32.pack(token), _U16.pack(len(path)), path]
+    except struct.error:
+        raise LinkError("a push path longer than 65535 bytes", code=0, side=LOCAL) from None
+    return _frame(PUSH, flags, stream, start + _encode_fields(headers))
+
+
+def encode_push_result(token: int, accepted: bool, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(_PUSH_RESULT.size, PUSH_RESULT, flags, 0) + _PUSH_RESULT.pack(
+        token, 1 if accepted else 0
+    )
+
+
+def encode_priority(stream: int, value: bytes, flags: int = 0) -> bytes:
+    return _frame(PRIORITY, flags, stream, [_U16.pack(len(value)), value])
+
+
 def encode(frame: Frame) -> bytes:
     """The bytes of any frame (the hot path calls the specific encoders directly)."""
     if isinstance(frame, HelloFrame):
@@ -828,4 +919,10 @@ def encode(frame: Frame) -> bytes:
         return encode_release(frame.slots, frame.flags)
     if isinstance(frame, TlsFrame):
         return encode_tls(frame)
+    if isinstance(frame, PushFrame):
+        return encode_push(frame.stream, frame.token, frame.path, frame.headers, frame.flags)
+    if isinstance(frame, PushResultFrame):
+        return encode_push_result(frame.token, frame.accepted, frame.flags)
+    if isinstance(frame, PriorityFrame):
+        return encode_priority(frame.stream, frame.value, frame.flags)
     raise TypeError(f"not a link frame: {frame!r}")

@@ -12,11 +12,14 @@ import os
 import socket
 import threading
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from ..api.body import Body
 from ..api.capabilities import Capabilities
 from ..api.headers import Headers
+from ..api.priority import parse_priority
+from ..api.push import Push
 from ..api.request import Request, _link_request
 from ..api.tls import ClientCertificate, TLSInfo
 from . import link
@@ -24,6 +27,7 @@ from .body_memory import BodyMemory
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
+from .pushes import ExchangePush, LinkPushes
 from .streams import Stream
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
@@ -36,10 +40,14 @@ OPEN = "open"
 DRAINING = "draining"  # GOAWAY received: finish open streams, accept no new one (A.3 step 5)
 CLOSED = "closed"
 
-_STREAM_FRAMES = (link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.TLS)
+_STREAM_FRAMES = (
+    link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.TLS, link.PRIORITY,
+)
 # Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
 # setup itself.
 _BODY_FRAMES = (link.BODY_MEMORY, link.SHARED_DATA, link.RELEASE)
+# Answers to PUSH (8.5): they may still come while the link drains.
+_PUSH_FRAMES = (link.PUSH_RESULT,)
 
 # Every frame type the front end may send in each state, and the state it leads to. A frame
 # not listed is a link error (A.7).
@@ -54,6 +62,8 @@ LINK_MOVES: Dict[Tuple[str, int], str] = {
     **{(DRAINING, t): DRAINING for t in _STREAM_FRAMES},
     **{(OPEN, t): OPEN for t in _BODY_FRAMES},
     **{(DRAINING, t): DRAINING for t in _BODY_FRAMES},
+    **{(OPEN, t): OPEN for t in _PUSH_FRAMES},
+    **{(DRAINING, t): DRAINING for t in _PUSH_FRAMES},
 }
 
 _FRAME_TYPES = {
@@ -71,6 +81,8 @@ _FRAME_TYPES = {
     link.SharedDataFrame: link.SHARED_DATA,
     link.ReleaseFrame: link.RELEASE,
     link.TlsFrame: link.TLS,
+    link.PushResultFrame: link.PUSH_RESULT,
+    link.PriorityFrame: link.PRIORITY,
 }
 
 # LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
@@ -121,6 +133,9 @@ def _tls_info(frame: link.TlsFrame) -> TLSInfo:
         _TLS_INFOS[key] = info
     return info
 
+
+_PUSH = 0x04  # capability bit (A.6)
+_NO_EXTENSIONS: Mapping[str, object] = MappingProxyType({})
 
 # Capabilities.from_bits' own cache, read without the call.
 _CAPABILITIES = Capabilities._cache
@@ -173,6 +188,7 @@ class WorkerSession(asyncio.Protocol):
         self._shared_bodies = shared_bodies
         self.body_memory: Optional[BodyMemory] = None
         self._releases: List[int] = []  # front end slots to give back at the next flush
+        self.pushes = LinkPushes(self.write)  # PUSH frames awaiting their PUSH_RESULT (8.5)
         self.writing_paused = False
         self.state = AWAIT_HELLO
         self.closed: "asyncio.Future[bool]" = loop.create_future()
@@ -204,6 +220,8 @@ class WorkerSession(asyncio.Protocol):
             link.SharedDataFrame: self._on_shared_data,
             link.ReleaseFrame: self._on_release,
             link.TlsFrame: self._on_tls,
+            link.PushResultFrame: self.pushes.on_result,
+            link.PriorityFrame: self._on_priority,
         }
         # A TLS frame's facts until the REQUEST of its stream, which comes next (A.2).
         self._pending_tls: Optional[Tuple[int, TLSInfo]] = None
@@ -225,6 +243,8 @@ class WorkerSession(asyncio.Protocol):
             (link.SETTING_MAX_STREAMS, self._max_streams),
             (link.SETTING_MAX_FRAME, self.max_frame),
             (link.SETTING_TLS_INFO, 1),
+            (link.SETTING_PUSH, 1),
+            (link.SETTING_PRIORITY, 1),
         )
         if self._shared_bodies:
             settings += ((link.SETTING_SHARED_BODIES, 1),)
@@ -272,6 +292,7 @@ class WorkerSession(asyncio.Protocol):
         graceful = self.state is DRAINING and exc is None
         self.state = CLOSED
         self._out.clear()
+        self.pushes.close()  # first: a push waiting learns False before its request is cancelled
         for exchange in list(self._streams.values()):
             exchange.on_reset(link.CANCEL)
         self._streams.clear()
@@ -431,9 +452,15 @@ class WorkerSession(asyncio.Protocol):
             0 if expect_continue else self.initial_window,
             body_ended,
         )
+        pushed = bool(flags & link.PUSHED)
+        if pushed and capability_bits & _PUSH:
+            capability_bits &= ~_PUSH  # a pushed request is never offered push (spec 8.5)
         exchange = Exchange(self, stream, expect_continue, capability_bits)
         streams[stream_id] = exchange
         texts = _TEXTS
+        extensions: Mapping[str, object] = _NO_EXTENSIONS
+        if capability_bits & _PUSH:
+            extensions = MappingProxyType({"push": Push(ExchangePush(exchange, self.pushes))})
         request = _link_request(
             texts.get(method) or _text(method),
             path,
@@ -449,6 +476,8 @@ class WorkerSession(asyncio.Protocol):
             exchange,
             self._root_path,
             tls,
+            extensions,
+            pushed,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
@@ -464,6 +493,11 @@ class WorkerSession(asyncio.Protocol):
                 code=link.GOAWAY_PROTOCOL_ERROR,
             )
         self._pending_tls = (frame.stream, _tls_info(frame))
+
+    def _on_priority(self, frame: link.PriorityFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None:  # else a late frame of a completed stream (A.4)
+            exchange.priority_update = parse_priority(frame.value)
 
     def _stream_error(self, exchange: Exchange, exc: StreamError) -> None:
         logger.warning("stream error (%s side): %s", exc.side, exc)

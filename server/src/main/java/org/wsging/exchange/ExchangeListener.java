@@ -38,4 +38,14 @@ public interface ExchangeListener {
 
     /** The stream failed on the worker side without a reset from the application. */
     void onFailure(StreamFailure failure);
+
+    /**
+     * The application asks to push {@code path} (origin-form) with request {@code headers} (spec
+     * 8.5); only on a stream whose head offered {@link Capabilities#PUSH}. True once the front end
+     * has sent the PUSH_PROMISE and started the promised request ({@link RequestHead#pushed()}
+     * through {@link WorkerDispatcher#open}); false to decline. Front ends without push decline.
+     */
+    default boolean onPush(String path, List<Header> headers) {
+        return false;
+    }
 }

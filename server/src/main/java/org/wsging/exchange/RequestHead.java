@@ -17,6 +17,7 @@ import org.wsging.tls.TlsFacts;
  * @param hasBody       false when the request has no body at all (REQUEST carries END_STREAM)
  * @param expectContinue the client sent {@code Expect: 100-continue}
  * @param tls           the connection's TLS facts (the TLS frame of spec A.2), or null in clear text
+ * @param pushed        the server made this request for a push (spec 8.5; REQUEST flag PUSHED)
  */
 public record RequestHead(
         HttpVersion version,
@@ -31,13 +32,20 @@ public record RequestHead(
         List<Header> headers,
         boolean hasBody,
         boolean expectContinue,
-        TlsFacts tls) {
+        TlsFacts tls,
+        boolean pushed) {
 
-    /** A request on a cleartext connection. */
+    /** A request a client sent (not pushed) on a cleartext connection. */
     public RequestHead(HttpVersion version, String scheme, String method, String rawPath, String rawQuery,
-                       InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
-                       List<Header> headers, boolean hasBody, boolean expectContinue) {
-        this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers, hasBody,
-                expectContinue, null);
+            InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
+            List<Header> headers, boolean hasBody, boolean expectContinue) {
+        this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers,
+                hasBody, expectContinue, null, false);
+    }
+
+    /** This head with other capability bits (a worker link clears those its worker cannot use). */
+    public RequestHead withCapabilities(int bits) {
+        return bits == capabilities ? this : new RequestHead(version, scheme, method, rawPath, rawQuery, client,
+                server, contentLength, bits, headers, hasBody, expectContinue, tls, pushed);
     }
 }

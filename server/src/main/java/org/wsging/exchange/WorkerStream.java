@@ -21,4 +21,10 @@ public interface WorkerStream {
 
     /** Abandon the stream (client gone: CANCEL; timeout: TIMEOUT). */
     void reset(ResetCode code);
+
+    /**
+     * The client changed this request's priority (RFC 9218 PRIORITY_UPDATE): its new field value,
+     * passed to a worker that takes it. Front ends without such signals never call it.
+     */
+    default void sendPriority(String fieldValue) {}
 }

@@ -654,7 +654,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     Collections.unmodifiableList(headers),
                     !requestEndSent,
                     expectContinue,
-                    tlsFacts());
+                    tlsFacts(),
+                    false);
         }
 
         private boolean live() {

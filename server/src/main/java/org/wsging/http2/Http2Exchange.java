@@ -470,6 +470,11 @@ final class Http2Exchange implements ExchangeListener {
     }
 
     @Override
+    public boolean onPush(String path, List<Header> headers) {
+        return conn.streams().pushes.promise(this, path, headers, conn.streams()::openPushed);
+    }
+
+    @Override
     public void onReset(ResetCode code) {
         if (!live()) {
             return;

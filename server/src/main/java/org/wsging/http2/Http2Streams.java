@@ -7,6 +7,7 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.SslHandler;
@@ -36,7 +37,7 @@ import org.wsging.tls.TlsFacts;
  */
 final class Http2Streams extends Http2FrameAdapter {
 
-    /** What every HTTP/2 request may use (push waits for its own work). */
+    /** What every HTTP/2 request may use; push is added where {@link Http2Pushes#offered()}. */
     static final int CAPABILITIES =
             Capabilities.RESPONSE_TRAILERS | Capabilities.EARLY_HINTS | Capabilities.REQUEST_TRAILERS;
     /** The worker link carries a method in at most 255 bytes, path and query in 65535 each (A.2). */
@@ -58,6 +59,8 @@ final class Http2Streams extends Http2FrameAdapter {
     private InetSocketAddress client;
     private InetSocketAddress server;
     private String logClient;
+    final Http2Pushes pushes;
+    private final Http2PriorityUpdates priorities = new Http2PriorityUpdates();
 
     Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog, Http1Config.Limits limits) {
         this.dispatcher = dispatcher;
@@ -65,10 +68,12 @@ final class Http2Streams extends Http2FrameAdapter {
         this.maxBodySize = limits.maxBodySize();
         this.scheme = scheme;
         this.accessLog = accessLog;
+        this.pushes = new Http2Pushes(scheme);
     }
 
     void attach(Http2ServerHandler handler) {
         this.conn = handler;
+        pushes.attach(handler);
         Http2Connection connection = handler.connection();
         this.key = connection.newKey();
         connection.addListener(new Http2ConnectionAdapter() {
@@ -200,6 +205,18 @@ final class Http2Streams extends Http2FrameAdapter {
     }
 
     @Override
+    public void onUnknownFrame(ChannelHandlerContext ctx, byte frameType, int streamId, Http2Flags flags,
+                               ByteBuf payload) {
+        try {
+            priorities.onFrame(conn.connection(), frameType, streamId, payload, this::exchange);
+        } catch (Http2Exception e) {
+            // The adapter's signature throws nothing; Netty's handler finds the HTTP/2 error in
+            // the cause and ends the connection with its code.
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
         if (conn.connection().numActiveStreams() == 0) {
             ctx.channel().close();
@@ -225,7 +242,16 @@ final class Http2Streams extends Http2FrameAdapter {
     /** Starts one request at once (the request of an h2c upgrade, which came as HTTP/1.1). */
     void open(Http2Exchange e) {
         WorkerStream s = dispatcher.open(head(e), conn.ctx().executor(), e);
+        String priority = priorities.take(e.id); // a PRIORITY_UPDATE that came before the request
+        if (priority != null) {
+            s.sendPriority(priority);
+        }
         e.opened(s);
+    }
+
+    /** Serves a promised request (spec 8.5) like a client's, as a pushed one. */
+    void openPushed(Http2Stream promised, Http2RequestFields fields) {
+        open(start(promised, fields, true));
     }
 
     /** Serves the request an h2c upgrade brought as stream 1 (RFC 9113 §3.2, RFC 7540 §3.2). */
@@ -246,9 +272,11 @@ final class Http2Streams extends Http2FrameAdapter {
         RequestTarget target = e.target != null ? e.target : RequestTarget.parse(f.target());
         long length = f.contentLength() >= 0 ? f.contentLength() : e.requestEnded && e.bodyReceived == 0 ? 0 : -1;
         boolean hasBody = !(e.requestEnded && e.bodyReceived == 0);
+        boolean pushed = (e.id & 1) == 0; // streams the server opens are the promised ones
+        int capabilities = pushed || !pushes.offered() ? CAPABILITIES : CAPABILITIES | Capabilities.PUSH;
         return new RequestHead(HttpVersion.HTTP_2, scheme, f.method(), target.rawPath(), target.rawQuery(),
-                clientAddress(), serverAddress(), length, CAPABILITIES, f.headers(), hasBody,
-                hasBody && e.expectContinue(), tlsFacts());
+                clientAddress(), serverAddress(), length, capabilities, f.headers(), hasBody,
+                hasBody && e.expectContinue(), tlsFacts(), pushed);
     }
 
     /** The connection's TLS facts, read once from its handshaken SslHandler; null in clear text. */

@@ -41,6 +41,8 @@ final class LinkStream implements WorkerStream {
 
     record PendingTrailers(List<Header> trailers) {}
 
+    record PendingPriority(String fieldValue) {}
+
     final RequestHead head;
     final EventExecutor executor;
     final ExchangeListener listener;
@@ -61,6 +63,8 @@ final class LinkStream implements WorkerStream {
     boolean responseStarted;
     /** Complete (spec A.4): nothing more is sent or delivered. */
     boolean done;
+    /** The REQUEST went out with the PUSH bit: this stream's PUSH frames are for the front end to decide. */
+    boolean pushOffered;
 
     LinkStream(RequestHead head, EventExecutor executor, ExchangeListener listener) {
         this.head = head;
@@ -124,6 +128,47 @@ final class LinkStream implements WorkerStream {
                 cancelQueueTimer();
                 return;
             }
+        }
+    }
+
+    @Override
+    public void sendPriority(String fieldValue) {
+        for (;;) {
+            Object o = owner.get();
+            if (o instanceof WorkerLink link) {
+                link.sendPriority(this, fieldValue);
+                return;
+            }
+            if (o == CLOSED || owner.compareAndSet(o, ((Queued) o).plus(new PendingPriority(fieldValue)))) {
+                return;
+            }
+        }
+    }
+
+    /** Complete on the link's side: the response has ended or the stream was reset. */
+    boolean responseEnded() {
+        return done;
+    }
+
+    /** Asks the front end whether to push; its answer goes back to the worker through {@code link}. */
+    void deliverPush(WorkerLink link, long token, String path, List<Header> headers) {
+        Runnable ask = () -> {
+            boolean accepted = false;
+            try {
+                accepted = listener.onPush(path, headers);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+            link.answerPush(token, accepted);
+        };
+        if (executor.inEventLoop()) {
+            ask.run();
+            return;
+        }
+        try {
+            executor.execute(ask);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            link.answerPush(token, false); // the client's connection is gone
         }
     }
 

@@ -16,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.Header;
+import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.worker.link.Frame;
@@ -93,6 +95,10 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private int workerMaxFrame = DEFAULT_MAX_FRAME;
     /** The worker announced TLS_INFO: a TLS request's facts go before its REQUEST (A.2). */
     private boolean workerTakesTls;
+    /** The worker announced SETTING_PUSH: requests may offer it push (spec 8.5). */
+    private boolean workerPushes;
+    /** The worker announced SETTING_PRIORITY: it takes PRIORITY frames. */
+    private boolean workerPriorities;
 
     /** The shared body memory offered to the worker; null when the link has none. */
     private SharedBodies shared;
@@ -208,6 +214,20 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         run(() -> doReset(s, code));
     }
 
+    void sendPriority(LinkStream s, String fieldValue) {
+        run(() -> doSendPriority(s, fieldValue));
+    }
+
+    /** The front end's answer to the PUSH with {@code token}, from the stream's executor. */
+    void answerPush(long token, boolean accepted) {
+        run(() -> {
+            if (state != LinkState.CLOSED) {
+                write(new Frame.PushResult(token, accepted));
+                flushSoon();
+            }
+        });
+    }
+
     /** Sends GOAWAY: no new streams; open ones finish (spec A.3 step 5). */
     void goAway(long code, String reason) {
         run(() -> {
@@ -267,17 +287,19 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             id = id == Integer.MAX_VALUE ? 1 : id + 1;
         }
         nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
+        // Push is offered only by a worker that can ask for it and hear the answer (A.8).
+        s.pushOffered = workerPushes && (s.head.capabilities() & Capabilities.PUSH) != 0;
+        RequestHead head = s.pushOffered ? s.head : s.head.withCapabilities(s.head.capabilities() & ~Capabilities.PUSH);
         ByteBuf out = batch();
         int mark = out.writerIndex();
         try {
-            if (s.head.tls() != null && workerTakesTls) { // clear text: no frame, no cost
-                FrameCodec.encode(new Frame.Tls(id, s.head.tls()), out);
+            if (head.tls() != null && workerTakesTls) { // clear text: no frame, no cost
+                FrameCodec.encode(new Frame.Tls(id, head.tls()), out);
             }
-            FrameCodec.encode(new Frame.Request(id, s.head), out);
+            FrameCodec.encode(new Frame.Request(id, head), out);
         } catch (IllegalArgumentException e) {
             out.writerIndex(mark); // neither frame, not the TLS frame alone
-            // A field too long for the link (the front end's limits should make this impossible);
-            // encode() left the batch as it was.
+            // A field too long for the link (the front end's limits should make this impossible).
             LOG.log(System.Logger.Level.WARNING, "request cannot be sent to a worker: " + e.getMessage());
             s.done = true;
             LinkStream.releasePending(pending);
@@ -298,6 +320,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
                 doSendData(s, d.data(), d.endStream());
             } else if (op instanceof LinkStream.PendingTrailers t) {
                 doSendTrailers(s, t.trailers());
+            } else if (op instanceof LinkStream.PendingPriority p) {
+                doSendPriority(s, p.fieldValue());
             }
         }
         flushSoon();
@@ -369,6 +393,18 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         flushSoon();
     }
 
+    private void doSendPriority(LinkStream s, String fieldValue) {
+        if (s.done || !workerPriorities) {
+            return;
+        }
+        try {
+            write(new Frame.Priority(s.id, fieldValue));
+        } catch (IllegalArgumentException e) {
+            return; // longer than a str16: the request keeps the priority it had
+        }
+        flushSoon();
+    }
+
     private void doReset(LinkStream s, ResetCode code) {
         if (s.done) {
             return;
@@ -417,6 +453,9 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             case Frame.SharedData d -> onSharedData(d);
             case Frame.Release r -> onRelease(r);
             case Frame.Tls t -> linkError("TLS from a worker");
+            case Frame.Push p -> onPush(p);
+            case Frame.PushResult r -> linkError("PUSH_RESULT from a worker");
+            case Frame.Priority p -> linkError("PRIORITY from a worker");
         }
     }
 
@@ -446,6 +485,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         maxStreams = (int) Math.min(h.setting(SETTING_MAX_STREAMS, DEFAULT_MAX_STREAMS), Integer.MAX_VALUE);
         workerMaxFrame = (int) Math.max(1, Math.min(h.setting(SETTING_MAX_FRAME, DEFAULT_MAX_FRAME), MAX_PAYLOAD));
         workerTakesTls = h.setting(SETTING_TLS_INFO, 0) == 1;
+        workerPushes = h.setting(SETTING_PUSH, 0) == 1;
+        workerPriorities = h.setting(SETTING_PRIORITY, 0) == 1;
         write(new Frame.Hello(PROTOCOL_VERSION, List.of(
                 new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
                 new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()),
@@ -517,6 +558,20 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         s.responseStarted = true;
         complete(s);
         s.deliverFileResponse(f.status(), f.headers(), f.file());
+    }
+
+    /**
+     * The application asks for a push (spec 8.5). Every PUSH gets one PUSH_RESULT: declined at
+     * once for a stream that is complete or was not offered push; otherwise the front end decides.
+     */
+    private void onPush(Frame.Push p) {
+        LinkStream s = streams.get(p.streamId());
+        if (s == null || !s.pushOffered || s.responseEnded()) {
+            write(new Frame.PushResult(p.token(), false));
+            flushSoon();
+            return;
+        }
+        s.deliverPush(this, p.token(), p.path(), p.headers());
     }
 
     private void onInformational(Frame.Informational i) {

@@ -34,6 +34,7 @@ public final class FakeDispatcher implements WorkerDispatcher {
         public List<Header> trailers;
         public long responseCredit;
         public ResetCode reset;
+        public final List<String> priorities = new ArrayList<>();
 
         FakeStream(RequestHead head, ExchangeListener listener) {
             this.head = head;
@@ -67,6 +68,11 @@ public final class FakeDispatcher implements WorkerDispatcher {
         @Override
         public void reset(ResetCode code) {
             reset = code;
+        }
+
+        @Override
+        public void sendPriority(String fieldValue) {
+            priorities.add(fieldValue);
         }
 
         public String bodyText() {

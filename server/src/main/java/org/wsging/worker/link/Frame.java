@@ -132,4 +132,17 @@ public sealed interface Frame {
             return 0;
         }
     }
+
+    /** PUSH: push {@code path} (origin-form, ISO-8859-1 chars) with request {@code headers}; {@code token} (u32) names the answer. */
+    record Push(int streamId, long token, String path, List<Header> headers) implements Frame {}
+
+    /** PUSH_RESULT: whether the PUSH with {@code token} was promised to the client. */
+    record PushResult(long token, boolean accepted) implements Frame {
+        public int streamId() {
+            return 0;
+        }
+    }
+
+    /** PRIORITY: the client's latest priority field value for the stream (RFC 9218), ISO-8859-1 chars. */
+    record Priority(int streamId, String value) implements Frame {}
 }

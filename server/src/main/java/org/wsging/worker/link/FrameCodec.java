@@ -53,7 +53,7 @@ public final class FrameCodec {
             int payloadStart = start + HEADER_SIZE;
             int end = payloadStart + (int) length;
             in.readerIndex(payloadStart);
-            if (type > LAST_KNOWN_TYPE) {
+            if (!known(type)) {
                 in.readerIndex(end); // unknown type: ignored, that is how the link grows (A.8)
                 continue;
             }
@@ -70,8 +70,14 @@ public final class FrameCodec {
         return null;
     }
 
+    /** The types this side decodes; the others are skipped. */
+    private static boolean known(int type) {
+        return type <= TLS || PushCodec.knows(type);
+    }
+
     private static Frame decodePayload(ByteBuf in, int type, int flags, int streamId, int end) {
-        boolean linkFrame = type == HELLO || type == PING || type == GOAWAY || type == BODY_MEMORY || type == RELEASE;
+        boolean linkFrame = type == HELLO || type == PING || type == GOAWAY || type == BODY_MEMORY || type == RELEASE
+                || type == PUSH_RESULT;
         if (linkFrame != (streamId == 0)) {
             throw new LinkProtocolException("frame type " + type + " on stream " + Integer.toUnsignedString(streamId));
         }
@@ -135,6 +141,8 @@ public final class FrameCodec {
                 return decodeRelease(in, end);
             case TLS:
                 return decodeTls(in, streamId, end);
+            case PUSH, PUSH_RESULT, PRIORITY:
+                return PushCodec.decode(in, type, streamId, end);
             default:
                 throw new AssertionError(type);
         }
@@ -174,7 +182,7 @@ public final class FrameCodec {
         InetSocketAddress server = address(FieldCodec.readString(in, end, serverHostLength), serverPort);
         RequestHead head = new RequestHead(version, scheme, method, path, query, client, server, contentLength,
                 capabilities, FieldCodec.readNulBlock(in, end, headerCount), (flags & FLAG_END_STREAM) == 0,
-                (flags & FLAG_EXPECT_CONTINUE) != 0);
+                (flags & FLAG_EXPECT_CONTINUE) != 0, null, (flags & FLAG_PUSHED) != 0);
         return new Frame.Request(streamId, head);
     }
 
@@ -349,6 +357,9 @@ public final class FrameCodec {
             case Frame.SharedData d -> SHARED_DATA;
             case Frame.Release r -> RELEASE;
             case Frame.Tls t -> TLS;
+            case Frame.Push p -> PUSH;
+            case Frame.PushResult p -> PUSH_RESULT;
+            case Frame.Priority p -> PRIORITY;
         };
     }
 
@@ -366,7 +377,8 @@ public final class FrameCodec {
             }
             case Frame.Request r -> {
                 encodeRequest(r.head(), out);
-                return (r.head().hasBody() ? 0 : FLAG_END_STREAM) | (r.head().expectContinue() ? FLAG_EXPECT_CONTINUE : 0);
+                return (r.head().hasBody() ? 0 : FLAG_END_STREAM) | (r.head().expectContinue() ? FLAG_EXPECT_CONTINUE : 0)
+                        | (r.head().pushed() ? FLAG_PUSHED : 0);
             }
             case Frame.Data d -> {
                 out.writeBytes(d.data(), d.data().readerIndex(), d.data().readableBytes());
@@ -457,6 +469,15 @@ public final class FrameCodec {
                     out.writeShort(slot);
                 }
                 return 0;
+            }
+            case Frame.Push p -> {
+                return PushCodec.encode(p, out);
+            }
+            case Frame.PushResult p -> {
+                return PushCodec.encode(p, out);
+            }
+            case Frame.Priority p -> {
+                return PushCodec.encode(p, out);
             }
         }
     }

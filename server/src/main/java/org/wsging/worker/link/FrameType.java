@@ -23,13 +23,19 @@ public final class FrameType {
     /** The connection's TLS facts, right before the REQUEST they belong to; only to a worker that
      * announced {@link #SETTING_TLS_INFO}. */
     public static final int TLS = 0x0E;
-    /** The highest type this side knows; higher ones are ignored (A.8). */
-    static final int LAST_KNOWN_TYPE = TLS;
+    /** Worker -> front end, on the parent stream: the application asks to push a path (spec 8.5). */
+    public static final int PUSH = 0x0F;
+    /** Front end -> worker, stream 0: the answer to one PUSH, by its token. */
+    public static final int PUSH_RESULT = 0x10;
+    /** Front end -> worker, on a stream: the client's new priority field value (RFC 9218). */
+    public static final int PRIORITY = 0x11;
 
     /** REQUEST, DATA, SHARED_DATA, RESPONSE: nothing more follows in this direction. */
     public static final int FLAG_END_STREAM = 0x01;
     /** REQUEST: the client sent Expect: 100-continue; the worker's window starts at 0 (A.5). */
     public static final int FLAG_EXPECT_CONTINUE = 0x02;
+    /** REQUEST: the server made this request for a push (spec 8.5). */
+    public static final int FLAG_PUSHED = 0x04;
     /** PING, BODY_MEMORY: this is the answer. */
     public static final int FLAG_ACK = 0x01;
 
@@ -48,6 +54,10 @@ public final class FrameType {
     public static final int SETTING_SHARED_BODIES = 7;
     /** Sent by a worker: 1 when it takes TLS frames. */
     public static final int SETTING_TLS_INFO = 8;
+    /** Sent by a worker: 1 when it sends PUSH and takes PUSH_RESULT; only then is PUSH offered. */
+    public static final int SETTING_PUSH = 9;
+    /** Sent by a worker: 1 when it takes PRIORITY frames. */
+    public static final int SETTING_PRIORITY = 10;
 
     /** FILE_BODIES values: the front end takes FILE_RESPONSE for paths that are ASCII ... */
     public static final int FILE_BODIES_ASCII = 1;

@@ -51,7 +51,8 @@ final class FrameJson {
                 o.addProperty("content_length", h.contentLength());
                 o.addProperty("capabilities", h.capabilities());
                 o.add("headers", fields(h.headers()));
-                flags = (h.hasBody() ? 0 : FrameType.FLAG_END_STREAM) | (h.expectContinue() ? FrameType.FLAG_EXPECT_CONTINUE : 0);
+                flags = (h.hasBody() ? 0 : FrameType.FLAG_END_STREAM) | (h.expectContinue() ? FrameType.FLAG_EXPECT_CONTINUE : 0)
+                        | (h.pushed() ? FrameType.FLAG_PUSHED : 0);
             }
             case Frame.Data d -> {
                 o.addProperty("type", "DATA");
@@ -138,6 +139,21 @@ final class FrameJson {
                     o.add("client_cert", c);
                 }
             }
+            case Frame.Push p -> {
+                o.addProperty("type", "PUSH");
+                o.addProperty("token", p.token());
+                o.addProperty("path", p.path());
+                o.add("headers", fields(p.headers()));
+            }
+            case Frame.PushResult r -> {
+                o.addProperty("type", "PUSH_RESULT");
+                o.addProperty("token", r.token());
+                o.addProperty("accepted", r.accepted());
+            }
+            case Frame.Priority p -> {
+                o.addProperty("type", "PRIORITY");
+                o.addProperty("value", p.value());
+            }
         }
         o.addProperty("flags", flags);
         o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
@@ -163,7 +179,8 @@ final class FrameJson {
                     o.get("method").getAsString(), o.get("path").getAsString(), o.get("query").getAsString(),
                     address(o.getAsJsonArray("client")), address(o.getAsJsonArray("server")),
                     o.get("content_length").getAsLong(), o.get("capabilities").getAsInt(),
-                    headers(o.getAsJsonArray("headers")), !end, (flags & FrameType.FLAG_EXPECT_CONTINUE) != 0));
+                    headers(o.getAsJsonArray("headers")), !end, (flags & FrameType.FLAG_EXPECT_CONTINUE) != 0,
+                    null, (flags & FrameType.FLAG_PUSHED) != 0));
             case "DATA" -> new Frame.Data(stream, Unpooled.copiedBuffer(o.get("data").getAsString(),
                     StandardCharsets.ISO_8859_1), end);
             case "RESPONSE" -> new Frame.Response(stream, o.get("status").getAsInt(), headers(o.getAsJsonArray("headers")), end);
@@ -199,6 +216,10 @@ final class FrameJson {
                 yield new Frame.Tls(stream, new TlsFacts(o.get("version").getAsString(), o.get("cipher").getAsString(),
                         textOrNull(o.get("server_name")), textOrNull(o.get("alpn_protocol")), cert));
             }
+            case "PUSH" -> new Frame.Push(stream, o.get("token").getAsLong(), o.get("path").getAsString(),
+                    headers(o.getAsJsonArray("headers")));
+            case "PUSH_RESULT" -> new Frame.PushResult(o.get("token").getAsLong(), o.get("accepted").getAsBoolean());
+            case "PRIORITY" -> new Frame.Priority(stream, o.get("value").getAsString());
             default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
         };
     }
