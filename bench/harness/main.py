@@ -19,14 +19,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
-from harness import machine, procstats, report
+from harness import features, machine, procstats, report
+from harness.certificate import Certificate, CertificateError, make_certificate
+from harness.h2client import NotHttp2
 from harness.load import ClientSettings, LoadError, LoadResult, client_cpu, run_h2load, run_wrk, \
     run_wsclient
 from harness.report import Measurement
-from harness.rows import QUICK_ROWS, QUICK_SERVERS, ROWS, WS_MESSAGE_BYTES, Row, WrongAnswer, \
+from harness.rows import QUICK_ROWS, QUICK_SERVERS, ROWS, TLS, WS_MESSAGE_BYTES, Row, WrongAnswer, \
     check_answer
 from harness.servers import BENCH_DIR, REPO_DIR, SPECS, RunningServer, ServerError, ServerSpec, \
-    serving, stop_all
+    secured, serving, stop_all
 
 DOC = REPO_DIR / "docs" / "benchmarks.md"
 RESULTS_DIR = BENCH_DIR / "results" / "raw"
@@ -129,7 +131,14 @@ def measure(row: Row, server: RunningServer, plan: Plan, round_no: int, run_dir:
             bench_file: Path) -> Measurement:
     log = run_dir / f"clients-{server.spec.key}-w{server.workers}.log"
     try:
-        check_answer(row, server.port, bench_file)
+        alpn = ("h2", "http/1.1") if row.tool == "h2load" else ("http/1.1",)
+        try:
+            check_answer(row, server.port, bench_file, server.client_context(alpn))
+        except NotHttp2 as exc:
+            if server.spec.is_wsging:  # the feature is not built (yet): no number, no failure
+                return Measurement(server.workers, round_no, row.key, server.spec.key, None,
+                                   not_built=str(exc))
+            raise WrongAnswer(str(exc)) from exc
         if plan.warmup_s > 0:
             _load(row, server, plan, plan.warmup_s, run_dir, log)
         with procstats.TreeUsage(server.pid) as usage:
@@ -145,6 +154,8 @@ def _progress(measurement: Measurement) -> str:
     head = (f"[{measurement.workers}w r{measurement.round}] {measurement.row:<17} "
             f"{measurement.server:<15}")
     result = measurement.result
+    if measurement.not_built:
+        return f"{head} not built: {measurement.not_built}"
     if result is None:
         return f"{head} FAILED: {measurement.failure}"
     latency = "" if result.p50_ms is None else \
@@ -157,20 +168,41 @@ def _progress(measurement: Measurement) -> str:
 
 def _rows_of(server_key: str, plan: Plan) -> List[Row]:
     return [row for row in plan.rows if server_key in row.servers
-            and not (server_key == "wsging" and row.wsging_not_built)]
+            and not (server_key == "wsging" and row.wsging_not_built)
+            and not row.not_offered_by(server_key)]
 
 
-def server_runs(server_key: str, plan: Plan) -> List[Tuple[ServerSpec, str, List[Row]]]:
-    """How a server measures its rows: (spec, log name, rows) per start. wsging is started once
-    per app it serves: its own for most rows, another one (through a shim) for a row written for
-    another interface."""
+def server_runs(server_key: str, plan: Plan, certificate: Optional[Certificate] = None
+                ) -> List[Tuple[ServerSpec, str, List[Row]]]:
+    """How a server measures its rows: (spec, log name, rows) per start. A server is started
+    once per app it serves and per transport: wsging serves its own app on most rows and
+    another one (through a shim) on a row written for another interface; the TLS rows get a
+    start of their own with `certificate` (which every run planning a TLS row makes)."""
     spec = SPECS[server_key]
-    by_app: Dict[Optional[str], List[Row]] = {}
+    by_start: Dict[Tuple[Optional[str], bool], List[Row]] = {}
     for row in _rows_of(server_key, plan):
-        by_app.setdefault(row.wsging_app if spec.is_wsging else None, []).append(row)
-    return [(spec if app is None else serving(spec, app),
-             server_key if app is None else f"{server_key}-{app.split(':')[0]}", rows)
-            for app, rows in by_app.items()]
+        by_start.setdefault((row.wsging_app if spec.is_wsging else None, row.tls), []).append(row)
+    runs = []
+    for (app, tls), rows in by_start.items():
+        chosen = spec if app is None else serving(spec, app)
+        name = server_key if app is None else f"{server_key}-{app.split(':')[0]}"
+        if tls:
+            if certificate is None:
+                raise ValueError("a TLS row needs the run's certificate")
+            chosen, name = secured(chosen, certificate), f"{name}-tls"
+        runs.append((chosen, name, rows))
+    return runs
+
+
+def needs_certificate(plan: Plan) -> bool:
+    return any(row.tls for row in plan.rows)
+
+
+def _missing_before_start(spec: ServerSpec, rows: Sequence[Row]) -> Optional[str]:
+    """Why wsging cannot serve these rows at all, known without starting it (TLS), or None."""
+    if spec.is_wsging and spec.certificate is not None and any(TLS in row.wsging_needs for row in rows):
+        return features.tls_missing()
+    return None
 
 
 def round_order(servers: Sequence[str], round_no: int) -> List[str]:
@@ -180,13 +212,21 @@ def round_order(servers: Sequence[str], round_no: int) -> List[str]:
     return list(servers) if round_no % 2 else list(reversed(servers))
 
 
-def run(plan: Plan, run_dir: Path, bench_file: Path) -> List[Measurement]:
+def run(plan: Plan, run_dir: Path, bench_file: Path,
+        certificate: Optional[Certificate] = None) -> List[Measurement]:
     measurements: List[Measurement] = []
     env = {"BENCH_FILE": str(bench_file)}
     for workers in plan.worker_counts:
         for round_no in range(1, plan.rounds + 1):
             for key in round_order(plan.servers, round_no):
-                for spec, name, rows in server_runs(key, plan):
+                for spec, name, rows in server_runs(key, plan, certificate):
+                    missing = _missing_before_start(spec, rows)
+                    if missing:
+                        for row in rows:
+                            measurements.append(Measurement(workers, round_no, row.key, key, None,
+                                                            not_built=missing))
+                            print(_progress(measurements[-1]), flush=True)
+                        continue
                     server = RunningServer(spec, workers,
                                            run_dir / f"server-{name}-w{workers}.log", env)
                     try:
@@ -228,6 +268,13 @@ def main(argv: Sequence[str]) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     bench_file = run_dir / "file-50k.bin"
     bench_file.write_bytes(random.Random(FILE_BYTES).randbytes(FILE_BYTES))  # same bytes every run
+    certificate = None
+    if needs_certificate(plan):
+        try:
+            certificate = make_certificate(run_dir / "tls")
+        except CertificateError as exc:
+            print(f"bench/run: {exc}", file=sys.stderr)
+            return 2
     signal.signal(signal.SIGTERM, _on_sigterm)
     started = time.monotonic()
     pin = f"core {plan.client.cpu}" if plan.client.cpu is not None else "not pinned (one core)"
@@ -243,10 +290,14 @@ def main(argv: Sequence[str]) -> int:
                 f"{plan.duration_s:g} s measured per run; {plan.rounds} round(s), servers "
                 "alternated A B C, C B A",
     }
+    if certificate is not None:
+        settings["TLS"] = ("one self-signed ECDSA P-256 certificate for 127.0.0.1 made with "
+                           "openssl for the run; wrk and h2load do not verify it, and negotiate "
+                           "the version and cipher with each server (h2load logs them)")
     details = machine.describe(settings)
     print("\n".join(f"{name}: {value}" for name, value in details.items()), flush=True)
     try:
-        measurements = run(plan, run_dir, bench_file)
+        measurements = run(plan, run_dir, bench_file, certificate)
     except KeyboardInterrupt:
         print("interrupted; servers stopped", file=sys.stderr)
         return 130

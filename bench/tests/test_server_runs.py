@@ -1,9 +1,13 @@
-"""Which server starts measure which rows: wsging serves the WSGI row through its shim."""
+"""Which server starts measure which rows: wsging serves the WSGI row through its shim, and
+every server its TLS rows in a start of its own with the run's certificate."""
 
 from __future__ import annotations
 
-from harness.main import make_plan, parse_args, round_order, server_runs
-from harness.servers import SPECS, serving
+from pathlib import Path
+
+from harness.certificate import Certificate
+from harness.main import make_plan, needs_certificate, parse_args, round_order, server_runs
+from harness.servers import SPECS, RunningServer, ServerSpec, secured, serving
 
 import pytest
 
@@ -30,3 +34,53 @@ def test_even_rounds_run_the_servers_in_reverse() -> None:
     assert round_order(servers, 1) == servers
     assert round_order(servers, 2) == ["uvicorn", "granian-rsgi", "wsging"]
     assert round_order(servers, 3) == servers
+
+
+CERT = Certificate(Path("/run/cert.pem"), Path("/run/key.pem"))
+
+
+def test_tls_rows_get_a_start_of_their_own_with_each_servers_certificate_options() -> None:
+    plan = make_plan(parse_args(["--rows", "plaintext,https-plaintext,https-h2-get",
+                                 "--servers", "wsging,granian-rsgi,uvicorn"]))
+    assert needs_certificate(plan)
+    options = {
+        "wsging": ["--certfile", "/run/cert.pem", "--keyfile", "/run/key.pem"],
+        "granian-rsgi": ["--ssl-certificate", "/run/cert.pem", "--ssl-keyfile", "/run/key.pem"],
+        "uvicorn": ["--ssl-certfile", "/run/cert.pem", "--ssl-keyfile", "/run/key.pem"],
+    }
+    for key, wanted in options.items():
+        (plain, plain_name, plain_rows), (tls, tls_name, tls_rows) = server_runs(key, plan, CERT)
+        assert (plain_name, [row.key for row in plain_rows]) == (key, ["plaintext"])
+        assert plain.certificate is None and "/run/cert.pem" not in plain.argv(1, 8000)
+        assert tls_name == f"{key}-tls" and tls.certificate == CERT
+        assert tls.argv(2, 8000)[-4:] == wanted
+        assert tls.argv(2, 8000)[:-4] == plain.argv(2, 8000)
+        # uvicorn has no HTTP/2: it is not started for that row, its line says why.
+        expected = ["https-plaintext"] + ([] if key == "uvicorn" else ["https-h2-get"])
+        assert [row.key for row in tls_rows] == expected
+
+
+def test_a_plan_without_tls_rows_needs_no_certificate_and_quick_has_none() -> None:
+    plan = make_plan(parse_args(["--quick"]))
+    assert not needs_certificate(plan)
+    assert [name for _, name, _ in server_runs("wsging", plan)] == ["wsging"]
+
+
+def test_a_tls_row_without_the_runs_certificate_is_refused() -> None:
+    plan = make_plan(parse_args(["--rows", "https-plaintext", "--servers", "granian-rsgi"]))
+    with pytest.raises(ValueError, match="certificate"):
+        server_runs("granian-rsgi", plan)
+    with pytest.raises(ValueError, match="not measured over TLS"):
+        secured(SPECS["hypercorn"], CERT)
+
+
+def test_running_server_urls_follow_its_transport() -> None:
+    class Bare(RunningServer):
+        def __init__(self, spec: ServerSpec) -> None:  # no process: only the addressing
+            self.spec, self.port = spec, 8443
+
+    assert Bare(SPECS["uvicorn"]).url("/plaintext") == "http://127.0.0.1:8443/plaintext"
+    assert Bare(SPECS["uvicorn"]).client_context() is None
+    secure = Bare(secured(SPECS["uvicorn"], CERT))
+    assert secure.url("/plaintext") == "https://127.0.0.1:8443/plaintext"
+    assert secure.url("/ws", "ws") == "ws://127.0.0.1:8443/ws"
