@@ -13,6 +13,7 @@ import h2.connection
 import h2.events
 import pytest
 
+from conftest import require_tool
 from harness.certificate import Certificate, client_context, make_certificate
 from harness.h2client import Http2Failure, NotHttp2, first_frame_is_settings, h2_get
 
@@ -75,6 +76,7 @@ def answer_http1(conn: socket.socket) -> None:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    require_tool("openssl")
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
