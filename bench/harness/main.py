@@ -147,7 +147,8 @@ def measure(row: Row, server: RunningServer, plan: Plan, round_no: int, run_dir:
         return Measurement(server.workers, round_no, row.key, server.spec.key, None,
                            failure=str(exc).splitlines()[0][:200])
     return Measurement(server.workers, round_no, row.key, server.spec.key, result,
-                       cpu_s=usage.cpu_seconds, peak_rss_bytes=usage.peak_rss_bytes)
+                       cpu_s=usage.cpu_seconds, peak_rss_bytes=usage.peak_rss_bytes,
+                       cpu_by_command=usage.cpu_by_command)
 
 
 def _progress(measurement: Measurement) -> str:
@@ -162,8 +163,14 @@ def _progress(measurement: Measurement) -> str:
         f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
     cpu = measurement.cpu_s / result.requests * 1e6 if result.requests else 0.0
     errors = f"  ERRORS {result.errors} ({result.error_detail})" if result.errors else ""
+    split = ""
+    if result.requests and len(measurement.cpu_by_command) > 1:
+        split = " (" + ", ".join(
+            f"{command} {user / result.requests * 1e6:.1f}+{system / result.requests * 1e6:.1f}"
+            for command, (user, system) in measurement.cpu_by_command.items()) + " user+sys)"
     return (f"{head} {result.requests_per_s:>10,.0f} req/s{latency}  "
-            f"RSS {measurement.peak_rss_bytes / 2**20:6.1f} MiB  CPU {cpu:6.1f} µs/req{errors}")
+            f"RSS {measurement.peak_rss_bytes / 2**20:6.1f} MiB  CPU {cpu:6.1f} µs/req{split}"
+            f"{errors}")
 
 
 def _rows_of(server_key: str, plan: Plan) -> List[Row]:

@@ -10,7 +10,7 @@ that the alternating order (A B C, then C B A) spreads over all servers alike.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from harness.load import LoadResult
@@ -35,6 +35,8 @@ class Measurement:
     peak_rss_bytes: int = 0
     failure: Optional[str] = None
     not_built: Optional[str] = None  # wsging lacks the row's feature: why (not a failure)
+    # (user, system) CPU seconds by command name: the JVM (`java`) apart from Python workers.
+    cpu_by_command: Dict[str, Tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
