@@ -45,7 +45,7 @@ public final class Server {
         this.config = config;
         this.transport = transport;
         this.group = group;
-        this.initializer = new ServerInitializer(config.http1(), dispatcher, accessLog, connections);
+        this.initializer = new ServerInitializer(config.http1(), config.http2(), dispatcher, accessLog, connections);
     }
 
     /** Binds every configured address, or none: on failure the ones bound are closed again. */

@@ -10,6 +10,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
+import org.wsging.config.Http2Config;
 import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogHandler;
@@ -20,14 +21,20 @@ import org.wsging.http1.Http1ServerCodec;
 import org.wsging.http1.Http1TimeoutHandler;
 import org.wsging.http1.RequestTimeoutHandler;
 import org.wsging.http1.ResponseHeadersHandler;
+import org.wsging.http2.H2cUpgradeHandler;
+import org.wsging.http2.Http2Pipeline;
+import org.wsging.http2.PriorKnowledgeSelector;
 
 /**
- * The pipeline of one HTTP/1.x client connection, in the order bytes travel inwards. Each handler
- * has one concern; responses travel back up the same list.
+ * The pipeline of one cleartext client connection, in the order bytes travel inwards. Each handler
+ * has one concern; responses travel back up the same list. The connection starts as HTTP/1.x; with
+ * HTTP/2 on, the client's first bytes (the HTTP/2 preface, prior knowledge) or an
+ * {@code Upgrade: h2c} request turn it to HTTP/2 ({@link Http2Pipeline}).
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final Http1Config http1;
+    private final Http2Config http2;
     private final WorkerDispatcher dispatcher;
     private final Consumer<String> accessLog;
     private final ChannelGroup connections;
@@ -38,7 +45,13 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     public ServerInitializer(Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog,
                              ChannelGroup connections) {
+        this(http1, Http2Config.DEFAULT, dispatcher, accessLog, connections);
+    }
+
+    public ServerInitializer(Http1Config http1, Http2Config http2, WorkerDispatcher dispatcher,
+                             Consumer<String> accessLog, ChannelGroup connections) {
         this.http1 = http1;
+        this.http2 = http2;
         this.dispatcher = dispatcher;
         this.accessLog = accessLog;
         this.connections = connections;
@@ -62,12 +75,38 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             // client's throughput is unchanged.
             channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, Http1Config.NOTSENT_LOWAT);
         }
-        configure(channel.pipeline(), http1, dispatcher, accessLog);
+        configureCleartext(channel.pipeline(), http1, http2, dispatcher, accessLog);
     }
 
-    /** Also used by tests on an EmbeddedChannel. */
+    /**
+     * A cleartext connection: HTTP/1.x, and with HTTP/2 on also h2c by prior knowledge or upgrade.
+     * Also used by tests on an EmbeddedChannel.
+     */
+    public static void configureCleartext(ChannelPipeline p, Http1Config http1, Http2Config http2,
+                                          WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        if (!http2.enabled()) {
+            configure(p, http1, dispatcher, accessLog, "http");
+            return;
+        }
+        p.addLast("protocol", new PriorKnowledgeSelector(                  // the HTTP/2 preface?
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1.timeouts(), dispatcher, accessLog, "http")));
+        configure(p, http1, dispatcher, accessLog, "http");
+        p.addBefore("response-headers", "h2c-upgrade", new H2cUpgradeHandler( // Upgrade: h2c
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1.timeouts(), dispatcher, accessLog, "http")));
+    }
+
+    /** HTTP/1.x with the "http" scheme. Also used by tests on an EmbeddedChannel. */
     public static void configure(
             ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        configure(p, http1, dispatcher, accessLog, "http");
+    }
+
+    /**
+     * The HTTP/1.x handlers, added at the end of the pipeline (after a TLS handler whose ALPN
+     * chose HTTP/1.1, say); {@code scheme} is what applications see as {@code request.scheme}.
+     */
+    public static void configure(ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher,
+                                 Consumer<String> accessLog, String scheme) {
         p.addLast("send-timeout", new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
         p.addLast("half-close", new HalfCloseHandler());                  // client's FIN: answer, then close
@@ -80,6 +119,6 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         if (accessLog != null) {
             p.addLast("access-log", new AccessLogHandler(accessLog));      // one line per request
         }
-        p.addLast("exchange", new Http1ExchangeHandler(dispatcher));      // requests <-> worker streams
+        p.addLast("exchange", new Http1ExchangeHandler(dispatcher, scheme)); // requests <-> worker streams
     }
 }

@@ -11,10 +11,11 @@ import java.util.List;
  * @param logging   what is logged
  * @param ceiling   benchmark aid: answer every request from Java without starting workers
  * @param ioThreads event-loop threads that serve client connections and worker links
+ * @param http2     HTTP/2 settings (h2c on the same port)
  */
 public record ServerConfig(
         List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
-        int ioThreads) {
+        int ioThreads, Http2Config http2) {
 
     public ServerConfig {
         if (binds.isEmpty()) {
@@ -24,6 +25,13 @@ public record ServerConfig(
             throw new IllegalArgumentException("at least one I/O thread is required, not " + ioThreads);
         }
         binds = List.copyOf(binds);
+    }
+
+    /** A configuration with the default HTTP/2 settings. */
+    public ServerConfig(
+            List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
+            int ioThreads) {
+        this(binds, http1, workers, logging, ceiling, ioThreads, Http2Config.DEFAULT);
     }
 
     /** A configuration with the default number of I/O threads for this machine. */

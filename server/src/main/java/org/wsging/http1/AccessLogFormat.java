@@ -18,7 +18,7 @@ import java.util.Locale;
  * Quoted fields escape {@code "}, {@code \} and control bytes as {@code \xHH}, so a request cannot
  * forge a line or a field.
  */
-final class AccessLogFormat {
+public final class AccessLogFormat {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
 
@@ -29,7 +29,7 @@ final class AccessLogFormat {
 
     private AccessLogFormat() {}
 
-    static String line(String client, long startMillis, String method, String target, String version,
+    public static String line(String client, long startMillis, String method, String target, String version,
                        int status, long bytes, String referer, String userAgent, long durationNanos) {
         StringBuilder b = new StringBuilder(160);
         b.append(client).append(" - - [").append(time(startMillis)).append("] \"");
@@ -78,7 +78,7 @@ final class AccessLogFormat {
     }
 
     /** The address as text: IPv4 dotted, IPv6 in the RFC 5952 §4 canonical form. */
-    static String address(InetAddress address) {
+    public static String address(InetAddress address) {
         if (!(address instanceof Inet6Address v6)) {
             return address.getHostAddress();
         }

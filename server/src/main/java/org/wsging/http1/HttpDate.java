@@ -6,14 +6,14 @@ import java.util.Date;
 
 /** The IMF-fixdate of the current second (RFC 9110 §5.6.7), formatted once per second; an
  * AsciiString, which the response encoder copies as bytes rather than char by char. */
-final class HttpDate {
+public final class HttpDate {
     private record Cached(long second, AsciiString text) {}
 
     private static volatile Cached cached = new Cached(-1, AsciiString.EMPTY_STRING);
 
     private HttpDate() {}
 
-    static AsciiString now() {
+    public static AsciiString now() {
         long second = System.currentTimeMillis() / 1000;
         Cached c = cached;
         if (c.second != second) {
