@@ -21,7 +21,7 @@ from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from harness import features, machine, procstats, report
 from harness.certificate import Certificate, CertificateError, make_certificate
-from harness.h2client import NotHttp2
+from harness.h2client import Http2Failure, NotHttp2, h2_get
 from harness.load import ClientSettings, LoadError, LoadResult, client_cpu, run_h2load, run_wrk, \
     run_wsclient
 from harness.report import Measurement
@@ -212,6 +212,37 @@ def _missing_before_start(spec: ServerSpec, rows: Sequence[Row]) -> Optional[str
     return None
 
 
+def warm_up(server: RunningServer, rows: Sequence[Row], plan: Plan, log: Path, label: str) -> None:
+    """Plaintext load right after a start, for the server warm-up seconds, over each protocol its
+    rows use (HTTP/1.1 with wrk; HTTP/2 with h2load where a row needs it and the server speaks
+    it). Every server gets the same; for the JVM it is when the hot paths of that protocol get
+    compiled, which should not count against the first row that uses it."""
+    if plan.server_warmup_s <= 0:
+        return
+    loads = []
+    if any(row.tool != "h2load" for row in rows):
+        loads.append(("HTTP/1.1", lambda: run_wrk(server.url("/plaintext"), plan.client,
+                                                  plan.server_warmup_s, log=log)))
+    if any(row.tool == "h2load" for row in rows) and _speaks_h2(server):
+        loads.append(("HTTP/2", lambda: run_h2load(server.url("/plaintext"), plan.client,
+                                                   plan.server_warmup_s,
+                                                   log.with_name(log.stem + "-h2-warmup.tsv"),
+                                                   log=log)))
+    for protocol, load in loads:
+        try:
+            load()
+        except LoadError as exc:  # the rows will show what is wrong
+            print(f"{label} warm-up over {protocol} failed: {exc}", flush=True)
+
+
+def _speaks_h2(server: RunningServer) -> bool:
+    try:
+        h2_get(server.port, "/plaintext", server.client_context(("h2", "http/1.1")))
+    except (NotHttp2, Http2Failure, OSError):
+        return False  # the row's own check says why
+    return True
+
+
 def round_order(servers: Sequence[str], round_no: int) -> List[str]:
     """The servers in the order round `round_no` runs them: as given on odd rounds, reversed
     on even ones. Each server then sits as often early as late in a pair of rounds, which a
@@ -239,15 +270,8 @@ def run(plan: Plan, run_dir: Path, bench_file: Path,
                     try:
                         took = server.wait_ready(plan.start_timeout_s)
                         print(f"[{workers}w r{round_no}] {name} ready in {took:.1f}s", flush=True)
-                        if plan.server_warmup_s > 0:
-                            # Every server gets the same start-up load; for the JVM it is when the
-                            # hot path gets compiled, which should not count against the first row.
-                            try:
-                                run_wrk(server.url("/plaintext"), plan.client, plan.server_warmup_s,
-                                        log=run_dir / f"clients-{name}-w{workers}.log")
-                            except LoadError as exc:  # the rows will show what is wrong
-                                print(f"[{workers}w r{round_no}] {name} warm-up failed: {exc}",
-                                      flush=True)
+                        warm_up(server, rows, plan, run_dir / f"clients-{name}-w{workers}.log",
+                                f"[{workers}w r{round_no}] {name}")
                         for row in rows:
                             measurement = measure(row, server, plan, round_no, run_dir, bench_file)
                             measurements.append(measurement)

@@ -84,3 +84,34 @@ def test_running_server_urls_follow_its_transport() -> None:
     secure = Bare(secured(SPECS["uvicorn"], CERT))
     assert secure.url("/plaintext") == "https://127.0.0.1:8443/plaintext"
     assert secure.url("/ws", "ws") == "ws://127.0.0.1:8443/ws"
+
+
+def test_warm_up_loads_each_protocol_the_starts_rows_use(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    from harness import main
+
+    calls = []
+    monkeypatch.setattr(main, "run_wrk", lambda url, *a, **k: calls.append(("wrk", url)))
+    monkeypatch.setattr(main, "run_h2load", lambda url, *a, **k: calls.append(("h2load", url)))
+
+    class Bare(RunningServer):
+        def __init__(self, spec: ServerSpec) -> None:
+            self.spec, self.port = spec, 8443
+
+    rows = {row.key: row for row in main.ROWS}
+    plan = make_plan(parse_args(["--server-warmup", "3"]))
+    server = Bare(secured(SPECS["granian-rsgi"], CERT))
+    url = "https://127.0.0.1:8443/plaintext"
+    for speaks_h2, chosen, expected in [
+        (True, ["https-plaintext", "https-h2-get"], [("wrk", url), ("h2load", url)]),
+        (True, ["https-h2-get"], [("h2load", url)]),
+        (False, ["https-plaintext", "https-h2-get"], [("wrk", url)]),  # not built: its row says so
+    ]:
+        calls.clear()
+        monkeypatch.setattr(main, "_speaks_h2", lambda _server: speaks_h2)
+        main.warm_up(server, [rows[key] for key in chosen], plan, tmp_path / "c.log", "test")
+        assert calls == expected
+    calls.clear()
+    main.warm_up(server, [rows["https-plaintext"]], make_plan(parse_args(["--server-warmup", "0"])),
+                 tmp_path / "c.log", "test")
+    assert calls == []
