@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from harness import features, machine, procstats, report
 from harness.certificate import Certificate, CertificateError, make_certificate
@@ -44,6 +44,7 @@ class Plan:
     duration_s: int
     warmup_s: int
     server_warmup_s: int
+    server_warmup_max_s: int
     rows: Sequence[Row]
     servers: Sequence[str]
     client: ClientSettings
@@ -67,6 +68,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="seconds of plaintext load right after each server starts, before "
                              "any row, so JIT compilation is not charged to the first row "
                              "(default 5; quick: 2)")
+    parser.add_argument("--server-warmup-max", type=int,
+                        help="the start-up load goes on past --server-warmup, in 2 s slices, until "
+                             "the server's CPU per request changes by at most 10%% from one slice "
+                             "to the next, for at most this many seconds (default 40; quick: no "
+                             "more than --server-warmup)")
     parser.add_argument("--connections", type=int, default=64,
                         help="concurrent connections (HTTP/1.1, WebSocket) or streams (HTTP/2)")
     parser.add_argument("--rows", help="only these rows: " + ",".join(row.key for row in ROWS))
@@ -98,6 +104,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         if unknown:
             raise SystemExit(f"bench/run: unknown servers: {', '.join(sorted(unknown))}")
         servers = [key for key in SERVER_ORDER if key in wanted]
+    server_warmup = args.server_warmup if args.server_warmup is not None else (2 if quick else 5)
     workers = [int(count) for count in _csv(args.workers)] if args.workers else \
         ([1] if quick else [1, 2])
     return Plan(
@@ -105,7 +112,9 @@ def make_plan(args: argparse.Namespace) -> Plan:
         rounds=args.rounds or (1 if quick else 2),
         duration_s=args.duration or (2 if quick else 5),
         warmup_s=args.warmup if args.warmup is not None else 1,
-        server_warmup_s=args.server_warmup if args.server_warmup is not None else (2 if quick else 5),
+        server_warmup_s=server_warmup,
+        server_warmup_max_s=max(server_warmup, args.server_warmup_max if args.server_warmup_max
+                                is not None else (server_warmup if quick else 40)),
         rows=rows,
         servers=servers,
         client=ClientSettings(connections=args.connections, cpu=client_cpu()),
@@ -212,27 +221,61 @@ def _missing_before_start(spec: ServerSpec, rows: Sequence[Row]) -> Optional[str
     return None
 
 
+WARMUP_SLICE_S = 2  # seconds of load between two readings of the server's CPU
+STEADY = 0.10  # a warm-up ends when CPU per request changed by at most this much
+
+
+def until_steady(load: Callable[[float], Tuple[int, float]], minimum_s: float,
+                 maximum_s: float) -> Tuple[float, List[float]]:
+    """Runs `load(seconds)` -> (requests, server CPU seconds) in slices of WARMUP_SLICE_S until
+    at least `minimum_s` have passed and the last slice's CPU per request is within STEADY of
+    the slice before, or `maximum_s` have passed. Returns the seconds spent and the CPU µs per
+    request of each slice. A JIT-compiled server (the JVM) costs several times its settled CPU
+    per request while its compiler works, longer on a busy machine (tens of seconds measured
+    here); a server that is steady from the start stops after the minimum."""
+    if maximum_s <= minimum_s:
+        requests, cpu_s = load(minimum_s)
+        return minimum_s, [cpu_s / requests * 1e6 if requests else float("inf")]
+    spent, history = 0.0, []
+    while spent < maximum_s:
+        seconds = min(WARMUP_SLICE_S, maximum_s - spent)
+        requests, cpu_s = load(seconds)
+        history.append(cpu_s / requests * 1e6 if requests else float("inf"))
+        spent += seconds
+        if spent >= minimum_s and len(history) >= 2 and \
+                abs(history[-1] - history[-2]) <= STEADY * history[-2]:
+            break
+    return spent, history
+
+
 def warm_up(server: RunningServer, rows: Sequence[Row], plan: Plan, log: Path, label: str) -> None:
-    """Plaintext load right after a start, for the server warm-up seconds, over each protocol its
-    rows use (HTTP/1.1 with wrk; HTTP/2 with h2load where a row needs it and the server speaks
-    it). Every server gets the same; for the JVM it is when the hot paths of that protocol get
-    compiled, which should not count against the first row that uses it."""
+    """Plaintext load right after a start over each protocol its rows use (HTTP/1.1 with wrk;
+    HTTP/2 with h2load where a row needs it and the server speaks it), at least the server
+    warm-up seconds and until its CPU per request is steady (`until_steady`, at most the
+    maximum). Every server gets the same rule; for the JVM it is when the hot paths of that
+    protocol get compiled, which should not count against the rows."""
     if plan.server_warmup_s <= 0:
         return
-    loads = []
+    loads: List[Tuple[str, Callable[[float], LoadResult]]] = []
     if any(row.tool != "h2load" for row in rows):
-        loads.append(("HTTP/1.1", lambda: run_wrk(server.url("/plaintext"), plan.client,
-                                                  plan.server_warmup_s, log=log)))
+        loads.append(("HTTP/1.1", lambda seconds: run_wrk(server.url("/plaintext"), plan.client,
+                                                          seconds, log=log)))
     if any(row.tool == "h2load" for row in rows) and _speaks_h2(server):
-        loads.append(("HTTP/2", lambda: run_h2load(server.url("/plaintext"), plan.client,
-                                                   plan.server_warmup_s,
-                                                   log.with_name(log.stem + "-h2-warmup.tsv"),
-                                                   log=log)))
+        loads.append(("HTTP/2", lambda seconds: run_h2load(
+            server.url("/plaintext"), plan.client, seconds,
+            log.with_name(log.stem + "-h2-warmup.tsv"), log=log)))
     for protocol, load in loads:
+        def measured(seconds: float, load: Callable[[float], LoadResult] = load) -> Tuple[int, float]:
+            with procstats.TreeUsage(server.pid) as usage:
+                result = load(seconds)
+            return result.requests, usage.cpu_seconds
         try:
-            load()
+            spent, history = until_steady(measured, plan.server_warmup_s, plan.server_warmup_max_s)
         except LoadError as exc:  # the rows will show what is wrong
             print(f"{label} warm-up over {protocol} failed: {exc}", flush=True)
+            continue
+        print(f"{label} warm-up over {protocol}: {spent:g} s, CPU µs/req by slice: "
+              + ", ".join(f"{value:.0f}" for value in history), flush=True)
 
 
 def _speaks_h2(server: RunningServer) -> bool:
@@ -316,8 +359,11 @@ def main(argv: Sequence[str]) -> int:
                   "taskset; servers are not pinned and share all cores with it",
         "load": f"{plan.client.connections} connections (HTTP/2: "
                 f"{max(1, plan.client.connections // plan.client.h2_streams)} connections x "
-                f"{plan.client.h2_streams} streams); {plan.server_warmup_s:g} s plaintext load after "
-                f"each server start; {plan.warmup_s:g} s warm-up + "
+                f"{plan.client.h2_streams} streams); plaintext load after each server start for "
+                f"{plan.server_warmup_s:g} s"
+                + (f" and on until its CPU per request is steady (at most {plan.server_warmup_max_s:g} s)"
+                   if plan.server_warmup_max_s > plan.server_warmup_s else "")
+                + f"; {plan.warmup_s:g} s warm-up + "
                 f"{plan.duration_s:g} s measured per run; {plan.rounds} round(s), servers "
                 "alternated A B C, C B A",
     }

@@ -3,9 +3,11 @@ every server its TLS rows in a start of its own with the run's certificate."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from harness.certificate import Certificate
+from harness.load import LoadResult
 from harness.main import make_plan, needs_certificate, parse_args, round_order, server_runs
 from harness.servers import SPECS, RunningServer, ServerSpec, secured, serving
 
@@ -91,15 +93,26 @@ def test_warm_up_loads_each_protocol_the_starts_rows_use(monkeypatch: pytest.Mon
     from harness import main
 
     calls = []
-    monkeypatch.setattr(main, "run_wrk", lambda url, *a, **k: calls.append(("wrk", url)))
-    monkeypatch.setattr(main, "run_h2load", lambda url, *a, **k: calls.append(("h2load", url)))
+
+    def fake(tool: str):
+        def run(url: str, *args: object, **kwargs: object) -> LoadResult:
+            calls.append((tool, url))
+            return LoadResult(1000, 3.0, 1.0, 2.0, 0)
+        return run
+
+    monkeypatch.setattr(main, "run_wrk", fake("wrk"))
+    monkeypatch.setattr(main, "run_h2load", fake("h2load"))
 
     class Bare(RunningServer):
         def __init__(self, spec: ServerSpec) -> None:
             self.spec, self.port = spec, 8443
 
+        @property
+        def pid(self) -> int:
+            return os.getpid()  # this very process stands for the server whose CPU is read
+
     rows = {row.key: row for row in main.ROWS}
-    plan = make_plan(parse_args(["--server-warmup", "3"]))
+    plan = make_plan(parse_args(["--server-warmup", "3", "--server-warmup-max", "3"]))
     server = Bare(secured(SPECS["granian-rsgi"], CERT))
     url = "https://127.0.0.1:8443/plaintext"
     for speaks_h2, chosen, expected in [
@@ -115,3 +128,23 @@ def test_warm_up_loads_each_protocol_the_starts_rows_use(monkeypatch: pytest.Mon
     main.warm_up(server, [rows["https-plaintext"]], make_plan(parse_args(["--server-warmup", "0"])),
                  tmp_path / "c.log", "test")
     assert calls == []
+
+
+@pytest.mark.parametrize("costs, minimum, maximum, spent, slices", [
+    ([300, 120, 60, 40, 38, 37], 5, 40, 10, 5),  # a JIT settling: stops once 38 is within 10% of 40
+    ([30, 29, 30], 5, 40, 6, 3),  # steady from the start: stops after the minimum
+    ([300, 200, 100, 50, 25, 12], 2, 8, 8, 4),  # never steady: stops at the maximum
+    ([30], 2, 2, 2, 1),  # quick mode: one slice of the minimum, nothing more
+])
+def test_warm_up_goes_on_until_cpu_per_request_is_steady(costs: list, minimum: int, maximum: int,
+                                                         spent: int, slices: int) -> None:
+    from harness.main import until_steady
+
+    asked = []
+
+    def load(seconds: float) -> tuple:
+        asked.append(seconds)
+        return 1000, costs[len(asked) - 1] * 1000 / 1e6  # 1000 requests at that many µs each
+
+    assert until_steady(load, minimum, maximum) == (spent, pytest.approx(costs[:slices]))
+    assert sum(asked) == spent
