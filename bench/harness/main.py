@@ -70,8 +70,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                              "(default 5; quick: 2)")
     parser.add_argument("--server-warmup-max", type=int,
                         help="the start-up load goes on past --server-warmup, in 2 s slices, until "
-                             "the server's CPU per request changes by at most 10%% from one slice "
-                             "to the next, for at most this many seconds (default 40; quick: no "
+                             "the server's CPU per request over the last 3 slices differs by at "
+                             "most 15%%, for at most this many seconds (default 40; quick: no "
                              "more than --server-warmup)")
     parser.add_argument("--connections", type=int, default=64,
                         help="concurrent connections (HTTP/1.1, WebSocket) or streams (HTTP/2)")
@@ -222,14 +222,15 @@ def _missing_before_start(spec: ServerSpec, rows: Sequence[Row]) -> Optional[str
 
 
 WARMUP_SLICE_S = 2  # seconds of load between two readings of the server's CPU
-STEADY = 0.10  # a warm-up ends when CPU per request changed by at most this much
+STEADY = 0.15  # a warm-up ends when CPU per request of the last slices differs by at most this
+STEADY_SLICES = 3  # ... over this many slices (two were fooled by a pause in the compiler's work)
 
 
 def until_steady(load: Callable[[float], Tuple[int, float]], minimum_s: float,
                  maximum_s: float) -> Tuple[float, List[float]]:
     """Runs `load(seconds)` -> (requests, server CPU seconds) in slices of WARMUP_SLICE_S until
-    at least `minimum_s` have passed and the last slice's CPU per request is within STEADY of
-    the slice before, or `maximum_s` have passed. Returns the seconds spent and the CPU µs per
+    at least `minimum_s` have passed and the CPU per request of the last STEADY_SLICES slices is
+    within STEADY of their lowest, or `maximum_s` have passed. Returns the seconds spent and the CPU µs per
     request of each slice. A JIT-compiled server (the JVM) costs several times its settled CPU
     per request while its compiler works, longer on a busy machine (tens of seconds measured
     here); a server that is steady from the start stops after the minimum."""
@@ -242,8 +243,8 @@ def until_steady(load: Callable[[float], Tuple[int, float]], minimum_s: float,
         requests, cpu_s = load(seconds)
         history.append(cpu_s / requests * 1e6 if requests else float("inf"))
         spent += seconds
-        if spent >= minimum_s and len(history) >= 2 and \
-                abs(history[-1] - history[-2]) <= STEADY * history[-2]:
+        last = history[-STEADY_SLICES:]
+        if spent >= minimum_s and len(last) == STEADY_SLICES and max(last) <= (1 + STEADY) * min(last):
             break
     return spent, history
 

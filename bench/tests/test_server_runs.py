@@ -131,7 +131,8 @@ def test_warm_up_loads_each_protocol_the_starts_rows_use(monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("costs, minimum, maximum, spent, slices", [
-    ([300, 120, 60, 40, 38, 37], 5, 40, 10, 5),  # a JIT settling: stops once 38 is within 10% of 40
+    ([300, 120, 60, 40, 38, 37], 5, 40, 12, 6),  # a JIT settling: stops once 40, 38, 37 agree
+    ([1116, 199, 249, 150, 138, 60, 40, 30, 28, 27], 5, 40, 20, 10),  # a pause fools no pair
     ([30, 29, 30], 5, 40, 6, 3),  # steady from the start: stops after the minimum
     ([300, 200, 100, 50, 25, 12], 2, 8, 8, 4),  # never steady: stops at the maximum
     ([30], 2, 2, 2, 1),  # quick mode: one slice of the minimum, nothing more
