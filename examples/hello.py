@@ -2,16 +2,22 @@
 
 Run it with:  ./wsging serve hello:app --app-dir examples
 
-    GET  /        -> Hello, world!
-    POST /echo    -> the request body, streamed back as it arrives
-    GET  /client  -> the client address the application sees
+    GET  /          -> Hello, world!
+    POST /echo      -> the request body, streamed back as it arrives
+    GET  /client    -> the client address the application sees
+    GET  /trailers  -> ok, with the response trailer `x-trailer: yes` where the client can get it
+
+Every GET route answers HEAD too: the server sends the same head without the body.
 """
 
 from wsging import Response
 
 
 def app(request):
-    if request.method == "GET" and request.path == "/":
+    # The same response serves GET and HEAD: for HEAD the server sends only its head.
+    reading = request.method in ("GET", "HEAD")
+
+    if reading and request.path == "/":
         return Response("Hello, world!")
 
     if request.method == "POST" and request.path == "/echo":
@@ -24,8 +30,15 @@ def app(request):
         content_type = request.headers.get("content-type", "application/octet-stream")
         return Response(echo(), content_type=content_type)
 
-    if request.method == "GET" and request.path == "/client":
+    if reading and request.path == "/client":
         host, port = request.client or ("unknown", 0)
         return Response(f"{host}:{port}")
+
+    if reading and request.path == "/trailers":
+        # Trailers reach the client only where the connection carries them: HTTP/2, or
+        # HTTP/1.1 when the request said `TE: trailers` (never on a HEAD).
+        if request.capabilities.response_trailers:
+            return Response("ok", trailers={"x-trailer": "yes"})
+        return Response("ok")
 
     return Response("Not Found", status=404)

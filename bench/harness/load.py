@@ -49,6 +49,8 @@ _H2_REQUESTS = re.compile(
     r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
     r"(\d+) errored, (\d+) timeout", re.MULTILINE)
 _H2_STATUS = re.compile(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", re.MULTILINE)
+_H2_PROTOCOL = re.compile(r"^Application protocol: (\S+)", re.MULTILINE)
+_H2_TLS = re.compile(r"^TLS Protocol: (\S+)", re.MULTILINE)
 
 
 def _json_line(pattern: "re.Pattern[str]", output: str, tool: str) -> dict:
@@ -101,14 +103,37 @@ def parse_h2load_log(log_text: str) -> List[int]:
     return times
 
 
-def parse_h2load(output: str, log_text: str, duration_s: float) -> LoadResult:
+def h2load_protocols(output: str) -> List[str]:
+    """The application protocols h2load says its connections used, in order, without repeats:
+    "h2c" (cleartext, prior knowledge), "h2" (TLS, ALPN), or "http/1.1" where it fell back."""
+    found: List[str] = []
+    for protocol in _H2_PROTOCOL.findall(output):
+        if protocol not in found:
+            found.append(protocol)
+    return found
+
+
+def h2load_tls_versions(output: str) -> List[str]:
+    return sorted(set(_H2_TLS.findall(output)))
+
+
+def parse_h2load(output: str, log_text: str, duration_s: float, protocol: str = "h2c") -> LoadResult:
     """Reads h2load's summary. Its "finished in" would include a warm-up (--warm-up-time), so
-    the rate is taken as the requests done over the duration given with -D."""
+    the rate is taken as the requests done over the duration given with -D. Every connection
+    must have used `protocol`: over TLS h2load falls back to HTTP/1.1 when the server does not
+    pick h2 in ALPN, and counts those requests as any others; a run where no request completed
+    (a server that does not answer HTTP/2 at all) is no result either."""
     requests = _H2_REQUESTS.search(output)
     if not requests:
         tail = "\n".join(output.strip().splitlines()[-5:])
         raise LoadError(f"h2load printed no request summary; its output ended with:\n{tail}")
-    _total, _started, _done, succeeded, failed, errored, timeout = map(int, requests.groups())
+    protocols = h2load_protocols(output)
+    if protocols != [protocol]:
+        used = ", ".join(protocols) or "none reported"
+        raise LoadError(f"h2load used {used}, not {protocol} alone")
+    _total, _started, done, succeeded, failed, errored, timeout = map(int, requests.groups())
+    if done == 0:
+        raise LoadError(f"h2load completed no request over {protocol}")
     status = _H2_STATUS.search(output)
     non_2xx = sum(map(int, status.groups()[1:])) if status else 0
     times = parse_h2load_log(log_text)
@@ -177,8 +202,10 @@ def run_wrk(url: str, settings: ClientSettings, seconds: float, *, method: str =
 
 def run_h2load(url: str, settings: ClientSettings, seconds: float, log_file: Path,
                log: Optional[Path] = None) -> LoadResult:
-    """HTTP/2 with prior knowledge (RFC 9113 section 3.3) over cleartext, as many streams in
-    flight in all as there are connections in the HTTP/1.1 rows."""
+    """HTTP/2 with prior knowledge (RFC 9113 section 3.3) over cleartext for an http:// URL, or
+    over TLS with h2 chosen in ALPN for an https:// one (h2load does not verify the
+    certificate), with as many streams in flight in all as there are connections in the
+    HTTP/1.1 rows."""
     streams = settings.h2_streams
     connections = max(1, settings.connections // streams)
     if log_file.exists():
@@ -187,7 +214,7 @@ def run_h2load(url: str, settings: ClientSettings, seconds: float, log_file: Pat
                          "-D", f"{seconds:g}", "--log-file", str(log_file), url])
     output = _run(argv, seconds + 30, log)
     log_text = log_file.read_text() if log_file.exists() else ""
-    return parse_h2load(output, log_text, seconds)
+    return parse_h2load(output, log_text, seconds, "h2" if url.startswith("https:") else "h2c")
 
 
 def run_wsclient(url: str, settings: ClientSettings, seconds: float, message_bytes: int,

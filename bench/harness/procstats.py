@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -19,19 +19,22 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass(frozen=True)
 class StatFields:
-    """The fields of /proc/<pid>/stat this harness uses (proc(5): fields 4, 14 and 15)."""
+    """The fields of /proc/<pid>/stat this harness uses (proc(5): fields 2, 4, 14 and 15)."""
 
     ppid: int
     utime_ticks: int
     stime_ticks: int
+    command: str = ""  # the executable's name, cut to 15 bytes by the kernel
 
 
 def parse_stat(text: str) -> StatFields:
     """Parses one /proc/<pid>/stat line. The command name (field 2) is in parentheses and may
     itself contain spaces and parentheses, so the fields are counted from the last ')'."""
-    rest = text[text.rindex(")") + 2 :].split()
+    close = text.rindex(")")
+    rest = text[close + 2 :].split()
     # rest[0] is field 3 (state): field n is rest[n - 3].
-    return StatFields(ppid=int(rest[1]), utime_ticks=int(rest[11]), stime_ticks=int(rest[12]))
+    return StatFields(ppid=int(rest[1]), utime_ticks=int(rest[11]), stime_ticks=int(rest[12]),
+                      command=text[text.index("(") + 1 : close])
 
 
 def _read(path: str) -> Optional[str]:
@@ -67,10 +70,31 @@ def tree_of(root: int, stats: Optional[Dict[int, StatFields]] = None) -> List[in
     return found
 
 
+def tree_stats(root: int) -> Dict[int, StatFields]:
+    """The stat fields of every process of the tree, by pid."""
+    stats = _all_stats()
+    return {pid: stats[pid] for pid in tree_of(root, stats)}
+
+
 def cpu_ticks(root: int) -> Dict[int, int]:
     """utime + stime, in clock ticks, of every process of the tree, by pid."""
-    stats = _all_stats()
-    return {pid: stats[pid].utime_ticks + stats[pid].stime_ticks for pid in tree_of(root, stats)}
+    return {pid: fields.utime_ticks + fields.stime_ticks for pid, fields in tree_stats(root).items()}
+
+
+def cpu_seconds_by_command(before: Dict[int, StatFields], after: Dict[int, StatFields]
+                           ) -> Dict[str, Tuple[float, float]]:
+    """(user, system) CPU seconds the tree spent between two `tree_stats` readings, summed by
+    command name (for wsging: the JVM, `java`, apart from its Python workers), counted as
+    `cpu_seconds_between` counts them."""
+    ticks: Dict[str, Tuple[int, int]] = {}
+    for pid, now in after.items():
+        then = before.get(pid)
+        user = now.utime_ticks - (then.utime_ticks if then else 0)
+        system = now.stime_ticks - (then.stime_ticks if then else 0)
+        old_user, old_system = ticks.get(now.command, (0, 0))
+        ticks[now.command] = (old_user + user, old_system + system)
+    return {command: (user / CLOCK_TICKS, system / CLOCK_TICKS)
+            for command, (user, system) in sorted(ticks.items())}
 
 
 def cpu_seconds_between(before: Dict[int, int], after: Dict[int, int]) -> float:
@@ -129,21 +153,27 @@ class PeakRssSampler:
 
 
 class TreeUsage:
-    """CPU seconds and peak summed RSS of a process tree over one `with` block."""
+    """CPU seconds (in all, and user/system by command name) and peak summed RSS of a process
+    tree over one `with` block."""
 
     def __init__(self, root: int) -> None:
         self._root = root
         self._sampler = PeakRssSampler(root)
-        self._before: Dict[int, int] = {}
+        self._before: Dict[int, StatFields] = {}
         self.cpu_seconds = 0.0
+        self.cpu_by_command: Dict[str, Tuple[float, float]] = {}
         self.peak_rss_bytes = 0
 
     def __enter__(self) -> "TreeUsage":
-        self._before = cpu_ticks(self._root)
+        self._before = tree_stats(self._root)
         self._sampler.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._sampler.__exit__(*exc_info)
-        self.cpu_seconds = cpu_seconds_between(self._before, cpu_ticks(self._root))
+        after = tree_stats(self._root)
+        self.cpu_seconds = cpu_seconds_between(
+            {pid: f.utime_ticks + f.stime_ticks for pid, f in self._before.items()},
+            {pid: f.utime_ticks + f.stime_ticks for pid, f in after.items()})
+        self.cpu_by_command = cpu_seconds_by_command(self._before, after)
         self.peak_rss_bytes = self._sampler.peak_bytes

@@ -10,7 +10,7 @@ that the alternating order (A B C, then C B A) spreads over all servers alike.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from harness.load import LoadResult
@@ -34,6 +34,9 @@ class Measurement:
     cpu_s: float = 0.0
     peak_rss_bytes: int = 0
     failure: Optional[str] = None
+    not_built: Optional[str] = None  # wsging lacks the row's feature: why (not a failure)
+    # (user, system) CPU seconds by command name: the JVM (`java`) apart from Python workers.
+    cpu_by_command: Dict[str, Tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Cell:
     spread: Optional[float] = None
     errors: int = 0
     error_detail: str = ""
-    unavailable: Optional[str] = None  # "n/a (not built yet)" or the failure
+    unavailable: Optional[str] = None  # "n/a (not built yet...)", "n/a (why)" or the failure
 
 
 def _median(values: List[Optional[float]]) -> Optional[float]:
@@ -59,8 +62,15 @@ def _median(values: List[Optional[float]]) -> Optional[float]:
     return statistics.median(present) if present else None
 
 
+def not_built(reason: Optional[str] = None) -> str:
+    return NOT_BUILT if not reason else f"{NOT_BUILT[:-1]}: {reason})"
+
+
 def pool(workers: int, row: str, server: str, runs: Sequence[Measurement]) -> Cell:
     done = [run for run in runs if run.result is not None and run.failure is None]
+    missing = sorted({run.not_built for run in runs if run.not_built})
+    if not done and missing and all(run.not_built for run in runs):
+        return Cell(workers, row, server, unavailable=not_built("; ".join(missing)))
     if not done:
         failures = sorted({run.failure or "no result" for run in runs})
         return Cell(workers, row, server, unavailable="failed: " + "; ".join(failures))
@@ -85,7 +95,8 @@ def pool(workers: int, row: str, server: str, runs: Sequence[Measurement]) -> Ce
 
 def cells_for(measurements: Sequence[Measurement], rows: Sequence[Row],
               worker_counts: Sequence[int], servers: Sequence[str]) -> List[Cell]:
-    """Pools the measurements in table order, adding the lines wsging cannot serve yet."""
+    """Pools the measurements in table order, adding the lines of servers that cannot serve a
+    row: wsging where the row's feature has no code yet, a peer without the row's protocol."""
     grouped: Dict[Tuple[int, str, str], List[Measurement]] = {}
     for measurement in measurements:
         grouped.setdefault((measurement.workers, measurement.row, measurement.server),
@@ -98,6 +109,9 @@ def cells_for(measurements: Sequence[Measurement], rows: Sequence[Row],
                     continue
                 if server == "wsging" and row.wsging_not_built:
                     cells.append(Cell(workers, row.key, server, unavailable=NOT_BUILT))
+                elif row.not_offered_by(server):
+                    cells.append(Cell(workers, row.key, server,
+                                      unavailable=f"n/a ({row.not_offered_by(server)})"))
                 elif (workers, row.key, server) in grouped:
                     cells.append(pool(workers, row.key, server, grouped[(workers, row.key, server)]))
     return cells

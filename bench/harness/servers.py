@@ -13,13 +13,15 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional, Tuple
 
 from harness import procstats
+from harness.certificate import Certificate, client_context
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BENCH_DIR.parent
@@ -46,6 +48,9 @@ class ServerSpec:
     argv: Callable[[int, int], List[str]]
     is_wsging: bool = False
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # The options that make it serve TLS with a certificate; None: not measured over TLS here.
+    tls_options: Optional[Callable[[Certificate], List[str]]] = None
+    certificate: Optional[Certificate] = None  # set by `secured`: this start serves TLS
 
 
 # ---------------------------------------------------------------- command lines
@@ -55,7 +60,7 @@ def java_home() -> Path:
     return Path(os.environ.get("JAVA_HOME") or DEFAULT_JAVA_HOME)
 
 
-def _wsging_base() -> List[str]:
+def wsging_base() -> List[str]:
     """The documented launcher when it exists: it builds the jar when missing or stale, or runs
     the jar named by $BENCH_WSGING_JAR (to measure a given build); else that jar or the built
     one, run directly."""
@@ -76,12 +81,24 @@ WSGING_APP = "wsging_app:app"
 
 def _wsging(ceiling: bool, app: str = WSGING_APP, inline_sync: bool = False) -> Callable[[int, int], List[str]]:
     def argv(workers: int, port: int) -> List[str]:
-        return _wsging_base() + [
+        return wsging_base() + [
             "serve", app, "--app-dir", str(APPS_DIR),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--python", str(VENV_BIN / "python"),
         ] + (["--ceiling"] if ceiling else []) + (["--inline-sync"] if inline_sync else [])
     return argv
+
+
+def _wsging_tls(certificate: Certificate) -> List[str]:
+    return ["--certfile", str(certificate.cert), "--keyfile", str(certificate.key)]
+
+
+def _granian_tls(certificate: Certificate) -> List[str]:
+    return ["--ssl-certificate", str(certificate.cert), "--ssl-keyfile", str(certificate.key)]
+
+
+def _uvicorn_tls(certificate: Certificate) -> List[str]:
+    return ["--ssl-certfile", str(certificate.cert), "--ssl-keyfile", str(certificate.key)]
 
 
 def _granian(interface: str, module: str) -> Callable[[int, int], List[str]]:
@@ -113,17 +130,20 @@ def _gunicorn(workers: int, port: int) -> List[str]:
 
 
 SPECS: Dict[str, ServerSpec] = {spec.key: spec for spec in [
-    ServerSpec("wsging", "wsging", "WSGI-NG", _wsging(ceiling=False), is_wsging=True),
+    ServerSpec("wsging", "wsging", "WSGI-NG", _wsging(ceiling=False), is_wsging=True,
+               tls_options=_wsging_tls),
     ServerSpec("wsging-ceiling", "wsging --ceiling", "Java only, no Python",
                _wsging(ceiling=True), is_wsging=True),
     # Sync applications called on the worker's loop thread while they are fast (off by default:
     # see --inline-sync in `wsging serve --help`); measured on the rows served by a sync app.
     ServerSpec("wsging-inline", "wsging --inline-sync", "WSGI-NG, sync calls inline",
                _wsging(ceiling=False, inline_sync=True), is_wsging=True),
-    ServerSpec("granian-rsgi", "granian", "RSGI", _granian("rsgi", "rsgi_app")),
+    ServerSpec("granian-rsgi", "granian", "RSGI", _granian("rsgi", "rsgi_app"),
+               tls_options=_granian_tls),
     ServerSpec("granian-asgi", "granian", "ASGI", _granian("asgi", "asgi_app")),
     ServerSpec("granian-wsgi", "granian", "WSGI", _granian("wsgi", "wsgi_app")),
-    ServerSpec("uvicorn", "uvicorn", "ASGI, uvloop + httptools", _uvicorn),
+    ServerSpec("uvicorn", "uvicorn", "ASGI, uvloop + httptools", _uvicorn,
+               tls_options=_uvicorn_tls),
     ServerSpec("hypercorn", "hypercorn", "ASGI, uvloop", _hypercorn),
     ServerSpec("gunicorn", "gunicorn", f"WSGI, gthread x{GUNICORN_THREADS}", _gunicorn),
 ]}
@@ -138,6 +158,19 @@ def serving(spec: ServerSpec, app: str) -> ServerSpec:
                                       inline_sync=spec.key == "wsging-inline"))
 
 
+def secured(spec: ServerSpec, certificate: Certificate) -> ServerSpec:
+    """The same server serving TLS only, with `certificate`, on its port."""
+    tls_options = spec.tls_options
+    if tls_options is None:
+        raise ValueError(f"{spec.key} is not measured over TLS")
+    plain = spec.argv
+
+    def argv(workers: int, port: int) -> List[str]:
+        return plain(workers, port) + tls_options(certificate)
+
+    return replace(spec, argv=argv, certificate=certificate)
+
+
 # ---------------------------------------------------------------- processes
 
 
@@ -147,8 +180,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _get(port: int, path: str, timeout_s: float) -> tuple:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
+def _get(port: int, path: str, timeout_s: float,
+         context: Optional[ssl.SSLContext]) -> Tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s) \
+        if context is None else \
+        http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout_s, context=context)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
@@ -183,8 +219,19 @@ class RunningServer:
     def pid(self) -> int:
         return self.process.pid
 
-    def url(self, path: str, scheme: str = "http") -> str:
-        return f"{scheme}://127.0.0.1:{self.port}{path}"
+    @property
+    def tls(self) -> bool:
+        return self.spec.certificate is not None
+
+    def url(self, path: str, scheme: Optional[str] = None) -> str:
+        """The URL of `path`: http or https as this start serves, or the scheme given."""
+        chosen = scheme or ("https" if self.tls else "http")
+        return f"{chosen}://127.0.0.1:{self.port}{path}"
+
+    def client_context(self, alpn: Tuple[str, ...] = ("http/1.1",)) -> Optional[ssl.SSLContext]:
+        """A TLS client context trusting this start's certificate, or None on cleartext."""
+        certificate = self.spec.certificate
+        return None if certificate is None else client_context(certificate, alpn)
 
     def log_tail(self, lines: int = 15) -> str:
         try:
@@ -193,7 +240,9 @@ class RunningServer:
             return ""
 
     def wait_ready(self, timeout_s: float) -> float:
-        """Polls GET /plaintext until it answers "Hello, world!"; returns the seconds it took."""
+        """Polls GET /plaintext (over HTTP/1.1, with TLS on a TLS start) until it answers
+        "Hello, world!"; returns the seconds it took."""
+        context = self.client_context()
         started = time.monotonic()
         deadline = started + timeout_s
         last = "no answer"
@@ -202,7 +251,7 @@ class RunningServer:
                 raise ServerError(f"{self.spec.key} exited with {self.process.returncode} while "
                                   f"starting (log: {self.log_path.name})\n{self.log_tail()}")
             try:
-                status, body = _get(self.port, "/plaintext", 2.0)
+                status, body = _get(self.port, "/plaintext", 2.0, context)
                 if status == 200 and body == HELLO:
                     return time.monotonic() - started
                 last = f"status {status}, body {body[:60]!r}"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.load import LoadError, parse_h2load, parse_h2load_log, parse_wrk, parse_wsclient, \
+from harness.load import LoadError, h2load_protocols, h2load_tls_versions, parse_h2load, \
+    parse_h2load_log, parse_wrk, parse_wsclient, \
     percentile
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -92,3 +93,40 @@ def test_wsclient_result_line() -> None:
 ])
 def test_nearest_rank_percentile(values: list, pct: float, expected: int) -> None:
     assert percentile(values, pct) == expected
+
+
+def test_h2load_over_tls_with_h2_chosen_in_alpn() -> None:
+    output = sample("h2load-tls-h2.txt")
+    result = parse_h2load(output, "", duration_s=2.0, protocol="h2")
+    assert result.requests == 57574
+    assert result.requests_per_s == pytest.approx(28787.0)
+    assert result.errors == 0
+    assert h2load_protocols(output) == ["h2"]
+    assert h2load_tls_versions(output) == ["TLSv1.3"]
+
+
+def test_h2load_that_fell_back_to_http11_over_tls_is_no_http2_result() -> None:
+    # A server that picks no protocol in ALPN gets HTTP/1.1 from h2load, counted like h2.
+    output = sample("h2load-tls-http11-fallback.txt")
+    assert h2load_protocols(output) == ["http/1.1"]
+    with pytest.raises(LoadError, match="used http/1.1, not h2 alone"):
+        parse_h2load(output, "", duration_s=1.0, protocol="h2")
+
+
+def test_h2load_over_cleartext_is_not_a_tls_result_nor_the_reverse() -> None:
+    with pytest.raises(LoadError, match="used h2c, not h2 alone"):
+        parse_h2load(sample("h2load-plaintext.txt"), "", duration_s=2.0, protocol="h2")
+    with pytest.raises(LoadError, match="used h2, not h2c alone"):
+        parse_h2load(sample("h2load-tls-h2.txt"), "", duration_s=2.0, protocol="h2c")
+
+
+def test_h2load_output_without_a_protocol_line_is_an_error() -> None:
+    text = sample("h2load-plaintext.txt").replace("Application protocol: h2c\n", "")
+    with pytest.raises(LoadError, match="none reported"):
+        parse_h2load(text, "", duration_s=2.0)
+
+
+def test_h2load_that_completed_no_request_is_an_error() -> None:
+    # A server that does not answer the HTTP/2 preface: h2load starts streams, none ends.
+    with pytest.raises(LoadError, match="completed no request over h2c"):
+        parse_h2load(sample("h2load-h2c-refused.txt"), "", duration_s=1.0)

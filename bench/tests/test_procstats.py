@@ -16,7 +16,8 @@ STAT = "9408 (granian (worker) x) S 9406 9406 9406 0 -1 4194624 6420 0 0 0 153 4
 
 def test_parse_stat_counts_fields_after_the_last_parenthesis() -> None:
     fields = procstats.parse_stat(STAT)
-    assert fields == procstats.StatFields(ppid=9406, utime_ticks=153, stime_ticks=41)
+    assert fields == procstats.StatFields(ppid=9406, utime_ticks=153, stime_ticks=41,
+                                          command="granian (worker) x")
 
 
 def test_statm_rss_is_the_second_field_in_pages() -> None:
@@ -48,3 +49,24 @@ def test_cpu_seconds_between_counts_new_processes_from_zero() -> None:
     before = {1: 100, 2: 50}
     after = {1: 150, 2: 50, 3: 20}
     assert procstats.cpu_seconds_between(before, after) == 70 / procstats.CLOCK_TICKS
+
+
+def test_cpu_by_command_splits_user_and_system_time_by_executable() -> None:
+    def stat(command: str, user: int, system: int) -> procstats.StatFields:
+        return procstats.StatFields(ppid=1, utime_ticks=user, stime_ticks=system, command=command)
+
+    before = {10: stat("java", 100, 40), 11: stat("python3.11", 50, 5)}
+    after = {10: stat("java", 130, 60), 11: stat("python3.11", 80, 6), 12: stat("python3.11", 7, 1)}
+    ticks = procstats.CLOCK_TICKS
+    assert procstats.cpu_seconds_by_command(before, after) == {
+        "java": (30 / ticks, 20 / ticks), "python3.11": (37 / ticks, 2 / ticks)}
+
+
+def test_tree_usage_names_this_process() -> None:
+    with procstats.TreeUsage(os.getpid()) as usage:
+        spent_from = time.process_time()
+        while time.process_time() - spent_from < 0.05:
+            sum(range(10_000))
+    name = procstats.parse_stat(open(f"/proc/{os.getpid()}/stat").read()).command
+    user, system = usage.cpu_by_command[name]
+    assert user + system >= 0.03
