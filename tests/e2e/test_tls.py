@@ -124,16 +124,6 @@ def test_curl_over_tls_speaks_http11_with_alpn(server: Server, pki: TestPki) -> 
     assert json.loads(done.stdout)["tls"]["alpn_protocol"] == "http/1.1"
 
 
-def test_curl_offering_h2_still_gets_http11_until_http2_is_wired(server: Server, pki: TestPki) -> None:
-    curl = require_tool("curl")
-    done = subprocess.run([curl, "-sS", "--http2", "-w", "\\n%{http_version}", "--cacert", str(pki.ca.cert_path),
-                           https(server)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    body, version = done.stdout.rsplit("\n", 1)
-    assert version == "1.1"
-    assert json.loads(body)["tls"]["alpn_protocol"] == "http/1.1"
-
-
 def test_httpx_sees_the_tls_facts(server: Server, pki: TestPki) -> None:
     seen = get_json(server, pki)
     assert seen["scheme"] == "https"
@@ -156,12 +146,6 @@ def test_tls12_is_served_and_reported(server: Server, pki: TestPki) -> None:
 def test_a_client_without_alpn_gets_http11(server: Server, pki: TestPki) -> None:
     output = s_client(server, pki, request=TLS_REQUEST)
     assert "No ALPN negotiated" in output
-    assert body_json(output)["tls"]["alpn_protocol"] is None
-
-
-def test_h2_is_not_offered_without_an_http2_branch(server: Server, pki: TestPki) -> None:
-    output = s_client(server, pki, "-alpn", "h2", request=TLS_REQUEST)
-    assert "No ALPN negotiated" in output  # nothing chosen: the client falls back to HTTP/1.1
     assert body_json(output)["tls"]["alpn_protocol"] is None
 
 
