@@ -493,7 +493,26 @@ def _decode_release(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return ReleaseFrame(struct.unpack(f">{len(p) // 2}H", p), flags, stream), len(p)
 
 
+# A connection's requests all carry the same TLS payload: its texts are decoded once.
+_TlsTexts = Tuple[str, str, str, str, str, str, str, str]
+_TLS_TEXTS: Dict[bytes, _TlsTexts] = {}
+_TLS_TEXTS_MAX = 256
+
+
 def _decode_tls(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    texts = _TLS_TEXTS.get(p)
+    if texts is None:
+        texts = _decode_tls_texts(p)
+        if texts is None:
+            return TlsFrame(stream, "", "", "", "", "", "", "", "", flags), len(p) + 1
+        if len(_TLS_TEXTS) >= _TLS_TEXTS_MAX:
+            _TLS_TEXTS.clear()
+        _TLS_TEXTS[p] = texts
+    return TlsFrame(stream, *texts, flags), len(p)
+
+
+def _decode_tls_texts(p: bytes) -> Optional[_TlsTexts]:
+    """The eight texts of a TLS payload (the PEM last), or None when one runs past its end."""
     texts: List[str] = []
     o = 0
     unpack = _U16.unpack_from
@@ -501,19 +520,18 @@ def _decode_tls(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
         for _ in range(7):
             (n,) = unpack(p, o)
             if o + 2 + n > len(p):
-                return TlsFrame(stream, "", "", "", "", "", "", "", "", flags), len(p) + 1
+                return None
             texts.append(p[o + 2 : o + 2 + n].decode("utf-8"))
             o += 2 + n
-        pem = p[o:].decode("utf-8")
+        texts.append(p[o:].decode("utf-8"))
     except UnicodeDecodeError:
         raise _error("TLS frame text is not UTF-8") from None
-    version, cipher, server_name, alpn, subject, issuer, serial = texts
+    version, cipher, server_name, alpn, subject, issuer, serial, pem = texts
     if not version or not cipher:
         raise _error("TLS frame without a protocol version or cipher")
     if not pem and (subject or issuer or serial):
         raise _error("TLS frame with client certificate fields but no certificate")
-    frame = TlsFrame(stream, version, cipher, server_name, alpn, subject, issuer, serial, pem, flags)
-    return frame, len(p)
+    return version, cipher, server_name, alpn, subject, issuer, serial, pem
 
 
 def _decode_push(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
