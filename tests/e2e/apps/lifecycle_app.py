@@ -103,6 +103,14 @@ def sync_app(request) -> Response:
             raise
         _record(request, f"complete {len(data)}")
         return Response(str(len(data)))
+    if path == "/poll-disconnected":
+        # Sync work that checks request.disconnected between its steps (spec 11.1).
+        _record(request, "polling")
+        deadline = time.monotonic() + 20
+        while not request.disconnected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _record(request, "saw disconnected" if request.disconnected else "never disconnected")
+        return Response("done polling")
     return Response("no such route\n", status=404)
 
 
