@@ -11,7 +11,7 @@ from typing import Callable, Optional, Sequence
 import pytest
 
 from e2e_server import ROOT, Server, wait_for
-from h2_recording_client import H2Client
+from h2_client import H2Client
 
 H2_APP = "h2_app:app"
 

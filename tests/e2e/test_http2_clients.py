@@ -17,7 +17,7 @@ import pytest
 
 from conftest import require_tool
 from e2e_server import ROOT, Server, stop_cleanly
-from h2_recording_client import H2Client
+from h2_client import H2Client
 from h2_servers import run_tool, start
 
 

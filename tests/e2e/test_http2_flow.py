@@ -15,7 +15,7 @@ import h2.settings
 import pytest
 
 from e2e_server import PeakMemory, Server, stop_cleanly
-from h2_recording_client import H2Client
+from h2_client import H2Client
 from h2_frames import INTERNAL_ERROR, DataFrame, RawH2
 from h2_servers import read_text, start, steady, still_serves, wait_text
 

@@ -12,7 +12,7 @@ import pytest
 
 from e2e_outcomes import wait_for_outcome
 from e2e_server import Server, stop_cleanly
-from h2_recording_client import H2Client
+from h2_client import H2Client
 
 CANCEL = 0x8
 
