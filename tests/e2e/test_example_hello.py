@@ -122,3 +122,21 @@ def test_example_answers_head_over_http2(example_server) -> None:
     assert (status, rest) == (200, b"")
     assert fields[":version"] == "HTTP/2"
     assert fields["content-length"] == "13"
+
+
+def test_readme_tls_commands_serve_http2_and_http11(start_server, tmp_path) -> None:
+    # The README's "Hello world" TLS lines: a self-signed certificate made with openssl, the
+    # example served with it, curl getting HTTP/2 by ALPN and HTTP/1.1 when it asks for it.
+    made = subprocess.run(
+        [require_tool("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "30", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", "key.pem", "-out", "cert.pem"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    server = start_server(app="hello:app", app_dir="examples", cwd=ROOT, launcher="./wsging", options=[
+        "--certfile", str(tmp_path / "cert.pem"), "--keyfile", str(tmp_path / "key.pem")])
+    url = f"https://localhost:{server.port}/"
+    for extra, version in (([], "2"), (["--http1.1"], "1.1")):
+        done = subprocess.run([require_tool("curl"), "-sS", "--cacert", str(tmp_path / "cert.pem"), *extra,
+                               "-w", "\\n%{http_version}", url], capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"Hello, world!\n{version}"
