@@ -11,6 +11,8 @@ from wsging import ClientDisconnected, FileResponse, Response
 from wsging.testing import TestClient
 from wsging.worker import link
 
+from reachable import assert_no_connection, reachable
+
 WAIT = 10  # seconds: generous bound for events that should happen at once
 
 
@@ -935,34 +937,15 @@ def test_async_generator_body_gets_generator_exit_at_its_yield_after_a_disconnec
 
 def test_no_object_an_application_receives_exposes_the_connection():
     # C4: whatever an app can reach from its request, no socket, descriptor or transport.
-    import socket
-
     reached = []
 
-    def walk(obj, depth):
-        if depth > 3 or isinstance(obj, (str, bytes, int, float, bool, type(None))):
-            return
-        reached.append(obj)
-        for name in dir(obj):
-            if name.startswith("_"):
-                continue
-            try:
-                value = getattr(obj, name)
-            except Exception:
-                continue
-            if not callable(value):
-                walk(value, depth + 1)
-
     def app(request):
-        walk(request, 0)
+        reached.extend(reachable(request, max_depth=3))
         return Response(b"")
 
     with TestClient(app) as client:
         client.post("/", body=b"x")
-    assert reached
-    for obj in reached:
-        assert not isinstance(obj, (socket.socket, asyncio.BaseTransport)), obj
-        assert not hasattr(obj, "fileno") and not hasattr(obj, "get_extra_info"), obj
+    assert_no_connection(reached)
 
 
 @pytest.mark.parametrize("window", [7, 1000, 1 << 20])

@@ -9,11 +9,14 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable, Iterator, List
+from typing import TYPE_CHECKING, Callable, Iterator, List
 
 import pytest
 
 from e2e_server import ROOT, Server, stop_cleanly
+
+if TYPE_CHECKING:
+    from tls_certs import TestPki
 
 # Every test is bounded; the slowest (100 MB uploads) take a few seconds on 2 cores.
 DEFAULT_TEST_TIMEOUT = 120
@@ -34,6 +37,14 @@ def require_tool(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> "TestPki":
+    """A test CA with server and client certificates (tls_certs.TestPki), made once."""
+    from tls_certs import TestPki  # cryptography, for the TLS tests only
+
+    return TestPki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="session")

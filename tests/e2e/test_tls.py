@@ -1,7 +1,8 @@
 """TLS: the real server with --certfile and friends, driven by curl, httpx and openssl s_client.
 
-Certificates come from tls_certs.TestPki, made fresh for the module. The app (apps/tls_app.py)
-echoes request.tls as JSON, serves a file with file_response and streams large bodies.
+Certificates come from tls_certs.TestPki, made once per test session (the `pki` fixture in
+conftest.py). The app (apps/tls_app.py) echoes request.tls as JSON, serves a file with
+file_response and streams large bodies.
 """
 from __future__ import annotations
 
@@ -24,11 +25,6 @@ from e2e_server import APPS, LAUNCHER, Server, free_port, stop_cleanly, wait_for
 from tls_certs import KEY_PASSWORD, TestPki
 
 FILE_SIZE = 5 * 1024 * 1024 + 123  # several TLS records' worth of chunks, and an odd tail
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return TestPki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

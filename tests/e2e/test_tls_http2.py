@@ -25,11 +25,6 @@ FILE_SIZE = 3 * 1024 * 1024 + 77  # many DATA frames and TLS records, and an odd
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return TestPki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("files") / "big.bin"
     path.write_bytes(os.urandom(FILE_SIZE))

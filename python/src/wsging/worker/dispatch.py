@@ -18,6 +18,7 @@ from asyncio import _set_running_loop
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Set, Tuple
 
+from ..api.capabilities import PUSH
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
 from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
@@ -47,8 +48,6 @@ App = Callable[[Request], Any]
 # context, handed to the Task that continues it, which needs create_task(context=...) (3.11+).
 EAGER_START = sys.version_info >= (3, 11)
 _COROUTINE = types.CoroutineType
-
-_PUSH = 0x04  # capability bit (A.6): the request is offered the push extension
 
 # What one turn of a sync producer ended with (_pull_chunks).
 _ENDED = 0  # the body is exhausted and closed; the value: trailers
@@ -301,7 +300,7 @@ class Dispatcher:
             self._inline_seconds
             and (not self._inline_paused_until or self._inline_allowed())
             # push() waits for the front end's answer, which the loop must be free to read.
-            and not exchange.capabilities & _PUSH
+            and not exchange.capabilities & PUSH
         ):
             self._run_inline(exchange, request)
         else:

@@ -2,23 +2,25 @@
 
 `LinkPushes` belongs to one link: it numbers each PUSH with a token and keeps the callback its
 PUSH_RESULT answers. `ExchangePush` is one request's `PushChannel`: the sync form blocks the
-application's thread until the answer, the async form awaits it on the loop.
+application's thread until the answer, the async form awaits it on the loop. `PushExtensions`
+is the `request.extensions` of a request offered push.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Callable, Dict, List
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional
 
 from ..api.headers import RawHeaders
+from ..api.push import Push
 from . import link
 from .errors import LinkError
 
 if TYPE_CHECKING:
     from .exchange import Exchange
 
-__all__ = ["LinkPushes", "ExchangePush"]
+__all__ = ["LinkPushes", "ExchangePush", "PushExtensions"]
 
 Answer = Callable[[bool], None]
 
@@ -107,3 +109,29 @@ class ExchangePush:
 
         self._pushes.send(exchange, path, headers, answer)
         return await future
+
+
+class PushExtensions(Mapping[str, object]):
+    """Read-only `{"push": Push}` whose Push is made when the application first looks it up:
+    most requests offered push never push, and this is built for every one of them."""
+
+    __slots__ = ("_exchange", "_pushes", "_push")
+
+    def __init__(self, exchange: "Exchange", pushes: LinkPushes) -> None:
+        self._exchange = exchange
+        self._pushes = pushes
+        self._push: Optional[Push] = None
+
+    def __getitem__(self, name: str) -> object:
+        if name != "push":
+            raise KeyError(name)
+        push = self._push
+        if push is None:
+            push = self._push = Push(ExchangePush(self._exchange, self._pushes))
+        return push
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("push",))
+
+    def __len__(self) -> int:
+        return 1

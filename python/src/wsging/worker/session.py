@@ -12,22 +12,20 @@ import os
 import socket
 import threading
 from collections import deque
-from types import MappingProxyType
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from ..api.body import Body
-from ..api.capabilities import Capabilities
+from ..api.capabilities import PUSH, Capabilities
 from ..api.headers import Headers
 from ..api.priority import parse_priority
-from ..api.push import Push
-from ..api.request import Request, _link_request
+from ..api.request import _NO_EXTENSIONS, Request, _link_request
 from ..api.tls import ClientCertificate, TLSInfo
 from . import link
 from .body_memory import BodyMemory
 from .dispatch import Dispatcher
 from .errors import LinkError, StreamError
 from .exchange import Exchange
-from .pushes import ExchangePush, LinkPushes
+from .pushes import LinkPushes, PushExtensions
 from .streams import Stream
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
@@ -133,9 +131,6 @@ def _tls_info(frame: link.TlsFrame) -> TLSInfo:
         _TLS_INFOS[key] = info
     return info
 
-
-_PUSH = 0x04  # capability bit (A.6)
-_NO_EXTENSIONS: Mapping[str, object] = MappingProxyType({})
 
 # Capabilities.from_bits' own cache, read without the call.
 _CAPABILITIES = Capabilities._cache
@@ -453,14 +448,14 @@ class WorkerSession(asyncio.Protocol):
             body_ended,
         )
         pushed = bool(flags & link.PUSHED)
-        if pushed and capability_bits & _PUSH:
-            capability_bits &= ~_PUSH  # a pushed request is never offered push (spec 8.5)
+        if pushed and capability_bits & PUSH:
+            capability_bits &= ~PUSH  # a pushed request is never offered push (spec 8.5)
         exchange = Exchange(self, stream, expect_continue, capability_bits)
         streams[stream_id] = exchange
         texts = _TEXTS
         extensions: Mapping[str, object] = _NO_EXTENSIONS
-        if capability_bits & _PUSH:
-            extensions = MappingProxyType({"push": Push(ExchangePush(exchange, self.pushes))})
+        if capability_bits & PUSH:
+            extensions = PushExtensions(exchange, self.pushes)
         request = _link_request(
             texts.get(method) or _text(method),
             path,

@@ -95,7 +95,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private final WorkerDispatcher dispatcher;
     /** "http", or "https" on a TLS connection. */
-    private String scheme;
+    private final String scheme;
     private ChannelHandlerContext ctx;
     /** Requests (and their body pieces) and rejections waiting for their turn. */
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
@@ -139,9 +139,6 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.autoRead = ctx.channel().config().isAutoRead();
         this.ssl = ctx.pipeline().get(SslHandler.class);
-        if (ssl != null) {
-            this.scheme = "https";
-        }
     }
 
     /** Once per connection: a file region cannot pass through TLS, whose bytes are encrypted in

@@ -145,11 +145,6 @@ final class LinkStream implements WorkerStream {
         }
     }
 
-    /** Complete on the link's side: the response has ended or the stream was reset. */
-    boolean responseEnded() {
-        return done;
-    }
-
     /** Asks the front end whether to push; its answer goes back to the worker through {@code link}. */
     void deliverPush(WorkerLink link, long token, String path, List<Header> headers) {
         Runnable ask = () -> {

@@ -566,7 +566,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
      */
     private void onPush(Frame.Push p) {
         LinkStream s = streams.get(p.streamId());
-        if (s == null || !s.pushOffered || s.responseEnded()) {
+        if (s == null || !s.pushOffered || s.done) {
             write(new Frame.PushResult(p.token(), false));
             flushSoon();
             return;

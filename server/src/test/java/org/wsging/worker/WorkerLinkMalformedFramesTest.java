@@ -48,7 +48,7 @@ class WorkerLinkMalformedFramesTest {
     };
 
     private void start() {
-        link = new WorkerLink(SETTINGS, new NoOwner());
+        link = new WorkerLink(SETTINGS, new IgnoringOwner());
         worker.pipeline().addLast(new FrameDecoder(), FrameEncoder.INSTANCE, link);
         fromWorker(new Frame.Hello(1, List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 1),
                 new Frame.Setting(FrameType.SETTING_PID, 4242))));
@@ -80,14 +80,7 @@ class WorkerLinkMalformedFramesTest {
 
     /** The next frame the front end sent the worker, or null. */
     private Frame toWorker() {
-        worker.runPendingTasks();
-        for (ByteBuf b; (b = worker.readOutbound()) != null; ) {
-            pendingOut.writeBytes(b);
-            b.release();
-        }
-        Frame f = FrameCodec.decode(pendingOut);
-        pendingOut.discardReadBytes();
-        return f;
+        return LinkFrames.sent(worker, pendingOut);
     }
 
     private void request(String raw) {
@@ -190,19 +183,5 @@ class WorkerLinkMalformedFramesTest {
         worker.close();
         worker.runPendingTasks();
         assertTrue(clientReceived().startsWith("HTTP/1.1 502 "));
-    }
-
-    private static final class NoOwner implements WorkerLink.Owner {
-        public void onHello(WorkerLink l) {}
-
-        public void onSlotFreed(WorkerLink l) {}
-
-        public void onBindRefused(WorkerLink l, LinkStream s) {}
-
-        public void onWorkerGoAway(WorkerLink l) {}
-
-        public void onHung(WorkerLink l) {}
-
-        public void onClosed(WorkerLink l) {}
     }
 }

@@ -23,7 +23,6 @@ import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.worker.link.Frame;
-import org.wsging.worker.link.FrameCodec;
 import org.wsging.worker.link.FrameDecoder;
 import org.wsging.worker.link.FrameEncoder;
 import org.wsging.worker.link.FrameType;
@@ -68,19 +67,7 @@ class WorkerLinkPushTest {
     }
 
     private void connect(boolean workerPushes, boolean workerPriorities) {
-        link = new WorkerLink(SETTINGS, new WorkerLink.Owner() {
-            public void onHello(WorkerLink l) {}
-
-            public void onSlotFreed(WorkerLink l) {}
-
-            public void onBindRefused(WorkerLink l, LinkStream s) {}
-
-            public void onWorkerGoAway(WorkerLink l) {}
-
-            public void onHung(WorkerLink l) {}
-
-            public void onClosed(WorkerLink l) {}
-        });
+        link = new WorkerLink(SETTINGS, new IgnoringOwner());
         ch = new EmbeddedChannel(new FrameDecoder(), FrameEncoder.INSTANCE, link);
         ch.freezeTime();
         List<Frame.Setting> settings = new ArrayList<>(List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 2),
@@ -104,20 +91,11 @@ class WorkerLinkPushTest {
     }
 
     private void receive(Frame frame) {
-        ByteBuf buf = Unpooled.buffer();
-        FrameCodec.encode(frame, buf);
-        ch.writeInbound(buf);
+        LinkFrames.receive(ch, frame);
     }
 
     private Frame sent() {
-        ch.runPendingTasks();
-        for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
-            pendingOut.writeBytes(b);
-            b.release();
-        }
-        Frame f = FrameCodec.decode(pendingOut);
-        pendingOut.discardReadBytes();
-        return f;
+        return LinkFrames.sent(ch, pendingOut);
     }
 
     private static RequestHead head(int capabilities) {

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.MappedByteBuffer;
@@ -56,19 +55,7 @@ class WorkerLinkSharedBodiesTest {
     /** The whole file as the worker maps it: our slots, then the worker's. */
     private MappedByteBuffer worker;
 
-    private final WorkerLink.Owner owner = new WorkerLink.Owner() {
-        public void onHello(WorkerLink l) {}
-
-        public void onSlotFreed(WorkerLink l) {}
-
-        public void onBindRefused(WorkerLink l, LinkStream s) {}
-
-        public void onWorkerGoAway(WorkerLink l) {}
-
-        public void onHung(WorkerLink l) {}
-
-        public void onClosed(WorkerLink l) {}
-    };
+    private final WorkerLink.Owner owner = new IgnoringOwner();
 
     @BeforeEach
     void needsSharedMemory() {
@@ -132,22 +119,12 @@ class WorkerLinkSharedBodiesTest {
     }
 
     private void receive(Frame frame) {
-        ByteBuf buf = Unpooled.buffer();
-        FrameCodec.encode(frame, buf);
-        ReferenceCountUtil.release(frame);
-        ch.writeInbound(buf);
+        LinkFrames.receive(ch, frame);
     }
 
     /** The next frame the link wrote, or null. */
     private Frame sent() {
-        ch.runPendingTasks();
-        for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
-            pendingOut.writeBytes(b);
-            b.release();
-        }
-        Frame f = FrameCodec.decode(pendingOut);
-        pendingOut.discardReadBytes();
-        return f;
+        return LinkFrames.sent(ch, pendingOut);
     }
 
     private void assertLinkError() {
