@@ -1,0 +1,3 @@
+module wsging.org/bench/wsload
+
+go 1.22
