@@ -16,7 +16,7 @@ import pytest
 
 from e2e_server import PeakMemory, Server, stop_cleanly
 from h2_client import H2Client
-from h2_frames import INTERNAL_ERROR, DataFrame, RawH2
+from h2_frames import INTERNAL_ERROR, NO_ERROR, DataFrame, GoAwayFrame, PingFrame, RawH2, SettingsFrame
 from h2_servers import read_text, start, steady, still_serves, wait_text
 
 # The worker link's per-stream window, the same both ways (INITIAL_WINDOW, spec/worker-link.md:
@@ -220,3 +220,24 @@ def half_close_while_a_body_is_awaited(server: Server, name: str) -> None:
         wait_text(server, f"/outcome?tag={name}", lambda text: text == "ClientDisconnected", timeout=5)
         answer = conn.until("the complete request's answer", lambda f: isinstance(f, DataFrame) and f.stream_id == 3)
         assert answer.data == b"slept"
+
+
+def test_frames_after_the_clients_goaway_do_not_destroy_the_servers_goaway(server: Server) -> None:
+    """After a client's GOAWAY with no stream open the server sends its GOAWAY and ends the
+    connection; frames the client still sends (h2spec sends a PING) must not make it reset the
+    connection: a socket closed with unread input sends a reset, which discards what the client
+    had not read yet, the server's GOAWAY included (h2spec saw ECONNRESET). The server shuts its
+    output and reads and drops input for a while instead. The client keeps sending PINGs for
+    0.3 s after its GOAWAY, so the server's close meets unread input, then reads to the end."""
+    with RawH2(server.port) as conn:
+        conn.until("the server's SETTINGS", lambda f: isinstance(f, SettingsFrame))
+        conn.send(GoAwayFrame(0, last_stream_id=0, error_code=NO_ERROR))
+        until = time.monotonic() + 0.3
+        while time.monotonic() < until and conn.send(PingFrame(0, opaque_data=b"late-png")):
+            time.sleep(0.001)
+        assert conn.until_closed(10)
+        assert not conn.reset_by_server, "the server reset the connection instead of closing it"
+        assert not conn.send_failed, "the server closed before the client's late frames arrived"
+        assert conn.goaway() is not None and conn.goaway().error_code == NO_ERROR
+    with H2Client(server.port) as client:
+        assert client.get("/").status == 200

@@ -42,6 +42,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.wsging.connection.LingeringCloseHandler;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.ExchangeListener;
 import org.wsging.exchange.FieldRules;
@@ -84,7 +85,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     static final int DRAIN_LIMIT = 64 * 1024;
     /** After a final answer on a connection to close, how long input is still read and dropped,
      * so that the kernel does not answer late client bytes with a reset that destroys the answer. */
-    static final long LINGER_MILLIS = 2000;
+    static final long LINGER_MILLIS = LingeringCloseHandler.LINGER_MILLIS;
     /** Pipelined requests started before their turn, at most; each may hold up to the worker's
      * initial window of response body until its turn comes. */
     static final int MAX_EARLY = 16;

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelPipeline;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
+import org.wsging.connection.LingeringCloseHandler;
 import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
 
@@ -15,6 +16,7 @@ import org.wsging.exchange.WorkerDispatcher;
 public final class Http2Pipeline {
     public static final String SEND_TIMEOUT = "send-timeout";
     public static final String HANDLER = "h2";
+    public static final String LINGERING_CLOSE = "lingering-close";
 
     private Http2Pipeline() {}
 
@@ -31,6 +33,9 @@ public final class Http2Pipeline {
         Http2ServerHandler handler = new Http2ServerHandlerBuilder(streams, http2, http1.timeouts()).create();
         p.addLast(SEND_TIMEOUT, new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast(HANDLER, handler);                                       // frames <-> worker streams
+        // First, before any TLS handler: after the GOAWAY, a FIN, and the client's late frames read
+        // and dropped instead of answered with a reset that would destroy what it had not read.
+        p.addFirst(LINGERING_CLOSE, new LingeringCloseHandler(LingeringCloseHandler.LINGER_MILLIS));
         return handler;
     }
 }
