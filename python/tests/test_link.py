@@ -78,6 +78,20 @@ def frame_from_json(d):
         return link.PushResultFrame(d["token"], d["accepted"], flags, stream)
     if kind == "PRIORITY":
         return link.PriorityFrame(stream, _b(d["value"]), flags)
+    if kind == "WS_ACCEPT":
+        return link.WsAcceptFrame(
+            stream, d["options"], d["max_message_size"], d["subprotocol"], headers, flags
+        )
+    if kind == "WS_OPEN":
+        return link.WsOpenFrame(stream, d["extensions"], flags)
+    if kind == "WS_MESSAGE":
+        return link.WsMessageFrame(stream, _b(d["data"]), flags)
+    if kind == "WS_CLOSE":
+        return link.WsCloseFrame(stream, d["code"], d["reason"], flags)
+    if kind == "WS_PING":
+        return link.WsPingFrame(stream, _b(d["data"]), flags)
+    if kind == "WS_PONG":
+        return link.WsPongFrame(stream, _b(d["data"]), flags)
     raise AssertionError(f"unknown vector type {kind}")
 
 

@@ -11,6 +11,7 @@ from wsging.worker.streams import (
     OUT_BODY,
     OUT_DONE,
     OUT_IDLE,
+    OUT_WEBSOCKET,
     OUTBOUND,
     RESET,
     Stream,
@@ -27,7 +28,7 @@ def test_tables_list_every_allowed_move():
         (IN_OPEN, "recv DATA END_STREAM"): IN_DONE,
         (IN_OPEN, "recv TRAILERS"): IN_DONE,
     }
-    assert set(OUTBOUND.values()) == {OUT_IDLE, OUT_BODY, OUT_DONE}
+    assert set(OUTBOUND.values()) == {OUT_IDLE, OUT_BODY, OUT_DONE, OUT_WEBSOCKET}
     assert not any(state in (OUT_DONE, RESET) for state, _ in OUTBOUND)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Optional
 from .dispatch import Dispatcher, ThreadPool
 from .loading import Lifespan, LoadError, is_async_app, load_app
 from .session import WorkerSession
+from .websocket_host import DEFAULT_SYNC_SESSIONS
 
 __all__ = ["WorkerConfig", "main", "new_event_loop", "serve"]
 
@@ -41,6 +42,7 @@ class WorkerConfig:
     debug: bool = False
     inline_sync: bool = False
     root_path: str = ""
+    ws_sync_sessions: int = DEFAULT_SYNC_SESSIONS  # sync WebSocket sessions at once (spec 9.3)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -78,6 +80,7 @@ class WorkerConfig:
             debug=env.get("WSGING_DEBUG", "") == "1",
             inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
             root_path=root_path,
+            ws_sync_sessions=number("WSGING_WS_SYNC_SESSIONS", DEFAULT_SYNC_SESSIONS),
         )
 
 
@@ -134,6 +137,7 @@ async def serve(app: Any, config: WorkerConfig) -> int:
         loop=loop,
         debug=config.debug,
         inline_sync=config.inline_sync,
+        ws_sync_sessions=config.ws_sync_sessions,
     )
     # A sync worker's streams are not bounded by its threads either: a producer waiting for a
     # client's credit gives its thread back (dispatch.Dispatcher._produce_sync), and with
