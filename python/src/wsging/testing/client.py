@@ -688,7 +688,6 @@ class TestClient:
         capabilities = self.capabilities
         if capabilities is None:
             capabilities = http1_capabilities(self.http_version, "GET", raw_headers.raw, False)
-            capabilities |= WEBSOCKET
         capabilities = self._offered(capabilities)
         raw_path, _, path_query = path.partition("?")
         with self._lock:

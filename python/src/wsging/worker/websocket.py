@@ -15,6 +15,9 @@ Flow control (A.5) both ways, in WS_MESSAGE payload bytes:
   larger than the window can arrive); while one waits, the pieces are held too, until the
   application has taken every complete message. What waits is then at most a window of
   messages plus the one being assembled, which max_message_size bounds (MUST-WS-10).
+  Grants go in quarter windows (A.5). A receiver that waits need not flush a smaller rest:
+  with nothing waiting, every byte received was released, so less than a quarter window is
+  held back and the front end has credit for more.
 """
 
 from __future__ import annotations
@@ -174,6 +177,7 @@ class LinkWebSocket:
         self._local_close: Optional[Tuple[int, str]] = None  # the application's close
         self._close_waiters: List["asyncio.Future[None]"] = []
         self._close_timer: Optional[asyncio.TimerHandle] = None
+        self._close_queued = False  # on the loop: the close marker is in the outbox
         # outgoing
         self._outbox: Deque[_Outgoing] = deque()
         self._thread_inflight = 0  # bytes threads handed over, not yet on the link
@@ -228,8 +232,6 @@ class LinkWebSocket:
                     return message
                 if self._closed is not None:
                     raise WebSocketClosed(*self._closed)
-                if self._credit:
-                    self._schedule_grant_locked(False)  # the front end may be out of window
                 if deadline is None:
                     self._cond.wait()
                 else:
@@ -317,8 +319,6 @@ class LinkWebSocket:
                     return message
                 if self._closed is not None:
                     raise WebSocketClosed(*self._closed)
-                if self._credit:
-                    self._schedule_grant_locked(True)
             timer = None
             if deadline is not None:
                 remaining = deadline - loop.time()
@@ -556,13 +556,12 @@ class LinkWebSocket:
                 waiter.set_result(None)
 
     def _enqueue(self, item: _Outgoing) -> None:
-        # Closed, or closing, while the message travelled to the loop: nothing follows a close.
-        with self._lock:
-            error = self._closed_error_locked()
-        if error is None and self.state is not OPEN:
-            error = WebSocketClosed(DROPPED, "")
-        if error is not None:
-            self._settle(item, error)
+        # Nothing follows the close. A message a thread handed over before it called close()
+        # arrives before the close does (call_from_thread keeps a thread's order) and goes.
+        if self._closed is not None or self._close_queued or self.state is not OPEN:
+            with self._lock:
+                error = self._closed_error_locked()
+            self._settle(item, error or WebSocketClosed(DROPPED, ""))
             return
         self._outbox.append(item)
         self._pump()
@@ -570,8 +569,9 @@ class LinkWebSocket:
     def _queue_close(self, code: int, reason: str) -> None:
         """After the messages queued before it: WS_CLOSE, then the front end's is awaited,
         for CLOSE_TIMEOUT at most."""
-        if self._closed is not None:
+        if self._closed is not None or self._close_queued:
             return
+        self._close_queued = True
         marker = _Outgoing(b"", 0, False)
         marker.close = (code, reason)
         self._outbox.append(marker)

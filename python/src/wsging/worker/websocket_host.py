@@ -195,20 +195,29 @@ class WebSocketHost(SessionEnds):
         except BaseException as exc:  # SystemExit too: it ends this session only (11.3)
             failure = exc
         # Posted after the context was left: the completion callbacks enter it next.
-        ws.exchange.session.call_from_thread(self._session_returned, ws, failure)
+        try:
+            ws.exchange.session.call_from_thread(self._session_returned, ws, failure)
+        except RuntimeError:  # the loop is closed: the worker is exiting, the link is gone
+            if failure is not None:
+                logger.error("error in the WebSocket session of %s", ws.label, exc_info=failure)
 
     def _session_returned(self, ws: LinkWebSocket, failure: Optional[BaseException]) -> None:
         """On the loop: the session returned (close 1000) or raised (close 1011, MUST-WS-7).
         An exception that only reports the close (WebSocketClosed from a receive after it, a
         task cancelled once the link was gone) is no failure."""
-        if failure is not None and not (
+        if failure is None or (
             ws.ended and isinstance(failure, (WebSocketClosed, asyncio.CancelledError))
         ):
+            ws.end(NORMAL_CLOSURE)
+        elif isinstance(failure, asyncio.CancelledError):
+            # Cancelled by someone while open (not by the server, 9.5): no bug to trace.
+            logger.warning("the WebSocket session of %s was cancelled; closing with 1011", ws.label)
+            ws.failed = True
+            ws.end(INTERNAL_ERROR)
+        else:
             ws.failed = True
             self._dispatcher.session_failed(ws.exchange, ws.label, failure)
             ws.end(INTERNAL_ERROR)
-        else:
-            ws.end(NORMAL_CLOSURE)
         self._ended(ws)
 
     def _ended(self, ws: LinkWebSocket) -> None:
