@@ -693,7 +693,9 @@ class TestClient:
         with self._lock:
             stream_id = self._next_id
             self._next_id += 1
-            ws = TestWebSocket(self, stream_id, raw_headers.get_all("sec-websocket-extensions"))
+            ws = TestWebSocket(
+                self, stream_id, raw_headers.get_all("sec-websocket-extensions"), TestResponse()
+            )
             self._streams[stream_id] = ws
         client_host, client_port = self.client if self.client is not None else ("", 0)
         frame = link.RequestFrame(

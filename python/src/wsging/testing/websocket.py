@@ -59,34 +59,75 @@ class TestWebSocket:
 
     __test__ = False
 
-    def __init__(self, client: "TestClient", stream_id: int, offered_extensions: List[str]) -> None:
+    def __init__(
+        self,
+        client: "TestClient",
+        stream_id: int,
+        offered_extensions: List[str],
+        response: "TestResponse",
+    ) -> None:
         self._client = client
-        self.id = stream_id
+        self._id = stream_id
         self._offered_extensions = offered_extensions
         self._frames: "queue.SimpleQueue[Optional[link.Frame]]" = queue.SimpleQueue()
         self._ended_on_loop = False  # read by TestClient._deliver for ordinary streams
         self._error: Optional[BaseException] = None  # the application's, to raise in the test
-        from .client import TestResponse  # a cycle at import time otherwise
-
-        self.response: TestResponse = TestResponse()
-        self.accepted = False
-        self.complete = False  # the handshake's answer is known
-        self.subprotocol: Optional[str] = None
-        self.extensions: List[str] = []
-        self.close_code: Optional[int] = None
-        self.close_reason: Optional[str] = None
-        self.pinged: List[bytes] = []  # payloads of the application's pings, answered at once
+        self._response = response  # filled in as the answer arrives
+        self._accepted = False
+        self._complete = False  # the handshake's answer is known
+        self._subprotocol: Optional[str] = None
+        self._extensions: List[str] = []
+        self._close_code: Optional[int] = None
+        self._close_reason: Optional[str] = None
+        self._pinged: List[bytes] = []  # payloads of the application's pings, answered at once
         self._messages: List[Message] = []
         self._parts: List[bytes] = []
         self._credit = client._worker_window  # WS_MESSAGE bytes the worker still takes
         self._lock = threading.Lock()
         self._close_sent = False  # WS_CLOSE went to the worker: the stream is over
 
+    # -- what the test reads ---------------------------------------------------------------
+
+    @property
+    def accepted(self) -> bool:
+        """The application accepted the offer."""
+        return self._accepted
+
+    @property
+    def response(self) -> "TestResponse":
+        """The handshake's answer: status 101 and the extra fields the application gave, or
+        the whole response it refused with."""
+        return self._response
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        return self._subprotocol
+
+    @property
+    def extensions(self) -> List[str]:
+        """The extensions the handshake accepted: ["permessage-deflate"] when the test
+        offered it and the application allows compression."""
+        return self._extensions
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """None while open; the close's code once either side closed."""
+        return self._close_code
+
+    @property
+    def close_reason(self) -> Optional[str]:
+        return self._close_reason
+
+    @property
+    def pinged(self) -> List[bytes]:
+        """The payloads of the application's pings, each answered at once with its pong."""
+        return self._pinged
+
     # -- handshake -------------------------------------------------------------------------
 
     def _handshake(self) -> None:
         """Wait for the worker's answer to the offer: WS_ACCEPT, or a response (a refusal)."""
-        while not self.complete:
+        while not self._complete:
             frame = self._next_frame(None)
             if isinstance(frame, link.WsAcceptFrame):
                 self._accept(frame)
@@ -94,20 +135,20 @@ class TestWebSocket:
                 self._refusal(frame)
 
     def _accept(self, frame: link.WsAcceptFrame) -> None:
-        response = self.response
+        response = self._response
         response.status = 101
         response.headers = Headers(frame.headers)
-        self.subprotocol = frame.subprotocol or None
+        self._subprotocol = frame.subprotocol or None
         # The server negotiates compression when the client offered it and the application
         # allows it (9.3); the messages on the link are uncompressed either way.
         offered = any(e.split(";")[0].strip() == PERMESSAGE_DEFLATE for e in self._offered_extensions)
         extensions = PERMESSAGE_DEFLATE if offered and frame.options & link.WS_ALLOW_COMPRESSION else ""
-        self.extensions = header_elements((extensions,))
-        self.accepted = self.complete = True
-        self._client._send(link.encode_ws_open(self.id, extensions))
+        self._extensions = header_elements((extensions,))
+        self._accepted = self._complete = True
+        self._client._send(link.encode_ws_open(self._id, extensions))
 
     def _refusal(self, frame: link.Frame) -> None:
-        response = self.response
+        response = self._response
         if isinstance(frame, link.ResponseFrame):
             response.status = frame.status
             response.headers = Headers(frame.headers)
@@ -120,7 +161,7 @@ class TestWebSocket:
             if frame.flags & link.END_STREAM:
                 self._refused()
             elif frame.data:
-                self._client._send(link.encode_window(self.id, len(frame.data)))
+                self._client._send(link.encode_window(self._id, len(frame.data)))
         elif isinstance(frame, link.TrailersFrame):
             response.trailers = Headers(frame.headers)
             self._refused()
@@ -132,10 +173,10 @@ class TestWebSocket:
         # INFORMATIONAL and WINDOW frames of a refusal change nothing here.
 
     def _refused(self) -> None:
-        self.complete = True
-        self.response.body = b"".join(self._parts)
+        self._complete = True
+        self._response.body = b"".join(self._parts)
         self._parts = []
-        self._client._forget(self.id)
+        self._client._forget(self._id)
 
     def _raise_error(self) -> None:
         error, self._error = self._error, None
@@ -145,8 +186,8 @@ class TestWebSocket:
     # -- the session -----------------------------------------------------------------------
 
     def _check_accepted(self) -> None:
-        if not self.accepted:
-            raise RuntimeError(f"the application refused the WebSocket with {self.response.status}")
+        if not self._accepted:
+            raise RuntimeError(f"the application refused the WebSocket with {self._response.status}")
 
     def send(self, message: Union[str, bytes]) -> None:
         """Send one message (str as text, bytes as binary), in pieces of the worker's
@@ -156,22 +197,22 @@ class TestWebSocket:
             data, flags = message.encode("utf-8"), link.WS_TEXT
         else:
             data, flags = bytes(message), 0
-        if self.close_code is not None:
-            raise WebSocketClosed(self.close_code, self.close_reason or "")
+        if self._close_code is not None:
+            raise WebSocketClosed(self._close_code, self._close_reason or "")
         view = memoryview(data)
         max_frame = self._client._worker_max_frame
         while True:
             size = min(len(view), max_frame)
             while size and self._credit <= 0:
                 self._process(self._next_frame(None))
-                if self.close_code is not None:
-                    raise WebSocketClosed(self.close_code, self.close_reason or "")
+                if self._close_code is not None:
+                    raise WebSocketClosed(self._close_code, self._close_reason or "")
             size = min(size, self._credit)
             last = size == len(view)
             piece = bytes(view[:size])
             self._credit -= size
             self._client._send(
-                link.encode_ws_message(self.id, piece, flags | (0 if last else link.WS_CONTINUES))
+                link.encode_ws_message(self._id, piece, flags | (0 if last else link.WS_CONTINUES))
             )
             view = view[size:]
             if last:
@@ -183,8 +224,8 @@ class TestWebSocket:
         timeout by default)."""
         self._check_accepted()
         while not self._messages:
-            if self.close_code is not None:
-                raise WebSocketClosed(self.close_code, self.close_reason or "")
+            if self._close_code is not None:
+                raise WebSocketClosed(self._close_code, self._close_reason or "")
             self._process(self._next_frame(timeout))
         return self._messages.pop(0)
 
@@ -199,7 +240,7 @@ class TestWebSocket:
     def close(self, code: int = 1000, reason: str = "") -> None:
         """The client closes: the session sees `code` and `reason` (A.2: the front end's
         WS_CLOSE carries the client's close code)."""
-        if not self.accepted or self.close_code is not None:
+        if not self._accepted or self._close_code is not None:
             return
         code, reason = check_close(code, reason)
         self._send_close(code, reason)
@@ -207,7 +248,7 @@ class TestWebSocket:
 
     def drop(self) -> None:
         """The client's connection drops without a close: the session sees 1006."""
-        if not self.accepted or self.close_code is not None:
+        if not self._accepted or self._close_code is not None:
             return
         self._send_close(ABNORMAL, "")
         self._closed(ABNORMAL, "")
@@ -226,7 +267,7 @@ class TestWebSocket:
         try:
             frame = self._frames.get(timeout=wait)
         except queue.Empty:
-            raise TimeoutError(f"WebSocket {self.id}: nothing from the worker within {wait}s") from None
+            raise TimeoutError(f"WebSocket {self._id}: nothing from the worker within {wait}s") from None
         if frame is None:
             raise ConnectionError("the worker link closed")
         return frame
@@ -235,11 +276,11 @@ class TestWebSocket:
         """On the loop thread, as a client would at once: answer a ping, answer a close, and
         give the window back for a message written to the client. False: drop the frame."""
         if isinstance(frame, link.WsPingFrame):
-            self.pinged.append(frame.data)
-            self._client._send(link.encode_ws_pong(self.id, frame.data))
+            self._pinged.append(frame.data)
+            self._client._send(link.encode_ws_pong(self._id, frame.data))
             return False
         if isinstance(frame, link.WsMessageFrame) and frame.data:
-            self._client._send(link.encode_window(self.id, len(frame.data)))
+            self._client._send(link.encode_window(self._id, len(frame.data)))
         elif isinstance(frame, link.WsCloseFrame):
             self._send_close(frame.code, frame.reason)  # the client echoes the close (RFC 6455 5.5.1)
         return True
@@ -266,16 +307,16 @@ class TestWebSocket:
             if self._close_sent:
                 return
             self._close_sent = True
-        self._client._send(link.encode_ws_close(self.id, code, reason))
+        self._client._send(link.encode_ws_close(self._id, code, reason))
 
     def _closed(self, code: int, reason: str) -> None:
-        if self.close_code is None:
-            self.close_code = code
-            self.close_reason = reason
-        self._client._forget(self.id)
+        if self._close_code is None:
+            self._close_code = code
+            self._close_reason = reason
+        self._client._forget(self._id)
 
     def __repr__(self) -> str:
-        if not self.accepted:
-            return f"<TestWebSocket refused {self.response.status}>"
-        state = "open" if self.close_code is None else f"closed {self.close_code}"
+        if not self._accepted:
+            return f"<TestWebSocket refused {self._response.status}>"
+        state = "open" if self._close_code is None else f"closed {self._close_code}"
         return f"<TestWebSocket {state}>"

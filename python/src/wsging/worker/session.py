@@ -27,6 +27,7 @@ from .errors import LinkError, StreamError
 from .exchange import Exchange
 from .pushes import LinkPushes, PushExtensions
 from .streams import Stream
+from .websocket import LinkWebSocket
 from .websocket_host import offer_of
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
@@ -591,7 +592,7 @@ class WorkerSession(asyncio.Protocol):
 
     # -- WebSocket sessions (A.2): the frames go to the stream's session -----------------------
 
-    def _websocket_of(self, stream_id: int, frame: str) -> Optional[Any]:
+    def _websocket_of(self, stream_id: int, frame: str) -> Optional[LinkWebSocket]:
         """The session of `stream_id`; None for a late frame (A.4) or after a stream error."""
         exchange = self._streams.get(stream_id)
         if exchange is None:
