@@ -460,6 +460,7 @@ class TestClient:
             session.close()
             await session.closed
             if self._dispatcher is not None:
+                await self._dispatcher.websockets.drain(self.timeout)
                 await self._dispatcher.cancel_all()
             if self._lifespan is not None:
                 await self._lifespan.shutdown()

@@ -28,6 +28,9 @@ EXIT_LINK_FAILED = 1
 EXIT_BAD_ENVIRONMENT = 2
 EXIT_CANNOT_LOAD = 3
 ASYNC_MAX_STREAMS = 1024
+# How long a worker whose link closed waits for its WebSocket sessions to return (each has
+# seen its close, 1006) before it exits, so their cleanup runs.
+SESSION_DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ async def serve(app: Any, config: WorkerConfig) -> int:
             status = EXIT_OK
         else:
             logger.error("the link closed unexpectedly; exiting")
+    await dispatcher.websockets.drain(SESSION_DRAIN_SECONDS)
     await dispatcher.cancel_all()
     pool.shutdown()
     try:

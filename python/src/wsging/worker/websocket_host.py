@@ -11,7 +11,7 @@ import contextvars
 import inspect
 import logging
 import threading
-from typing import Any, List, Optional, Protocol, Tuple
+from typing import Any, List, Optional, Protocol, Set, Tuple
 
 from ..api.errors import WebSocketClosed
 from ..api.headers import Headers, MutableHeaders
@@ -75,6 +75,25 @@ class WebSocketHost(SessionEnds):
         self.sync_sessions = sync_sessions  # the cap (MUST-WS-9)
         self.sync_running = 0  # sync sessions accepted and not yet ended
         self.close_timeout = close_timeout
+        self._running: Set[LinkWebSocket] = set()  # sessions started and not yet returned
+        self._idle: List["asyncio.Future[None]"] = []  # drain() waiting for none to run
+
+    async def drain(self, timeout: float) -> None:
+        """Wait, `timeout` seconds at most, for the running sessions to return: once the link
+        is gone every one has seen its close (1006), and their cleanup (a sync session's
+        `finally`, in a daemon thread) runs before the worker exits."""
+        if not self._running:
+            return
+        waiter: "asyncio.Future[None]" = asyncio.get_running_loop().create_future()
+        self._idle.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            logger.warning(
+                "%d WebSocket sessions still running %.0f s after the link closed",
+                len(self._running),
+                timeout,
+            )
 
     # -- the application's answer -----------------------------------------------------------
 
@@ -151,6 +170,7 @@ class WebSocketHost(SessionEnds):
     def opened(self, ws: LinkWebSocket) -> None:
         """WS_OPEN: the handshake went out; the session starts, in the request's context."""
         ws.started = True
+        self._running.add(ws)
         context = ws.exchange.context
         if ws.is_async:
             self._dispatcher._spawn(self._run_async(ws), context)
@@ -224,6 +244,12 @@ class WebSocketHost(SessionEnds):
         if not ws.is_async:
             self.sync_running -= 1
         ws.exchange.app_done()
+        self._running.discard(ws)
+        if not self._running and self._idle:
+            waiters, self._idle = self._idle, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
 
 def _acceptance(
