@@ -25,7 +25,6 @@ from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
 from . import link
 from .completion import LOOP_CONTEXT
 from .exchange import Exchange
-from .websocket_host import DEFAULT_SYNC_SESSIONS, WebSocketHost
 from .outgoing import (
     KIND_AITER,
     KIND_BYTES,
@@ -37,6 +36,7 @@ from .outgoing import (
     kind_of,
     resolve_trailers,
 )
+from .websocket_host import DEFAULT_SYNC_SESSIONS, WebSocketHost
 
 __all__ = ["Dispatcher", "ThreadPool"]
 
