@@ -78,6 +78,20 @@ def frame_from_json(d):
         return link.PushResultFrame(d["token"], d["accepted"], flags, stream)
     if kind == "PRIORITY":
         return link.PriorityFrame(stream, _b(d["value"]), flags)
+    if kind == "WS_ACCEPT":
+        return link.WsAcceptFrame(
+            stream, d["options"], d["max_message_size"], d["subprotocol"], headers, flags
+        )
+    if kind == "WS_OPEN":
+        return link.WsOpenFrame(stream, d["extensions"], flags)
+    if kind == "WS_MESSAGE":
+        return link.WsMessageFrame(stream, _b(d["data"]), flags)
+    if kind == "WS_CLOSE":
+        return link.WsCloseFrame(stream, d["code"], d["reason"], flags)
+    if kind == "WS_PING":
+        return link.WsPingFrame(stream, _b(d["data"]), flags)
+    if kind == "WS_PONG":
+        return link.WsPongFrame(stream, _b(d["data"]), flags)
     raise AssertionError(f"unknown vector type {kind}")
 
 
@@ -194,3 +208,49 @@ def test_whole_response_is_a_response_then_one_data_end_stream(body):
     else:
         assert data == link.encode_response(7, 200, headers, link.END_STREAM)
         assert frames == [link.ResponseFrame(7, 200, headers, link.END_STREAM)]
+
+
+# -- WebSocket frames (A.2 *WebSocket*) beyond the shared vectors ---------------------------
+
+
+def test_a_pong_carries_any_bytes_back():
+    # A pong echoes the ping's payload, which an application may fill with any bytes: not
+    # checked as text, unlike the texts of WS_OPEN and WS_CLOSE.
+    data = link.encode_ws_pong(3, b"\xff\xfe\x00")
+    assert link.FrameDecoder().feed(data) == [link.WsPongFrame(3, b"\xff\xfe\x00")]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        link.WsMessageFrame(5, bytes(range(256)) * 300, link.WS_CONTINUES),
+        link.WsCloseFrame(5, 4999, "x" * 123),
+        link.WsCloseFrame(5, None, ""),
+        link.WsAcceptFrame(5, 1, 2**32 - 1, "a" * 300, [(b"x-" + b"n" * 10, b"v" * 1000)] * 3),
+        link.WsOpenFrame(5, "permessage-deflate; server_no_context_takeover, x-é"),
+        link.WsPingFrame(5, b""),
+    ],
+    ids=["message-76800", "close-longest-reason", "close-empty", "accept-large", "open-utf8", "ping-empty"],
+)
+def test_websocket_frames_round_trip(frame):
+    assert link.FrameDecoder().feed(link.encode(frame)) == [frame]
+
+
+def test_ws_open_with_text_not_utf8_is_a_link_error():
+    bad = link.frame_header(4, link.WS_OPEN, 0, 1) + b"\x00\x02\xff\xfe"
+    with pytest.raises(LinkError):
+        link.FrameDecoder().feed(bad)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: link.encode_ws_accept(1, 0, 10, "ü€", []),  # not latin-1
+        lambda: link.encode_ws_accept(1, 0, 2**32, "", []),  # beyond the u32
+        lambda: link.encode_ws_accept(1, 0, 10, "", [(b"x", b"v" * 70000)]),
+    ],
+)
+def test_a_ws_accept_the_link_cannot_carry_is_a_local_error(call):
+    with pytest.raises(LinkError) as info:
+        call()
+    assert info.value.side == "local"

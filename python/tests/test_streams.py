@@ -11,6 +11,7 @@ from wsging.worker.streams import (
     OUT_BODY,
     OUT_DONE,
     OUT_IDLE,
+    OUT_WEBSOCKET,
     OUTBOUND,
     RESET,
     Stream,
@@ -27,7 +28,7 @@ def test_tables_list_every_allowed_move():
         (IN_OPEN, "recv DATA END_STREAM"): IN_DONE,
         (IN_OPEN, "recv TRAILERS"): IN_DONE,
     }
-    assert set(OUTBOUND.values()) == {OUT_IDLE, OUT_BODY, OUT_DONE}
+    assert set(OUTBOUND.values()) == {OUT_IDLE, OUT_BODY, OUT_DONE, OUT_WEBSOCKET}
     assert not any(state in (OUT_DONE, RESET) for state, _ in OUTBOUND)
 
 
@@ -131,3 +132,52 @@ def test_reset_completes_both_directions():
     assert stream.complete and stream.inbound == RESET
     with pytest.raises(StreamError):
         stream.receive_data(1, False)
+
+
+# -- a WebSocket session's stream (A.2 *WebSocket*) ------------------------------------------
+
+
+def test_a_session_stream_carries_messages_until_the_front_ends_close():
+    stream = new(body_ended=True)
+    stream.send_ws_accept()
+    assert stream.outbound == OUT_WEBSOCKET and not stream.complete and stream.head_sent
+    stream.send_ws_message(60)
+    stream.receive_ws_message(70)
+    assert (stream.send_window, stream.recv_window) == (40, 30)
+    stream.receive_ws_close()
+    assert stream.complete
+
+
+@pytest.mark.parametrize(
+    "moves",
+    [
+        [("send_ws_message", 1)],  # before WS_ACCEPT
+        [("send_head", False), ("send_ws_accept",)],  # after a response head
+        [("send_ws_accept",), ("send_ws_accept",)],  # twice
+        [("send_ws_accept",), ("send_data", 1, False)],  # DATA on a session
+        [("send_ws_accept",), ("send_ws_message", 101)],  # beyond the window
+    ],
+)
+def test_illegal_session_moves_of_this_worker_raise_local_errors(moves):
+    stream = new(body_ended=True)
+    with pytest.raises(StreamError) as info:
+        for name, *args in moves:
+            getattr(stream, name)(*args)
+    assert info.value.side == "local"
+
+
+@pytest.mark.parametrize(
+    "moves",
+    [
+        [("receive_ws_message", 1)],  # no session
+        [("receive_ws_close",)],
+        [("send_ws_accept",), ("receive_ws_message", 101)],  # beyond the window
+        [("send_ws_accept",), ("receive_ws_close",), ("receive_ws_close",)],
+    ],
+)
+def test_illegal_session_moves_of_the_front_end_are_stream_errors(moves):
+    stream = new(body_ended=True)
+    with pytest.raises(StreamError) as info:
+        for name, *args in moves:
+            getattr(stream, name)(*args)
+    assert info.value.side == "remote" and info.value.code == link.PROTOCOL_ERROR

@@ -423,6 +423,21 @@ def test_returning_something_else_than_a_response_is_an_error():
         to_wsgi(lambda request: "text")(environ_for(), lambda s, h: None)
 
 
+def test_a_websocket_acceptance_is_an_invalid_response_under_wsgi():
+    # MUST-WS-8: no request under a WSGI host is an offer, so a 101 is never an acceptance
+    from wsging import WebSocketOffer
+
+    seen = []
+
+    def app(request):
+        seen.append(request.websocket)
+        return WebSocketOffer().accept(lambda ws: None)
+
+    with pytest.raises(TypeError, match="not an offer"):
+        to_wsgi(app)(environ_for(), lambda s, h: None)
+    assert seen == [None]
+
+
 def test_lifespan_is_forwarded():
     def app(request):
         return Response(b"")

@@ -1,5 +1,17 @@
 """Errors an application can see (re-exported from wsging.api.errors)."""
 
-from .api.errors import ClientDisconnected, InvalidHeader, InvalidStatus, WSGINGError
+from .api.errors import (
+    ClientDisconnected,
+    InvalidHeader,
+    InvalidStatus,
+    WebSocketClosed,
+    WSGINGError,
+)
 
-__all__ = ["WSGINGError", "InvalidStatus", "InvalidHeader", "ClientDisconnected"]
+__all__ = [
+    "WSGINGError",
+    "InvalidStatus",
+    "InvalidHeader",
+    "ClientDisconnected",
+    "WebSocketClosed",
+]

@@ -205,6 +205,10 @@ class RequestLike(Protocol):
     def capabilities(self) -> CapabilitiesLike: ...
 
     @property
+    def websocket(self) -> Any:
+        """The WebSocket offer (spec 9.1), or None for a request that is not one."""
+
+    @property
     def disconnected(self) -> bool: ...
 
     async def wait_disconnected(self) -> bool: ...

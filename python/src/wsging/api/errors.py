@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["WSGINGError", "InvalidStatus", "InvalidHeader", "ClientDisconnected"]
+__all__ = [
+    "WSGINGError",
+    "InvalidStatus",
+    "InvalidHeader",
+    "ClientDisconnected",
+    "WebSocketClosed",
+]
 
 
 class WSGINGError(Exception):
@@ -19,3 +25,13 @@ class InvalidHeader(WSGINGError, ValueError):
 
 class ClientDisconnected(WSGINGError, ConnectionError):
     """The client went away (or the request was abandoned) while the application used it."""
+
+
+class WebSocketClosed(WSGINGError):
+    """The WebSocket session is over (spec 9.4): `code` is the close code (1005 when the peer's
+    close frame had none, 1006 when the connection dropped without one), `reason` its text."""
+
+    def __init__(self, code: int = 1006, reason: str = "") -> None:
+        super().__init__(f"WebSocket closed with {code}" + (f": {reason}" if reason else ""))
+        self.code = code
+        self.reason = reason

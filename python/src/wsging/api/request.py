@@ -14,6 +14,7 @@ from .errors import InvalidStatus
 from .headers import Headers, HeadersInput, MutableHeaders, RawHeaders
 from .tls import TLSInfo
 from .priority import Priority, parse_priority
+from .websocket import WebSocketOffer
 
 __all__ = ["Request", "RequestChannel"]
 
@@ -87,6 +88,7 @@ class Request:
         "_extensions",
         "_pushed",
         "_priority",
+        "_websocket",
     )
 
     def __init__(
@@ -108,9 +110,14 @@ class Request:
         tls: Optional[TLSInfo] = None,
         extensions: Optional[Mapping[str, object]] = None,
         pushed: bool = False,
+        websocket: Optional[WebSocketOffer] = None,
     ) -> None:
         if tls is not None and not isinstance(tls, TLSInfo):
             raise TypeError(f"tls must be a TLSInfo or None, got {type(tls).__name__}")
+        if websocket is not None and not isinstance(websocket, WebSocketOffer):
+            raise TypeError(
+                f"websocket must be a WebSocketOffer or None, got {type(websocket).__name__}"
+            )
         self._method = method
         self._raw_path = raw_path
         self._path: Optional[str] = None
@@ -139,6 +146,7 @@ class Request:
         )
         self._pushed = bool(pushed)
         self._priority: Optional[Priority] = None
+        self._websocket = websocket
 
     @property
     def spec_version(self) -> Tuple[int, int]:
@@ -236,6 +244,13 @@ class Request:
         return self._pushed
 
     @property
+    def websocket(self) -> Optional[WebSocketOffer]:
+        """The WebSocket offer this request makes (spec 9.1), or None: "is this request an
+        offer" is `request.websocket is not None`. `request.websocket.accept(session)` gives
+        the response that accepts it."""
+        return self._websocket
+
+    @property
     def priority(self) -> Priority:
         """The client's priority signal (RFC 9218): the latest PRIORITY_UPDATE the server
         received for this request while it runs, else its `priority` header field; urgency 3,
@@ -307,6 +322,7 @@ class Request:
             "tls": self._tls,
             "extensions": self._extensions,
             "pushed": self._pushed,
+            "websocket": self._websocket,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -342,6 +358,7 @@ def _link_request(
     tls: Optional[TLSInfo] = None,
     extensions: Mapping[str, object] = _NO_EXTENSIONS,
     pushed: bool = False,
+    websocket: Optional[WebSocketOffer] = None,
 ) -> Request:
     """A Request from values the worker has already checked (its per-request hot path: no
     keyword handling, no isinstance tests)."""
@@ -364,4 +381,5 @@ def _link_request(
     request._extensions = extensions
     request._pushed = pushed
     request._priority = None
+    request._websocket = websocket
     return request

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Tuple
 
-from ..api.capabilities import EARLY_HINTS, REQUEST_TRAILERS, RESPONSE_TRAILERS
+from ..api.capabilities import EARLY_HINTS, REQUEST_TRAILERS, RESPONSE_TRAILERS, WEBSOCKET
 
 __all__ = ["HTTP1_VERSIONS", "has_token", "http1_capabilities"]
 
@@ -26,17 +26,20 @@ def http1_capabilities(
 ) -> int:
     """Capability bits for one HTTP/1.x request.
 
-    - HTTP/1.0 has no interim responses, no trailers and no chunked coding: nothing.
+    - HTTP/1.0 has no interim responses, no trailers, no chunked coding and no Upgrade:
+      nothing.
     - HTTP/1.1: 103 Early Hints always (RFC 9110 §15.2; a client ignores a 1xx it does not
-      know); response trailers only when the client said "TE: trailers" (RFC 9110 §10.1.4)
-      and the response can have a body (not HEAD); request trailers only when the request
-      body is chunked, the one framing that can carry them (RFC 9112 §7.1.2).
+      know); WebSocket sessions always (RFC 6455: any HTTP/1.1 connection can upgrade; the
+      caller clears the bit for a worker that did not announce WEBSOCKET, A.6); response
+      trailers only when the client said "TE: trailers" (RFC 9110 §10.1.4) and the response
+      can have a body (not HEAD); request trailers only when the request body is chunked,
+      the one framing that can carry them (RFC 9112 §7.1.2).
     """
     if http_version not in HTTP1_VERSIONS:
         raise ValueError(f"HTTP/{http_version} is not HTTP/1.x")
     if http_version == "1.0":
         return 0
-    bits = EARLY_HINTS
+    bits = EARLY_HINTS | WEBSOCKET
     if method != "HEAD" and has_token(headers, b"te", b"trailers"):
         bits |= RESPONSE_TRAILERS
     if chunked_body:

@@ -26,7 +26,7 @@ from typing import (
 )
 from urllib.parse import quote, urlencode
 
-from ..api.capabilities import PUSH
+from ..api.capabilities import PUSH, WEBSOCKET
 from ..api.headers import Headers, HeadersInput, MutableHeaders
 from ..api.request import Request
 from ..api.tls import TLSInfo
@@ -39,8 +39,9 @@ from ..worker.session import WorkerSession
 from .capabilities import HTTP1_VERSIONS, has_token, http1_capabilities
 from .memory_link import MemoryTransport
 from .push_frontend import host_of, promised_headers, push_result
+from .websocket import TestWebSocket, handshake_headers
 
-__all__ = ["TestClient", "TestResponse", "TestStream"]
+__all__ = ["TestClient", "TestResponse", "TestStream", "TestWebSocket"]
 
 QueryInput = Union[str, bytes, Mapping[str, Any], Iterable[Tuple[str, Any]], None]
 BodyInput = Union[bytes, str, Iterable[bytes]]
@@ -294,6 +295,10 @@ class _TestDispatcher(Dispatcher):
             self._record(exchange, exc)
         super()._failed_after_head(exchange, request, exc)
 
+    def session_failed(self, exchange: Exchange, label: str, exc: BaseException) -> None:
+        self._record(exchange, exc)  # raised where the test sees the session's 1011
+        super().session_failed(exchange, label, exc)
+
 
 class TestClient:
     """Call an application as the server would. Use it as a context manager to run the app's
@@ -368,7 +373,7 @@ class TestClient:
         self._lifespan: Optional[Lifespan] = None
         self._decoder = link.FrameDecoder()
         self._link_frames: "queue.SimpleQueue[Optional[link.Frame]]" = queue.SimpleQueue()
-        self._streams: Dict[int, TestStream] = {}
+        self._streams: Dict[int, Union[TestStream, TestWebSocket]] = {}
         self._next_id = 1
         self._lock = threading.Lock()
         self._worker_window = link.DEFAULT_INITIAL_WINDOW
@@ -455,6 +460,7 @@ class TestClient:
             session.close()
             await session.closed
             if self._dispatcher is not None:
+                await self._dispatcher.websockets.drain(self.timeout)
                 await self._dispatcher.cancel_all()
             if self._lifespan is not None:
                 await self._lifespan.shutdown()
@@ -493,7 +499,10 @@ class TestClient:
                 self._on_push(frame)
             else:
                 stream = self._streams.get(frame.stream)
-                if stream is not None:
+                if isinstance(stream, TestWebSocket):
+                    if stream._on_loop(frame):
+                        stream._frames.put(frame)
+                elif stream is not None:
                     if _ends_response(frame):
                         stream._ended_on_loop = True
                     stream._frames.put(frame)
@@ -502,7 +511,7 @@ class TestClient:
         """On the loop thread: accept a push as the server would, or decline it (False)."""
         parent = self._streams.get(frame.stream)
         if (
-            parent is None
+            not isinstance(parent, TestStream)
             or parent._ended_on_loop
             or not parent._capabilities & PUSH
             or not self.worker_settings.get(link.SETTING_PUSH)
@@ -568,8 +577,7 @@ class TestClient:
                 # As Netty's HttpUtil.isTransferEncodingChunked.
                 has_token(raw_headers.raw, b"transfer-encoding", b"chunked"),
             )
-        if not self.worker_settings.get(link.SETTING_PUSH):
-            capabilities &= ~PUSH  # as the server: push only to a worker that can answer it
+        capabilities = self._offered(capabilities)
         expect = raw_headers.get("expect", "").lower() == "100-continue"
         raw_path, _, path_query = path.partition("?")
         return self._open(
@@ -582,6 +590,15 @@ class TestClient:
             end=end,
             expect=expect,
         )
+
+    def _offered(self, capabilities: int) -> int:
+        """The capability word as the server sends it to this worker: push and WebSocket only
+        to a worker that announced it can take them (A.2 settings)."""
+        if not self.worker_settings.get(link.SETTING_PUSH):
+            capabilities &= ~PUSH
+        if not self.worker_settings.get(link.SETTING_WEBSOCKET):
+            capabilities &= ~WEBSOCKET
+        return capabilities
 
     def _open(
         self,
@@ -636,6 +653,74 @@ class TestClient:
             request_frame = link.encode_tls(_tls_frame(stream_id, self.tls)) + request_frame
         self._send(request_frame)
         return stream
+
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        subprotocols: Sequence[str] = (),
+        headers: Optional[HeadersInput] = None,
+        query: QueryInput = None,
+    ) -> TestWebSocket:
+        """Open a WebSocket to the application, as a client's HTTP/1.1 handshake the server
+        validated (spec 9.1): the application gets a request whose `websocket` is the offer,
+        with `subprotocols` offered and `headers` added (an `origin`, a
+        `sec-websocket-extensions` offering permessage-deflate...). Returns once the
+        application answered: `accepted`, or refused with `response`."""
+        self._start(with_lifespan=False)
+        if self.http_version != "1.1" and self.capabilities is None:
+            raise ValueError(
+                f"a WebSocket offer needs HTTP/1.1 (the reference server builds RFC 6455), not "
+                f"HTTP/{self.http_version}"
+            )
+        if not self.worker_settings.get(link.SETTING_WEBSOCKET):
+            raise RuntimeError("the worker did not announce WEBSOCKET: the server answers 501")
+        given = MutableHeaders(headers)
+        raw_headers = MutableHeaders(
+            [("host", self.server[0])] + handshake_headers(list(subprotocols))
+        )
+        for name, value in given.raw:
+            if name.lower() in (b"host", b"upgrade", b"connection") or name.lower().startswith(
+                b"sec-websocket-key"
+            ):
+                raw_headers.set(name.decode("latin-1"), value.decode("latin-1"))
+            else:
+                raw_headers.add(name.decode("latin-1"), value.decode("latin-1"))
+        capabilities = self.capabilities
+        if capabilities is None:
+            capabilities = http1_capabilities(self.http_version, "GET", raw_headers.raw, False)
+        capabilities = self._offered(capabilities)
+        raw_path, _, path_query = path.partition("?")
+        with self._lock:
+            stream_id = self._next_id
+            self._next_id += 1
+            ws = TestWebSocket(
+                self, stream_id, raw_headers.get_all("sec-websocket-extensions"), TestResponse()
+            )
+            self._streams[stream_id] = ws
+        client_host, client_port = self.client if self.client is not None else ("", 0)
+        frame = link.RequestFrame(
+            stream_id,
+            link.END_STREAM | link.WEBSOCKET,
+            self.http_version,
+            self.scheme.encode("ascii"),
+            b"GET",
+            quote(raw_path or "/", safe=_PATH_SAFE).encode("ascii"),
+            _query(path_query, query),
+            client_host.encode("latin-1"),
+            client_port,
+            self.server[0].encode("latin-1"),
+            self.server[1],
+            0,
+            capabilities,
+            list(raw_headers.raw),
+        )
+        request_frame = link.encode_request(frame)
+        if self.tls is not None and self.worker_settings.get(link.SETTING_TLS_INFO) == 1:
+            request_frame = link.encode_tls(_tls_frame(stream_id, self.tls)) + request_frame
+        self._send(request_frame)
+        ws._handshake()
+        return ws
 
     def request(
         self,

@@ -36,6 +36,7 @@ from .outgoing import (
     kind_of,
     resolve_trailers,
 )
+from .websocket_host import DEFAULT_SYNC_SESSIONS, WebSocketHost
 
 __all__ = ["Dispatcher", "ThreadPool"]
 
@@ -263,6 +264,7 @@ class Dispatcher:
         loop: asyncio.AbstractEventLoop,
         debug: bool = False,
         inline_sync: bool = False,
+        ws_sync_sessions: int = DEFAULT_SYNC_SESSIONS,
     ) -> None:
         self._app = app
         self._inline_seconds = INLINE_SECONDS if inline_sync else 0.0
@@ -276,6 +278,8 @@ class Dispatcher:
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._warned_awaitable = False
         self.file_chunk_size = link.DEFAULT_MAX_FRAME
+        # The sessions of the offers the application accepts (spec 9.3).
+        self.websockets = WebSocketHost(self, sync_sessions=ws_sync_sessions)
         # On the loop: begin serving a request. Bound once, to the path this application
         # takes, so that each request makes one call less.
         self.start: Callable[[Exchange, Request], None] = (
@@ -425,7 +429,8 @@ class Dispatcher:
             call_soon(exchange.app_done)
             return
         if type(response) is not Response:
-            if inspect.isawaitable(response):  # awaited on the loop (_respond)
+            if inspect.isawaitable(response) or _accepts_websocket(response):
+                # Awaited, or taken as a WebSocket acceptance, on the loop (_respond).
                 call_soon(self._respond, exchange, request, response, False)
                 return
             try:  # validated here, in the application's thread, when it is not a Response
@@ -462,6 +467,9 @@ class Dispatcher:
         if type(response) is not Response:
             if inspect.isawaitable(response):
                 self._await_returned(exchange, request, response)
+                return
+            if _accepts_websocket(response):
+                self.websockets.accept(exchange, request, response)
                 return
             try:
                 response = adopt(response)
@@ -705,6 +713,11 @@ class Dispatcher:
             logger.exception("could not send the 500 response")
             exchange.reset(link.INTERNAL_ERROR)
 
+    def session_failed(self, exchange: Exchange, label: str, exc: BaseException) -> None:
+        """A WebSocket session raised: its traceback goes to the log (MUST-WS-7); the session
+        closes with 1011."""
+        logger.error("error in the WebSocket session of %s", label, exc_info=exc)
+
     def _failed_after_head(self, exchange: Exchange, request: Request, exc: BaseException) -> None:
         if exchange.stopped:
             return  # already reset or complete: nothing to tell the front end
@@ -715,6 +728,15 @@ class Dispatcher:
             exc_info=exc,
         )
         exchange.reset(link.INTERNAL_ERROR)
+
+
+def _accepts_websocket(response: Any) -> bool:
+    """A 101: what accepts a WebSocket offer (spec 9.3), recognised by its status alone (7.8),
+    so an acceptance a middleware passed on, or another copy of this package made, is one."""
+    try:
+        return getattr(response, "status", None) == 101
+    except Exception:  # a status property that raises: adopt() reports it
+        return False
 
 
 def _bodiless(request: Request, response: Response) -> bool:

@@ -28,6 +28,9 @@ from .streams import IN_OPEN, OUT_BODY, Stream
 if TYPE_CHECKING:
     from typing import Union
 
+    from ..api.websocket import WebSocketOffer
+    from .websocket import LinkWebSocket
+
     Buffer = Union[bytes, memoryview]
 
 __all__ = ["Exchange", "SessionPort"]
@@ -44,6 +47,7 @@ class SessionPort(Protocol):
     loop: asyncio.AbstractEventLoop
     loop_thread: int
     peer_max_frame: int
+    max_frame: int
     peer_file_bodies: int
     initial_window: int
     writing_paused: bool
@@ -93,6 +97,8 @@ class Exchange:
         "_completion",
         "_abandoned",
         "priority_update",
+        "offer",
+        "ws",
     )
 
     def __init__(
@@ -142,6 +148,10 @@ class Exchange:
         self._abandoned: Optional[str] = None  # ABORTED or CLIENT_GONE once reset
         # The client's latest PRIORITY_UPDATE (link PRIORITY), read by request.priority.
         self.priority_update: Optional[Priority] = None
+        # A WebSocket offer (REQUEST flag WEBSOCKET): the offer made for this request, and once
+        # the application accepted it, the session the stream carries on with (A.2).
+        self.offer: Optional["WebSocketOffer"] = None
+        self.ws: Optional["LinkWebSocket"] = None
 
     @property
     def body_complete(self) -> bool:
@@ -460,12 +470,27 @@ class Exchange:
 
     def on_window(self, increment: int) -> None:
         self.stream.receive_window(increment)
-        if self._pending or self._end_marked:
+        if self.ws is not None:
+            self.ws.on_window()
+        elif self._pending or self._end_marked:
             self._pump()
 
     def resume(self) -> None:
         """The link's transport accepts writes again."""
-        self._pump()
+        if self.ws is not None:
+            self.ws.on_window()
+        else:
+            self._pump()
+
+    def websocket_closed(self, dropped: bool, failed: bool) -> None:
+        """On the loop: the front end's WS_CLOSE completed the session's stream (A.2). The
+        completion callbacks learn how it ended (11.7): the client left without a close,
+        the session failed, or the close handshake completed."""
+        if dropped:
+            self._disconnected = True
+            self._completed(CLIENT_GONE)
+        else:
+            self._completed(ABORTED if failed else COMPLETED)
 
     def _pump(self) -> None:
         stream = self.stream
@@ -603,6 +628,8 @@ class Exchange:
         self._disconnected = True
         self._fail_body(reason)
         self._completed(outcome)
+        if self.ws is not None:
+            self.ws.gone()  # the session sees 1006, its application is not cancelled (9.5)
 
     # == response: producer side ============================================================
 

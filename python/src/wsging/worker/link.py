@@ -33,6 +33,12 @@ __all__ = [
     "PushFrame",
     "PushResultFrame",
     "PriorityFrame",
+    "WsAcceptFrame",
+    "WsOpenFrame",
+    "WsMessageFrame",
+    "WsCloseFrame",
+    "WsPingFrame",
+    "WsPongFrame",
     "encode",
     "encode_whole_response",
 ]
@@ -62,12 +68,27 @@ TLS = 0x0E  # a TLS connection's facts, right before the REQUEST they belong to
 PUSH = 0x0F  # worker -> front end, on the parent stream: push this path
 PUSH_RESULT = 0x10  # front end -> worker, stream 0: the answer to one PUSH
 PRIORITY = 0x11  # front end -> worker, on the stream: the client's new priority field value
+# WebSocket (A.2): only to and from a worker that announced SETTING_WEBSOCKET.
+WS_ACCEPT = 0x12  # worker -> front end, on an offer's stream, in place of RESPONSE
+WS_OPEN = 0x13  # front end -> worker: the handshake response is written, the session starts
+WS_MESSAGE = 0x14  # both: a message, or a piece of one with WS_CONTINUES
+WS_CLOSE = 0x15  # both: the application's close; from the front end, the end of the session
+WS_PING = 0x16  # worker -> front end: ping the client with this payload
+WS_PONG = 0x17  # front end -> worker: a pong the client sent
 
 # Flags
 END_STREAM = 0x01
 EXPECT_CONTINUE = 0x02
 PUSHED = 0x04  # REQUEST: the server made this request for a push (spec 8.5)
+WEBSOCKET = 0x08  # REQUEST: a valid WebSocket offer (spec 9.1); always with END_STREAM
 ACK = 0x01
+# WS_MESSAGE flags
+WS_TEXT = 0x02  # the message is text (UTF-8); without it, binary
+WS_CONTINUES = 0x04  # more pieces of this message follow
+WS_UNCOMPRESSED = 0x08  # worker -> front end, first piece: do not compress this message
+# WS_ACCEPT options
+WS_ALLOW_COMPRESSION = 0x01
+WS_MAX_PING = 125  # RFC 6455 section 5.5: a control frame's payload
 
 # Settings (A.2, HELLO)
 SETTING_WORKER_ID = 1
@@ -80,6 +101,7 @@ SETTING_SHARED_BODIES = 7
 SETTING_TLS_INFO = 8  # worker: 1 when it takes TLS frames
 SETTING_PUSH = 9  # worker: 1 when it sends PUSH and takes PUSH_RESULT
 SETTING_PRIORITY = 10  # worker: 1 when it takes PRIORITY
+SETTING_WEBSOCKET = 11  # worker: 1 when it takes WebSocket offers and the WS_* frames
 DEFAULT_INITIAL_WINDOW = 65536
 DEFAULT_MAX_STREAMS = 100
 DEFAULT_MAX_FRAME = 65536
@@ -119,6 +141,7 @@ _MAX_FILE_OFFSET = (1 << 63) - 1
 _SHARED_DATA = struct.Struct(">HI")  # slot, length
 _BODY_MEMORY_FIXED = struct.Struct(">IH")  # slot size, slot count
 _PUSH_RESULT = struct.Struct(">IB")  # token, accepted
+_WS_ACCEPT_FIXED = struct.Struct(">BI")  # options, max message size
 
 Fields = List[Tuple[bytes, bytes]]
 
@@ -283,6 +306,55 @@ class PriorityFrame(NamedTuple):
     flags: int = 0
 
 
+class WsAcceptFrame(NamedTuple):
+    """The application accepted the offer of this stream (A.2 WS_ACCEPT)."""
+
+    stream: int
+    options: int  # WS_ALLOW_COMPRESSION
+    max_message_size: int  # at least 1
+    subprotocol: str  # the one chosen; "" for none (bytes as latin-1, as header values)
+    headers: Fields  # extra handshake response fields
+    flags: int = 0
+
+
+class WsOpenFrame(NamedTuple):
+    """The handshake response is written: the session starts. `extensions` is the
+    Sec-WebSocket-Extensions value it carried ("" for none)."""
+
+    stream: int
+    extensions: str
+    flags: int = 0
+
+
+class WsMessageFrame(NamedTuple):
+    """A message's bytes, or a piece of one (WS_CONTINUES); WS_TEXT for text."""
+
+    stream: int
+    data: bytes
+    flags: int = 0
+
+
+class WsCloseFrame(NamedTuple):
+    """A close: `code` None for an empty payload (a close frame without a code)."""
+
+    stream: int
+    code: Optional[int]
+    reason: str = ""
+    flags: int = 0
+
+
+class WsPingFrame(NamedTuple):
+    stream: int
+    data: bytes
+    flags: int = 0
+
+
+class WsPongFrame(NamedTuple):
+    stream: int
+    data: bytes
+    flags: int = 0
+
+
 Frame = Union[
     HelloFrame,
     RequestFrame,
@@ -302,6 +374,12 @@ Frame = Union[
     PushFrame,
     PushResultFrame,
     PriorityFrame,
+    WsAcceptFrame,
+    WsOpenFrame,
+    WsMessageFrame,
+    WsCloseFrame,
+    WsPingFrame,
+    WsPongFrame,
 ]
 
 
@@ -345,6 +423,8 @@ def _decode_request(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     version = _HTTP_VERSIONS.get(version_code)
     if version is None:
         raise _error(f"REQUEST with unknown HTTP version byte 0x{version_code:02x}")
+    if flags & WEBSOCKET and not flags & END_STREAM:
+        raise _error("REQUEST with WEBSOCKET but without END_STREAM: an offer has no body")
     o = _REQUEST_FIXED_SIZE
     scheme = p[o : o + ns]
     o += ns
@@ -556,6 +636,57 @@ def _decode_priority(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
     return PriorityFrame(stream, p[2 : 2 + n], flags), 2 + n
 
 
+def _decode_ws_accept(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    options, max_size = _WS_ACCEPT_FIXED.unpack_from(p, 0)
+    (n,) = _U16.unpack_from(p, 5)
+    subprotocol = p[7 : 7 + n]
+    if len(subprotocol) != n:
+        return WsAcceptFrame(stream, 0, 0, "", [], flags), len(p) + 1  # truncated
+    if max_size == 0:
+        raise _error("WS_ACCEPT with a max message size of 0")
+    headers, o = _read_fields(p, 7 + n)
+    return WsAcceptFrame(stream, options, max_size, subprotocol.decode("latin-1"), headers, flags), o
+
+
+def _utf8(p: bytes, what: str) -> str:
+    try:
+        return p.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _error(f"{what} text is not UTF-8") from None
+
+
+def _decode_ws_open(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    (n,) = _U16.unpack_from(p, 0)
+    raw = p[2 : 2 + n]
+    if len(raw) != n:
+        return WsOpenFrame(stream, "", flags), len(p) + 1  # truncated
+    return WsOpenFrame(stream, _utf8(raw, "WS_OPEN"), flags), 2 + n
+
+
+def _decode_ws_message(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    return WsMessageFrame(stream, p, flags), len(p)
+
+
+def _decode_ws_close(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if not p:
+        return WsCloseFrame(stream, None, "", flags), 0
+    if len(p) == 1:
+        raise _error("WS_CLOSE payload of one byte")
+    (code,) = _U16.unpack_from(p, 0)
+    return WsCloseFrame(stream, code, _utf8(p[2:], "WS_CLOSE reason"), flags), len(p)
+
+
+def _decode_ws_ping(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    if len(p) > WS_MAX_PING:
+        raise _error(f"WS_PING payload of {len(p)} bytes, more than {WS_MAX_PING}")
+    return WsPingFrame(stream, p, flags), len(p)
+
+
+def _decode_ws_pong(stream: int, flags: int, p: bytes) -> Tuple[Frame, int]:
+    # A pong carries the ping's payload back, which may be any bytes: not checked as text.
+    return WsPongFrame(stream, p, flags), len(p)
+
+
 _LINK_TYPES = frozenset((HELLO, PING, GOAWAY, BODY_MEMORY, RELEASE, PUSH_RESULT))
 _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     HELLO: _decode_hello,
@@ -576,6 +707,12 @@ _DECODERS: Dict[int, Callable[[int, int, bytes], Tuple[Frame, int]]] = {
     PUSH: _decode_push,
     PUSH_RESULT: _decode_push_result,
     PRIORITY: _decode_priority,
+    WS_ACCEPT: _decode_ws_accept,
+    WS_OPEN: _decode_ws_open,
+    WS_MESSAGE: _decode_ws_message,
+    WS_CLOSE: _decode_ws_close,
+    WS_PING: _decode_ws_ping,
+    WS_PONG: _decode_ws_pong,
 }
 _NAMES = {
     HELLO: "HELLO",
@@ -596,6 +733,12 @@ _NAMES = {
     PUSH: "PUSH",
     PUSH_RESULT: "PUSH_RESULT",
     PRIORITY: "PRIORITY",
+    WS_ACCEPT: "WS_ACCEPT",
+    WS_OPEN: "WS_OPEN",
+    WS_MESSAGE: "WS_MESSAGE",
+    WS_CLOSE: "WS_CLOSE",
+    WS_PING: "WS_PING",
+    WS_PONG: "WS_PONG",
 }
 
 
@@ -902,6 +1045,50 @@ def encode_priority(stream: int, value: bytes, flags: int = 0) -> bytes:
     return _frame(PRIORITY, flags, stream, [_U16.pack(len(value)), value])
 
 
+def encode_ws_accept(
+    stream: int,
+    options: int,
+    max_message_size: int,
+    subprotocol: str,
+    headers: Sequence[Tuple[bytes, bytes]],
+    flags: int = 0,
+) -> bytes:
+    try:
+        raw = subprotocol.encode("latin-1")
+        start = [_WS_ACCEPT_FIXED.pack(options, max_message_size), _U16.pack(len(raw)), raw]
+    except (struct.error, UnicodeEncodeError):
+        raise LinkError(
+            "a subprotocol the link cannot carry (latin-1, at most 65535 bytes) or a max "
+            "message size outside 1..2^32-1",
+            code=0,
+            side=LOCAL,
+        ) from None
+    return _frame(WS_ACCEPT, flags, stream, start + _encode_fields(headers))
+
+
+def encode_ws_open(stream: int, extensions: str, flags: int = 0) -> bytes:
+    raw = extensions.encode("utf-8")
+    return _frame(WS_OPEN, flags, stream, [_U16.pack(len(raw)), raw])
+
+
+def encode_ws_message(stream: int, data: "Union[bytes, memoryview]", flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(len(data), WS_MESSAGE, flags, stream) + data
+
+
+def encode_ws_close(stream: int, code: Optional[int], reason: str = "", flags: int = 0) -> bytes:
+    if code is None:
+        return _FRAME_HEADER.pack(0, WS_CLOSE, flags, stream)
+    return _frame(WS_CLOSE, flags, stream, [_U16.pack(code), reason.encode("utf-8")])
+
+
+def encode_ws_ping(stream: int, data: bytes, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(len(data), WS_PING, flags, stream) + data
+
+
+def encode_ws_pong(stream: int, data: bytes, flags: int = 0) -> bytes:
+    return _FRAME_HEADER.pack(len(data), WS_PONG, flags, stream) + data
+
+
 def encode(frame: Frame) -> bytes:
     """The bytes of any frame (the hot path calls the specific encoders directly)."""
     if isinstance(frame, HelloFrame):
@@ -943,4 +1130,23 @@ def encode(frame: Frame) -> bytes:
         return encode_push_result(frame.token, frame.accepted, frame.flags)
     if isinstance(frame, PriorityFrame):
         return encode_priority(frame.stream, frame.value, frame.flags)
+    if isinstance(frame, WsAcceptFrame):
+        return encode_ws_accept(
+            frame.stream,
+            frame.options,
+            frame.max_message_size,
+            frame.subprotocol,
+            frame.headers,
+            frame.flags,
+        )
+    if isinstance(frame, WsOpenFrame):
+        return encode_ws_open(frame.stream, frame.extensions, frame.flags)
+    if isinstance(frame, WsMessageFrame):
+        return encode_ws_message(frame.stream, frame.data, frame.flags)
+    if isinstance(frame, WsCloseFrame):
+        return encode_ws_close(frame.stream, frame.code, frame.reason, frame.flags)
+    if isinstance(frame, WsPingFrame):
+        return encode_ws_ping(frame.stream, frame.data, frame.flags)
+    if isinstance(frame, WsPongFrame):
+        return encode_ws_pong(frame.stream, frame.data, frame.flags)
     raise TypeError(f"not a link frame: {frame!r}")

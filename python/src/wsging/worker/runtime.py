@@ -17,6 +17,7 @@ from typing import Any, Mapping, Optional
 from .dispatch import Dispatcher, ThreadPool
 from .loading import Lifespan, LoadError, is_async_app, load_app
 from .session import WorkerSession
+from .websocket_host import DEFAULT_SYNC_SESSIONS
 
 __all__ = ["WorkerConfig", "main", "new_event_loop", "serve"]
 
@@ -27,6 +28,9 @@ EXIT_LINK_FAILED = 1
 EXIT_BAD_ENVIRONMENT = 2
 EXIT_CANNOT_LOAD = 3
 ASYNC_MAX_STREAMS = 1024
+# How long a worker whose link closed waits for its WebSocket sessions to return (each has
+# seen its close, 1006) before it exits, so their cleanup runs.
+SESSION_DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class WorkerConfig:
     debug: bool = False
     inline_sync: bool = False
     root_path: str = ""
+    ws_sync_sessions: int = DEFAULT_SYNC_SESSIONS  # sync WebSocket sessions at once (spec 9.3)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -78,6 +83,7 @@ class WorkerConfig:
             debug=env.get("WSGING_DEBUG", "") == "1",
             inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
             root_path=root_path,
+            ws_sync_sessions=number("WSGING_WS_SYNC_SESSIONS", DEFAULT_SYNC_SESSIONS),
         )
 
 
@@ -134,6 +140,7 @@ async def serve(app: Any, config: WorkerConfig) -> int:
         loop=loop,
         debug=config.debug,
         inline_sync=config.inline_sync,
+        ws_sync_sessions=config.ws_sync_sessions,
     )
     # A sync worker's streams are not bounded by its threads either: a producer waiting for a
     # client's credit gives its thread back (dispatch.Dispatcher._produce_sync), and with
@@ -158,6 +165,7 @@ async def serve(app: Any, config: WorkerConfig) -> int:
             status = EXIT_OK
         else:
             logger.error("the link closed unexpectedly; exiting")
+    await dispatcher.websockets.drain(SESSION_DRAIN_SECONDS)
     await dispatcher.cancel_all()
     pool.shutdown()
     try:

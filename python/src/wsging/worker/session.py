@@ -27,6 +27,8 @@ from .errors import LinkError, StreamError
 from .exchange import Exchange
 from .pushes import LinkPushes, PushExtensions
 from .streams import Stream
+from .websocket import LinkWebSocket
+from .websocket_host import offer_of
 
 __all__ = ["WorkerSession", "LINK_MOVES"]
 
@@ -40,6 +42,9 @@ CLOSED = "closed"
 
 _STREAM_FRAMES = (
     link.REQUEST, link.DATA, link.TRAILERS, link.RESET, link.WINDOW, link.TLS, link.PRIORITY,
+    # A WebSocket session's frames from the front end (A.2); WS_ACCEPT and WS_PING only go
+    # the other way.
+    link.WS_OPEN, link.WS_MESSAGE, link.WS_CLOSE, link.WS_PONG,
 )
 # Shared body memory (A.2): set up after HELLO, then used like DATA; each handler checks the
 # setup itself.
@@ -81,6 +86,12 @@ _FRAME_TYPES = {
     link.TlsFrame: link.TLS,
     link.PushResultFrame: link.PUSH_RESULT,
     link.PriorityFrame: link.PRIORITY,
+    link.WsAcceptFrame: link.WS_ACCEPT,
+    link.WsOpenFrame: link.WS_OPEN,
+    link.WsMessageFrame: link.WS_MESSAGE,
+    link.WsCloseFrame: link.WS_CLOSE,
+    link.WsPingFrame: link.WS_PING,
+    link.WsPongFrame: link.WS_PONG,
 }
 
 # LINK_MOVES keyed by the decoded frame's class: one lookup per frame.
@@ -217,6 +228,10 @@ class WorkerSession(asyncio.Protocol):
             link.TlsFrame: self._on_tls,
             link.PushResultFrame: self.pushes.on_result,
             link.PriorityFrame: self._on_priority,
+            link.WsOpenFrame: self._on_ws_open,
+            link.WsMessageFrame: self._on_ws_message,
+            link.WsCloseFrame: self._on_ws_close,
+            link.WsPongFrame: self._on_ws_pong,
         }
         # A TLS frame's facts until the REQUEST of its stream, which comes next (A.2).
         self._pending_tls: Optional[Tuple[int, TLSInfo]] = None
@@ -240,6 +255,7 @@ class WorkerSession(asyncio.Protocol):
             (link.SETTING_TLS_INFO, 1),
             (link.SETTING_PUSH, 1),
             (link.SETTING_PRIORITY, 1),
+            (link.SETTING_WEBSOCKET, 1),
         )
         if self._shared_bodies:
             settings += ((link.SETTING_SHARED_BODIES, 1),)
@@ -456,6 +472,9 @@ class WorkerSession(asyncio.Protocol):
         extensions: Mapping[str, object] = _NO_EXTENSIONS
         if capability_bits & PUSH:
             extensions = PushExtensions(exchange, self.pushes)
+        request_headers = Headers(headers)
+        if flags & link.WEBSOCKET:  # a valid offer (A.2): checked by the front end
+            exchange.offer = offer_of(request_headers, http_version)
         request = _link_request(
             texts.get(method) or _text(method),
             path,
@@ -464,7 +483,7 @@ class WorkerSession(asyncio.Protocol):
             http_version,
             (texts.get(client_host) or _text(client_host), client_port) if client_host else None,
             (texts.get(server_host) or _text(server_host), server_port) if server_host else None,
-            Headers(headers),
+            request_headers,
             content_length if content_length >= 0 else None,
             _CAPABILITIES.get(capability_bits) or Capabilities.from_bits(capability_bits),
             Body._of(exchange),
@@ -473,6 +492,7 @@ class WorkerSession(asyncio.Protocol):
             tls,
             extensions,
             pushed,
+            exchange.offer,
         )
         deferred = self._deferred
         # Starts keep the order of the REQUEST frames: once one waits, the later ones do too.
@@ -569,6 +589,62 @@ class WorkerSession(asyncio.Protocol):
                 exchange.on_window(frame.increment)
             except StreamError as exc:
                 self._stream_error(exchange, exc)
+
+    # -- WebSocket sessions (A.2): the frames go to the stream's session -----------------------
+
+    def _websocket_of(self, stream_id: int, frame: str) -> Optional[LinkWebSocket]:
+        """The session of `stream_id`; None for a late frame (A.4) or after a stream error."""
+        exchange = self._streams.get(stream_id)
+        if exchange is None:
+            return None
+        if exchange.ws is None:
+            self._stream_error(
+                exchange,
+                StreamError(
+                    f"{frame} on stream {stream_id}, which has no accepted WebSocket offer",
+                    stream_id=stream_id,
+                    code=link.PROTOCOL_ERROR,
+                ),
+            )
+            return None
+        return exchange.ws
+
+    def _on_ws_open(self, frame: link.WsOpenFrame) -> None:
+        ws = self._websocket_of(frame.stream, "WS_OPEN")
+        if ws is not None:
+            try:
+                ws.on_open(frame.extensions)
+            except StreamError as exc:
+                self._stream_error(ws.exchange, exc)
+
+    def _on_ws_message(self, frame: link.WsMessageFrame) -> None:
+        ws = self._websocket_of(frame.stream, "WS_MESSAGE")
+        if ws is not None:
+            try:
+                ws.on_message(frame.data, frame.flags)
+            except StreamError as exc:
+                self._stream_error(ws.exchange, exc)
+
+    def _on_ws_close(self, frame: link.WsCloseFrame) -> None:
+        exchange = self._streams.get(frame.stream)
+        if exchange is not None and exchange.ws is None and exchange.offer is not None:
+            # The client left while the application was still deciding: as a RESET CANCEL.
+            exchange.on_reset(link.CANCEL)
+            return
+        ws = self._websocket_of(frame.stream, "WS_CLOSE")
+        if ws is not None:
+            try:
+                ws.on_close(frame.code, frame.reason)
+            except StreamError as exc:
+                self._stream_error(ws.exchange, exc)
+
+    def _on_ws_pong(self, frame: link.WsPongFrame) -> None:
+        ws = self._websocket_of(frame.stream, "WS_PONG")
+        if ws is not None:
+            try:
+                ws.on_pong(frame.data)
+            except StreamError as exc:
+                self._stream_error(ws.exchange, exc)
 
     def _on_ping(self, frame: link.PingFrame) -> None:
         if not frame.flags & link.ACK:

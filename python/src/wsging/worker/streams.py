@@ -21,6 +21,9 @@ IN_DONE = "done"  # END_STREAM or TRAILERS received
 OUT_IDLE = "idle"  # no response head yet (INFORMATIONAL allowed)
 OUT_BODY = "body"  # head sent, body flowing
 OUT_DONE = "done"  # END_STREAM or TRAILERS sent: the stream is complete
+# An offer the application accepted (A.2 WebSocket): WS_ACCEPT sent in place of a head; the
+# stream carries the session's messages both ways until the front end's WS_CLOSE completes it.
+OUT_WEBSOCKET = "websocket"
 # Either direction, after a RESET from either side: the stream is complete.
 RESET = "reset"
 
@@ -35,6 +38,9 @@ SEND_DATA = "send DATA"
 SEND_DATA_END = "send DATA END_STREAM"
 SEND_TRAILERS = "send TRAILERS"
 SEND_FILE_RESPONSE = "send FILE_RESPONSE"
+SEND_WS_ACCEPT = "send WS_ACCEPT"
+SEND_WS_MESSAGE = "send WS_MESSAGE"
+RECV_WS_CLOSE = "recv WS_CLOSE"
 
 INBOUND: Dict[Tuple[str, str], str] = {
     (IN_OPEN, RECV_DATA): IN_OPEN,
@@ -50,6 +56,10 @@ OUTBOUND: Dict[Tuple[str, str], str] = {
     (OUT_BODY, SEND_DATA): OUT_BODY,
     (OUT_BODY, SEND_DATA_END): OUT_DONE,
     (OUT_BODY, SEND_TRAILERS): OUT_DONE,
+    (OUT_IDLE, SEND_WS_ACCEPT): OUT_WEBSOCKET,
+    (OUT_WEBSOCKET, SEND_WS_MESSAGE): OUT_WEBSOCKET,
+    # The one move the front end makes in this table: its WS_CLOSE ends the session (A.4).
+    (OUT_WEBSOCKET, RECV_WS_CLOSE): OUT_DONE,
 }
 
 # send_whole's two moves, RESPONSE then DATA END_STREAM, taken from a fresh response at once.
@@ -177,6 +187,49 @@ class Stream:
     def send_file_response(self) -> None:
         """Head and body at once: the front end sends the body from the file itself."""
         self._send(SEND_FILE_RESPONSE)
+
+    # -- WebSocket (A.2): the session's messages count against the same windows as DATA ------
+
+    def send_ws_accept(self) -> None:
+        self._send(SEND_WS_ACCEPT)
+
+    def send_ws_message(self, size: int) -> None:
+        if size > self.send_window:
+            raise self._beyond_window(size)
+        self._send(SEND_WS_MESSAGE)
+        self.send_window -= size
+
+    def receive_ws_message(self, size: int) -> None:
+        """A WS_MESSAGE piece of `size` bytes arrived; the offer's request direction is done,
+        the session's messages use its window (A.5)."""
+        if self.outbound is not OUT_WEBSOCKET:
+            raise StreamError(
+                f"WS_MESSAGE on stream {self.id} whose response is {self.outbound}",
+                stream_id=self.id,
+                code=PROTOCOL_ERROR,
+                side=REMOTE,
+            )
+        if size > self.recv_window:
+            raise StreamError(
+                f"WS_MESSAGE of {size} bytes on stream {self.id} exceeds its window of "
+                f"{self.recv_window}",
+                stream_id=self.id,
+                code=PROTOCOL_ERROR,
+                side=REMOTE,
+            )
+        self.recv_window -= size
+
+    def receive_ws_close(self) -> None:
+        """The front end's WS_CLOSE: the stream is complete."""
+        state = OUTBOUND.get((self.outbound, RECV_WS_CLOSE))
+        if state is None:
+            raise StreamError(
+                f"WS_CLOSE on stream {self.id} whose response is {self.outbound}",
+                stream_id=self.id,
+                code=PROTOCOL_ERROR,
+                side=REMOTE,
+            )
+        self.outbound = state
 
     def reset(self) -> None:
         """A RESET was sent or received: nothing more moves in either direction."""

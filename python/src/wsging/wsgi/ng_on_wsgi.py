@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, Optional
 
 from ..api.request import Request
-from ..api.response import KIND_FILE, Response, body_kind
+from ..api.response import KIND_FILE, InvalidResponse, Response, body_kind
 from ..worker.loading import is_async_app
 from .host_channel import HostChannel
 from .loop_thread import Relay
@@ -44,6 +44,13 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
             # Any object satisfying the response contract (spec 7.8.1); InvalidResponse, a
             # TypeError, names what is wrong with anything else.
             response = Response.of(response)
+            if response.status == 101:
+                # A WSGI container has no WebSocket: no request here is an offer, so no 101
+                # is an acceptance this host could carry out (spec 9.3, MUST-WS-8).
+                raise InvalidResponse(
+                    "a 101 (WebSocket acceptance) answering a request that is not an offer: "
+                    "request.websocket is None under a WSGI host"
+                )
         except BaseException:
             if channel is not None:
                 channel.finish("aborted")
