@@ -162,4 +162,19 @@ class FragmentationTest {
         events.forEach(ReferenceCountUtil::release);
         ws.finish();
     }
+
+    @Test
+    void withoutAutoReadAnIncompleteFrameAsksForMoreBytes() {
+        WsChannel ws = WsChannel.plain();
+        ws.channel.config().setAutoRead(false);
+        ws.log.clear();
+        byte[] frame = ClientFrame.text("held back");
+        ws.send(Arrays.copyOf(frame, 3));   // one read, then its read-complete
+        assertEquals(List.of("read request"), ws.log, "a partial header yields nothing: more is needed");
+        ws.log.clear();
+        ws.send(Arrays.copyOfRange(frame, 3, frame.length));
+        assertEquals(List.of("read MessagePiece"), ws.log, "the session decides when to read on");
+        ws.message();
+        ws.finish();
+    }
 }

@@ -2,6 +2,7 @@ package org.wsging.websocket.frames;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,10 @@ record ServerFrame(boolean fin, boolean rsv1, int opcode, byte[] payload) {
             long length = b1 & 0x7F;
             if (length == 126) {
                 length = bytes.readUnsignedShort();
+                assertTrue(length >= 126, "length " + length + " not in its shortest form");
             } else if (length == 127) {
                 length = bytes.readLong();
+                assertTrue(length > 0xFFFF, "length " + length + " not in its shortest form");
             }
             byte[] payload = new byte[(int) length];
             bytes.readBytes(payload);

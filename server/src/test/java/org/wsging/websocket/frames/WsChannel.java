@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * A channel with the frame layer installed before a recording session handler, and a log of what
  * happened at both ends in order: {@code "frame <opcode>"} for every frame written to the socket,
- * {@code "close"} when the channel is closed, {@code "read <Event>"} for every event reaching the
+ * {@code "close"} when the channel is closed, {@code "read request"} for every
+ * {@code read()} asked of the socket, {@code "read <Event>"} for every event reaching the
  * session, {@code "inactive"} for channelInactive.
  */
 final class WsChannel {
@@ -39,6 +40,12 @@ final class WsChannel {
                 written.writeBytes(ByteBufUtil.getBytes(bytes));
                 log.add("write");
                 ctx.write(msg, promise);
+            }
+
+            @Override
+            public void read(ChannelHandlerContext ctx) {
+                log.add("read request");
+                ctx.read();
             }
 
             @Override
