@@ -26,6 +26,8 @@ import java.util.zip.Inflater;
 final class InflateHandler extends ChannelInboundHandlerAdapter {
 
     private static final byte[] TAIL = {0x00, 0x00, (byte) 0xFF, (byte) 0xFF};
+    /** Unused room in an output buffer above which its bytes are copied to one of their size. */
+    private static final int SLACK = 4096;
 
     private final long maxMessageSize;
     private final int maxPieceSize;
@@ -118,10 +120,22 @@ final class InflateHandler extends ChannelInboundHandlerAdapter {
                         + " bytes after decompression");
             }
             handOnHeld(ctx, text, false);
-            held = out;
+            held = n + SLACK < capacity ? exactCopy(ctx, out) : out;
             if (n < capacity) {
                 return;   // zlib stops short of a full buffer only when it needs input or the stream ended
             }
+        }
+    }
+
+    /**
+     * A piece may wait in the session's queue for a while: a few bytes should not hold a buffer of
+     * the piece size there.
+     */
+    private static ByteBuf exactCopy(ChannelHandlerContext ctx, ByteBuf out) {
+        try {
+            return ctx.alloc().buffer(out.readableBytes()).writeBytes(out);
+        } finally {
+            out.release();
         }
     }
 

@@ -72,6 +72,19 @@ class DeflateTest {
     }
 
     @Test
+    void aSmallInflatedMessageDoesNotHoldAPieceSizedBuffer() {
+        WsChannel ws = deflate(1 << 20, 1 << 16, false, false);
+        ws.send(compressedText(Zlib.compress("small".getBytes(StandardCharsets.UTF_8))));
+        List<Object> events = ws.events();
+        MessagePiece piece = (MessagePiece) events.get(0);
+        assertEquals(1, events.size());
+        assertEquals("small", piece.data().toString(StandardCharsets.UTF_8));
+        assertTrue(piece.data().capacity() < 1024, "capacity " + piece.data().capacity());
+        piece.release();
+        ws.finish();
+    }
+
+    @Test
     void uncompressedMessagesStillPass() {
         WsChannel ws = deflate(false, false);
         ws.send(ClientFrame.text("plain"));
