@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** permessage-deflate on a session (RFC 7692 §6, §7.2): both directions, each parameter, bounds. */
 class DeflateTest {
@@ -301,6 +303,42 @@ class DeflateTest {
         ServerFrame frame = ws.frames().get(0);
         assertFalse(frame.rsv1());
         assertArrayEquals(TEXT, frame.payload());
+        ws.finish();
+    }
+
+    // -- every negotiated offer --
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "permessage-deflate",
+        "permessage-deflate; server_no_context_takeover",
+        "permessage-deflate; client_no_context_takeover",
+        "permessage-deflate; server_max_window_bits=15",
+        "permessage-deflate; client_max_window_bits",
+        "permessage-deflate; client_max_window_bits=9; server_no_context_takeover; client_no_context_takeover",
+    })
+    void messagesRoundTripUnderEveryAcceptedOffer(String offer) throws Exception {
+        DeflateParameters accepted = PermessageDeflate.negotiate(List.of(offer));
+        WsChannel ws = new WsChannel(new FrameSettings(1 << 20, 1 << 12, accepted));
+        Deflater client = Zlib.deflater();
+        Inflater clientInflater = new Inflater(true);
+        for (int round = 0; round < 3; round++) {
+            if (accepted.clientNoContextTakeover()) {
+                client.reset();
+            }
+            ws.send(compressedText(Zlib.compress(client, TEXT)));
+            byte[] echoed = ws.message();
+            assertArrayEquals(TEXT, echoed);
+            ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(echoed), true, true));
+            ServerFrame frame = ws.frames().get(0);
+            assertTrue(frame.rsv1());
+            if (accepted.serverNoContextTakeover()) {
+                clientInflater.reset();
+            }
+            assertArrayEquals(TEXT, Zlib.decompress(clientInflater, frame.payload()));
+        }
+        client.end();
+        clientInflater.end();
         ws.finish();
     }
 
