@@ -21,7 +21,7 @@ final class MessageAssembler extends ChannelInboundHandlerAdapter {
     private boolean inMessage;
     private boolean text;
     private boolean compressed;
-    /** Payload bytes the frames of the current message announced so far. */
+    /** Payload bytes the frames of the current uncompressed message announced so far. */
     private long announced;
 
     MessageAssembler(long maxMessageSize) {
@@ -83,9 +83,11 @@ final class MessageAssembler extends ChannelInboundHandlerAdapter {
                 throw ProtocolViolation.tooBig("compressed frame of " + length
                         + " bytes for messages of at most " + maxMessageSize);
             }
-        } else if (length > maxMessageSize - announced) {
-            throw ProtocolViolation.tooBig("message larger than " + maxMessageSize + " bytes");
+        } else {
+            if (length > maxMessageSize - announced) {
+                throw ProtocolViolation.tooBig("message larger than " + maxMessageSize + " bytes");
+            }
+            announced += length;
         }
-        announced += length;
     }
 }
