@@ -67,8 +67,8 @@ async def app(request):
     return wsging.Response("Not Found\n", status=404)
 
 
-def json_response(value, status=200):
-    return wsging.Response(json.dumps(value), status=status, content_type="application/json",
+def json_response(value):
+    return wsging.Response(json.dumps(value), content_type="application/json",
                            headers={"cache-control": "no-store"})
 
 
