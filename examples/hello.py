@@ -49,12 +49,12 @@ def app(request):
         if request.websocket is None:
             return Response("/ws is a WebSocket: connect with a WebSocket handshake.", status=426,
                             headers={"upgrade": "websocket"})
-        return request.websocket.accept(echo)
+        return request.websocket.accept(echo_messages)
 
     return Response("Not Found", status=404)
 
 
-async def echo(ws):
+async def echo_messages(ws):
     # An async session runs on the worker's event loop and holds no thread while it waits.
     # Messages come whole, str for text and bytes for binary; iteration ends at the close.
     async for message in ws:
