@@ -217,7 +217,7 @@ def _offer(server: Server, fields: List[str], path: str = "/ws") -> RawResponse:
                "Connection: Upgrade", f"Sec-WebSocket-Key: {WS_KEY}", "Sec-WebSocket-Version: 13", *fields]
     with RawConnection(server.port) as conn:
         conn.send(("\r\n".join(request) + "\r\n\r\n").encode())
-        response = conn.read_head()
+        response = conn.read_head(final=False)  # a 101 is final here, not an interim response
         if response.status != 101:
             conn.read_body(response)
         return response
