@@ -6,6 +6,8 @@ Run it with:  ./wsging serve hello:app --app-dir examples
     POST /echo      -> the request body, streamed back as it arrives
     GET  /client    -> the client address the application sees
     GET  /trailers  -> ok, with the response trailer `x-trailer: yes` where the client can get it
+    GET  /ws        -> a WebSocket that sends every message back: text as text, binary as
+                       binary (426 to a request that is not a WebSocket handshake)
 
 Every GET route answers HEAD too: the server sends the same head without the body.
 """
@@ -41,4 +43,19 @@ def app(request):
             return Response("ok", trailers={"x-trailer": "yes"})
         return Response("ok")
 
+    if reading and request.path == "/ws":
+        # request.websocket is the offer when this request is a WebSocket handshake. Accepting
+        # it returns the response that starts the session; the server does the framing.
+        if request.websocket is None:
+            return Response("/ws is a WebSocket: connect with a WebSocket handshake.", status=426,
+                            headers={"upgrade": "websocket"})
+        return request.websocket.accept(echo_messages)
+
     return Response("Not Found", status=404)
+
+
+async def echo_messages(ws):
+    # An async session runs on the worker's event loop and holds no thread while it waits.
+    # Messages come whole, str for text and bytes for binary; iteration ends at the close.
+    async for message in ws:
+        await ws.send(message)

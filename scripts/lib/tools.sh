@@ -31,3 +31,11 @@ wsging_install_h2spec() {
     return 1
   }
 }
+
+# Headless Chromium and its WebDriver, which the browser tests drive through Selenium
+# (tests/e2e/chromium.py). Both from Debian, so the driver always matches the browser and
+# nothing is downloaded at test time.
+wsging_install_chromium() {
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
+  wsging_apt_install chromium chromium-driver
+}
