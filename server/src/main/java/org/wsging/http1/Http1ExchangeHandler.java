@@ -42,6 +42,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.ExchangeListener;
 import org.wsging.exchange.FieldRules;
@@ -55,8 +56,13 @@ import org.wsging.exchange.RequestTarget;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.exchange.WebSocketAccept;
 import org.wsging.exchange.WorkerStream;
 import org.wsging.tls.TlsFacts;
+import org.wsging.websocket.HandshakeResponse;
+import org.wsging.websocket.HandshakeValidator;
+import org.wsging.websocket.Offer;
+import org.wsging.websocket.WebSocketSession;
 
 /**
  * Connects HTTP/1.x requests to worker streams: the last handler of the pipeline.
@@ -96,6 +102,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private final WorkerDispatcher dispatcher;
     /** "http", or "https" on a TLS connection. */
     private final String scheme;
+    /** The sessions of accepted WebSocket offers (spec 9). */
+    private final WebSocketConfig webSocket;
     private ChannelHandlerContext ctx;
     /** Requests (and their body pieces) and rejections waiting for their turn. */
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
@@ -130,8 +138,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher, String scheme) {
+        this(dispatcher, scheme, WebSocketConfig.DEFAULT);
+    }
+
+    public Http1ExchangeHandler(WorkerDispatcher dispatcher, String scheme, WebSocketConfig webSocket) {
         this.dispatcher = dispatcher;
         this.scheme = scheme;
+        this.webSocket = webSocket;
     }
 
     @Override
@@ -219,7 +232,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
                 || (current != null && !current.safe)
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
-                || !isSafe(request)) {
+                || !isSafe(request) || HandshakeValidator.isOffer(request.headers())) {
             return false;
         }
         Exchange exchange = new Exchange(request);
@@ -359,8 +372,11 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private void answerRejection(RequestRejected rejection) {
         closing = true;
-        ChannelFuture written = ctx.writeAndFlush(
-                ErrorResponses.of(ctx.alloc(), rejection.status(), rejection.detail(), true));
+        var response = ErrorResponses.of(ctx.alloc(), rejection.status(), rejection.detail(), true);
+        for (Header h : rejection.headers()) {
+            response.headers().add(h.name(), h.value());
+        }
+        ChannelFuture written = ctx.writeAndFlush(response);
         closeGracefully(written);
     }
 
@@ -414,6 +430,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         releaseBacklog();
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // The connection turned to WebSocket: requests a client pipelined behind its offer are dropped.
+        closing = true;
+        releaseBacklog();
     }
 
     @Override
@@ -545,6 +568,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private final long requestLength;
         /** GET or HEAD: pipelined safe requests may run while it does. */
         final boolean safe;
+        /** A WebSocket offer (the guards let only valid ones through). */
+        private final boolean offer;
+        /** The head given to the worker; an acceptance is checked against its offer. */
+        private RequestHead sentHead;
+        /** The session of the accepted offer: the stream's events after the 101 are its. */
+        private WebSocketSession session;
         private WorkerStream stream;
         private ResetCode resetWhenOpened;
         /** Started before its turn: listener events are held in {@link #held} until then. */
@@ -594,6 +623,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.expectContinue = hasBody && !http10
                     && h.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
             this.requestEndSent = !hasBody;
+            this.offer = !http10 && !hasBody && HandshakeValidator.isOffer(h);
         }
 
         void reportDropped(long now) {
@@ -605,6 +635,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         void open() {
             RequestHead head = head();
+            sentHead = head;
             WorkerStream s = dispatcher.open(head, ctx.executor(), this);
             if (done) {
                 // Answered, failed or abandoned while opening.
@@ -623,7 +654,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             long length = requestLength;
             int capabilities = 0;
             if (!http10) {
-                capabilities |= Capabilities.EARLY_HINTS;
+                // HTTP/1.1 can carry WebSocket sessions; the link clears the bit for a worker
+                // that did not announce WEBSOCKET (spec A.6).
+                capabilities |= Capabilities.EARLY_HINTS | Capabilities.WEBSOCKET;
                 if (trailersAccepted) {
                     capabilities |= Capabilities.RESPONSE_TRAILERS;
                 }
@@ -652,7 +685,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     !requestEndSent,
                     expectContinue,
                     tlsFacts(),
-                    false);
+                    false,
+                    offer);
         }
 
         private boolean live() {
@@ -757,6 +791,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onRequestWindow(int increment) {
+            if (session != null) {
+                session.onRequestWindow(increment); // credit for the session's messages
+                return;
+            }
             if (early) {
                 hold(() -> onRequestWindow(increment), null, false);
                 return;
@@ -1087,6 +1125,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onReset(ResetCode code) {
+            if (session != null) {
+                session.onReset(code);
+                return;
+            }
             if (early) {
                 hold(() -> onReset(code), null, true);
                 return;
@@ -1105,6 +1147,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onFailure(StreamFailure failure) {
+            if (session != null) {
+                session.onFailure(failure);
+                return;
+            }
             if (early) {
                 hold(() -> onFailure(failure), null, true);
                 return;
@@ -1119,6 +1165,74 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 case UNAVAILABLE -> "no worker available";
             };
             failed(HttpResponseStatus.valueOf(failure.status), detail);
+        }
+
+        @Override
+        public void onInvalidResponse(String why) {
+            if (session != null) {
+                session.onReset(ResetCode.PROTOCOL_ERROR);
+                return;
+            }
+            if (early) {
+                hold(() -> onInvalidResponse(why), null, true);
+                return;
+            }
+            if (!live()) {
+                return;
+            }
+            done = true;
+            System.err.println("wsging: error: invalid response from the application: " + why);
+            failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
+        }
+
+        /**
+         * The application accepts the offer (spec 9.3): the 101 is written and the connection turns
+         * to WebSocket. An acceptance that cannot be answered (a subprotocol the client did not
+         * offer, an invalid extra field) is a stream error: the offer gets 500 (spec A.2).
+         */
+        @Override
+        public void onWebSocketAccept(WebSocketAccept accept) {
+            if (!live() || headSent) {
+                return; // (offers never run early: see startEarly)
+            }
+            HandshakeResponse handshake;
+            try {
+                handshake = HandshakeResponse.of(Offer.of(sentHead.headers()), accept);
+            } catch (HandshakeResponse.InvalidAcceptance e) {
+                done = true;
+                resetStream(ResetCode.PROTOCOL_ERROR);
+                System.err.println("wsging: error: invalid WebSocket acceptance from the application: "
+                        + e.getMessage());
+                answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
+                return;
+            }
+            headSent = true;
+            done = true;
+            current = null;
+            session = WebSocketUpgrade.switchProtocols(ctx, handshake, stream, webSocket);
+        }
+
+        @Override
+        public void onWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+            if (session != null) {
+                session.onWebSocketMessage(data, text, continues, uncompressed);
+            } else {
+                data.release(); // the link sends none before the session opened
+            }
+        }
+
+        @Override
+        public void onWebSocketPing(byte[] payload) {
+            if (session != null) {
+                session.onWebSocketPing(payload);
+            }
+        }
+
+        @Override
+        public void onWebSocketClose(int code, String reason) {
+            if (session != null) {
+                session.onWebSocketClose(code, reason);
+            }
         }
 
         private void failed(HttpResponseStatus status, String detail) {

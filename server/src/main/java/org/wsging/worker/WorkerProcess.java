@@ -58,6 +58,7 @@ final class WorkerProcess {
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
         env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
         env.put("WSGING_ROOT_PATH", config.rootPath());
+        env.put("WSGING_WS_SYNC_SESSIONS", Integer.toString(config.wsSyncSessions()));
         keepMallocTop(env);
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()
