@@ -311,15 +311,15 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
                 break;
             }
         }
+        if (s.head.websocket() && !workerWebSockets) {
+            answerUnsupportedOffer(s, pending);
+            return;
+        }
         int id = nextStreamId;
         while (streams.containsKey(id)) {
             id = id == Integer.MAX_VALUE ? 1 : id + 1;
         }
         nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
-        if (s.head.websocket() && !workerWebSockets) {
-            answerUnsupportedOffer(s, pending);
-            return;
-        }
         // Push is offered only by a worker that can ask for it and hear the answer (A.8);
         // WebSocket likewise, to a worker that announced it.
         s.pushOffered = workerPushes && (s.head.capabilities() & Capabilities.PUSH) != 0;
@@ -493,6 +493,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             data.release();
             LOG.log(System.Logger.Level.WARNING, "WebSocket message beyond the worker's window on stream " + s.id);
             resetStream(s, ResetCode.PROTOCOL_ERROR);
+            flushSoon();
             return;
         }
         s.requestWindow -= n;
