@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -176,7 +175,7 @@ public final class WebSocketSession extends ChannelDuplexHandler {
             case OPENING, OPEN -> {
                 move(State.CLOSED);
                 ctx.writeAndFlush(new OutboundClose(code == CloseCodes.NONE ? 0 : code, ""))
-                        .addListener(ChannelFutureListener.CLOSE);
+                        .addListener(f -> ctx.close());
                 if (!reported) {
                     reportAfterPending(code, c.reason());
                 }
@@ -262,8 +261,12 @@ public final class WebSocketSession extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        closeClock.cancel();
-        releasePending();
+        // A closed channel's pipeline is taken down; the client's messages before its close may
+        // still wait for credit (the stream's listener keeps this session), within the close clock.
+        if (outcomeAfterPending == null || reported) {
+            closeClock.cancel();
+            releasePending();
+        }
     }
 
     // ---- client messages to the worker, within its credit ------------------------------------------
@@ -443,7 +446,7 @@ public final class WebSocketSession extends ChannelDuplexHandler {
         if (state == State.OPEN || state == State.OPENING) {
             move(State.CLOSED);
             ctx.writeAndFlush(new OutboundClose(CloseCodes.GOING_AWAY, "server shutting down"))
-                    .addListener(ChannelFutureListener.CLOSE);
+                    .addListener(f -> ctx.close());
         } else {
             ctx.close();
         }
