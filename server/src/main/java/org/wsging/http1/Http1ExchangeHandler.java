@@ -230,7 +230,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (early >= MAX_EARLY || closing || shuttingDown || !ctx.channel().isWritable()
                 || last.content().isReadable()
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
-                || (current != null && !current.safe)
+                || (current != null && (!current.safe || current.offer)) // a session would take the connection
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
                 || !isSafe(request) || HandshakeValidator.isOffer(request.headers())) {
             return false;
@@ -465,6 +465,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         boolean want;
         if (closing) {
             want = true; // input is read and dropped until the close
+        } else if (current != null && current.offer) {
+            want = false; // what follows an offer is read once its answer says which protocol it is
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
         } else if (draining) {
@@ -1278,6 +1280,21 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             serveBacklog();
             updateAutoRead();
+            if (offer) {
+                resumeDecoding();
+            }
+        }
+
+        /** The offer was refused: the connection stays HTTP/1.1 and the decoder goes on with what it held. */
+        private void resumeDecoding() {
+            Http1ServerCodec codec = ctx.pipeline().get(Http1ServerCodec.class);
+            if (codec != null) {
+                try {
+                    codec.offerAnswered();
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                }
+            }
         }
 
         /** The request timeout passed: the worker stream is cancelled, the client gets a 504
