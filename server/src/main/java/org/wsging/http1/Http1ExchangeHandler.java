@@ -528,9 +528,22 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The decoder holds what follows a WebSocket offer until the offer is answered; any answer
+     * but a 101 (which removes the decoder) lets it go on, and so does closing, when input is
+     * read and dropped.
+     */
+    private void resumeDecoding() {
+        Http1ServerCodec codec = ctx.pipeline().get(Http1ServerCodec.class);
+        if (codec != null) {
+            codec.offerAnswered();
+        }
+    }
+
     /** Closes after {@code last} is written: half-close, then read and drop input for a while. */
     private void closeGracefully(ChannelFuture last) {
         closing = true;
+        resumeDecoding();
         releaseBacklog();
         updateAutoRead();
         last.addListener(f -> {
@@ -1282,18 +1295,6 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             updateAutoRead();
             if (offer) {
                 resumeDecoding();
-            }
-        }
-
-        /** The offer was refused: the connection stays HTTP/1.1 and the decoder goes on with what it held. */
-        private void resumeDecoding() {
-            Http1ServerCodec codec = ctx.pipeline().get(Http1ServerCodec.class);
-            if (codec != null) {
-                try {
-                    codec.offerAnswered();
-                } catch (Exception e) {
-                    ctx.fireExceptionCaught(e);
-                }
             }
         }
 

@@ -87,15 +87,25 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
     }
 
     /**
-     * The offer was answered with an ordinary response: the connection stays HTTP/1.1, and the
-     * bytes held since are decoded as requests. (An accepted offer removes this decoder, which
-     * hands those bytes to the WebSocket frame layer instead.)
+     * The offer was answered with an ordinary response (or the connection is closing): it stays
+     * HTTP/1.1, and the bytes held since are decoded as requests, in a task of their own so that
+     * no decoding runs inside another. (An accepted offer removes this decoder, which hands those
+     * bytes to the WebSocket frame layer instead.)
      */
-    void offerAnswered() throws Exception {
-        awaitingOfferAnswer = false;
-        if (ctx != null && internalBuffer().isReadable()) {
-            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+    void offerAnswered() {
+        if (!awaitingOfferAnswer || ctx == null) {
+            return;
         }
+        awaitingOfferAnswer = false;
+        ctx.executor().execute(() -> {
+            if (!ctx.isRemoved() && internalBuffer().isReadable()) {
+                try {
+                    channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                }
+            }
+        });
     }
 
     @Override

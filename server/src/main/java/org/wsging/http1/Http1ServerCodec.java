@@ -31,7 +31,7 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
     }
 
     /** The WebSocket offer being served got an ordinary response: requests after it are decoded again. */
-    void offerAnswered() throws Exception {
+    void offerAnswered() {
         inboundHandler().offerAnswered();
     }
 }

@@ -315,6 +315,27 @@ class WebSocketUpgradeTest {
     }
 
     @Test
+    void whatFollowsAMalformedOfferIsReadAndDropped() {
+        var t = new Http1TestChannel();
+        t.send(OFFER.replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 7")
+                + "GET /next HTTP/1.1\r\nHost: a\r\n\r\n" + "x".repeat(10_000));
+        assertEquals(List.of(426), Http1TestChannel.statuses(t.received()));
+        assertTrue(t.dispatcher.streams.isEmpty(), "nothing after a refused handshake is served");
+        t.finish();
+    }
+
+    @Test
+    void garbageAfterARefusedOfferIsAnsweredAsHttp() {
+        var t = new Http1TestChannel();
+        t.send(OFFER + "\u0081\u0085 not a request\r\n\r\n");
+        t.respond(403, "", "content-length", "0");
+        t.channel.runPendingTasks();
+        assertEquals(List.of(403, 400), Http1TestChannel.statuses(t.received()));
+        assertFalse(t.open());
+        t.finish();
+    }
+
+    @Test
     void withoutConnectionUpgradeItIsAnOrdinaryRequest() {
         var t = new Http1TestChannel();
         t.send(OFFER.replace("Connection: Upgrade", "Connection: keep-alive"));
