@@ -8,7 +8,9 @@ import java.util.List;
  * executor the front end passed to {@link WorkerDispatcher#open}, in the order the frames arrived,
  * so a front end needs no locking. Exactly one terminal event ends the stream: the response's end
  * (endStream on {@link #onResponse} / {@link #onData}, {@link #onTrailers} or
- * {@link #onFileResponse}), {@link #onReset} or {@link #onFailure}; nothing is delivered after it.
+ * {@link #onFileResponse}), {@link #onInvalidResponse}, {@link #onReset} or {@link #onFailure};
+ * nothing is delivered after it. A WebSocket session's stream has no terminal event of its own
+ * but a reset or a failure: the front end ends it ({@link WorkerStream#closeWebSocket}).
  */
 public interface ExchangeListener {
     /** The worker granted {@code increment} more bytes of request body (spec A.5). The first grant

@@ -83,6 +83,11 @@ import org.wsging.websocket.WebSocketSession;
  * client does not read (the channel is unwritable past its write-buffer high-water mark) no
  * further request is read or started, early or in its turn: a client that pipelines and never
  * reads holds a bounded amount of memory until the send timeout closes it.
+ *
+ * <p>WebSocket (spec 9): a valid offer (the guards refused the others) goes to the worker with
+ * nothing read or decoded after it until it is answered. An ordinary response is sent as any
+ * other and the connection goes on; an acceptance is answered 101 and the connection turns into
+ * a session ({@link WebSocketUpgrade}), to which the stream's later events are passed on.
  */
 public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -434,7 +439,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        // The connection turned to WebSocket: requests a client pipelined behind its offer are dropped.
+        // The connection closed, or turned into a WebSocket session: what waits here is dropped.
         closing = true;
         releaseBacklog();
     }
