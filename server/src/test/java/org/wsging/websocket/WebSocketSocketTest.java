@@ -274,6 +274,23 @@ class WebSocketSocketTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
+    void shutdownClosesSessionsWith1001WhenTheGracefulTimeoutEnds(boolean tls) throws Exception {
+        InetSocketAddress address = start(tls);
+        Received received = new Received();
+        WebSocket ws = connect(tls, address, received);
+        assertEquals("open", worker.outcomes.poll(20, TimeUnit.SECONDS));
+        long started = System.nanoTime();
+        server.shutdownGracefully(Duration.ofMillis(800));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(tookMillis >= 700 && tookMillis < 5_000, "the session had the graceful time, no more: " + tookMillis);
+        server = null;
+        assertEquals("closed 1001 server shutting down", received.next());
+        assertEquals("close 1001", worker.outcomes.poll(20, TimeUnit.SECONDS));
+        ws.abort();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
     void theApplicationsCloseIsAnsweredByTheClient(boolean tls) throws Exception {
         InetSocketAddress address = start(tls);
         Received received = new Received();
