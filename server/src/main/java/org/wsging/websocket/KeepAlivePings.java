@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import java.time.Duration;
 import org.wsging.connection.Deadline;
 import org.wsging.websocket.frames.OutboundPing;
-import org.wsging.websocket.frames.PeerPong;
 
 /**
  * Pings a client that has sent nothing for the ping interval, and closes the connection when
