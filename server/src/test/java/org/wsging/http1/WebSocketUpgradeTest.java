@@ -101,7 +101,7 @@ class WebSocketUpgradeTest {
         assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", r.head().header("sec-websocket-accept"));
         assertEquals("chat.v2", r.head().header("sec-websocket-protocol"));
         assertEquals("sid=1", r.head().header("set-cookie"));
-        assertNull(r.head().header("sec-websocket-extensions"), "no compression in this build's frame layer");
+        assertNull(r.head().header("sec-websocket-extensions"), "the client offered no compression");
         assertNull(r.head().header("content-length"));
         assertNull(r.head().header("transfer-encoding"));
         assertEquals(List.of("open "), s.webSocket, "WS_OPEN once the 101 is written");

@@ -57,6 +57,19 @@ class HandshakeResponseTest {
     }
 
     @Test
+    void negotiatedCompressionIsNamedInTheResponseAndGivenToTheFrameLayer() throws Exception {
+        HandshakeResponse allowed = HandshakeResponse.of(OFFER, new WebSocketAccept(true, 1, null, List.of()));
+        String header = allowed.response().headers().get("sec-websocket-extensions");
+        assertEquals(allowed.extensions().isEmpty() ? null : allowed.extensions(), header);
+        assertEquals(allowed.frames().deflate() == null, allowed.extensions().isEmpty());
+        allowed.response().release();
+        HandshakeResponse refused = HandshakeResponse.of(OFFER, new WebSocketAccept(false, 1, null, List.of()));
+        assertNull(refused.frames().deflate(), "the application did not allow compression");
+        assertEquals("", refused.extensions());
+        refused.response().release();
+    }
+
+    @Test
     void aSubprotocolTheClientDidNotOfferIsRefused() {
         assertThrows(HandshakeResponse.InvalidAcceptance.class,
                 () -> HandshakeResponse.of(OFFER, new WebSocketAccept(false, 1, "chat.v3", List.of())));
