@@ -52,7 +52,8 @@ public final class Server {
         this.config = config;
         this.transport = transport;
         this.group = group;
-        this.initializer = new ServerInitializer(config.http1(), config.http2(), dispatcher, accessLog, connections, tls);
+        this.initializer = new ServerInitializer(config.http1(), config.http2(), config.websocket(), dispatcher,
+                accessLog, connections, tls);
     }
 
     /** Binds every configured address, or none: on failure the ones bound are closed again. */

@@ -12,6 +12,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
 import org.wsging.http1.AccessLogHandler;
@@ -38,6 +39,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final Http1Config http1;
     private final Http2Config http2;
+    private final WebSocketConfig websocket;
     private final WorkerDispatcher dispatcher;
     private final Consumer<String> accessLog;
     private final ChannelGroup connections;
@@ -55,8 +57,16 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     /** @param tls TLS on every connection, or null for clear text */
     public ServerInitializer(Http1Config http1, Http2Config http2, WorkerDispatcher dispatcher,
                              Consumer<String> accessLog, ChannelGroup connections, ServerTls tls) {
+        this(http1, http2, WebSocketConfig.DEFAULT, dispatcher, accessLog, connections, tls);
+    }
+
+    /** @param websocket the settings of WebSocket sessions (an HTTP/1.1 connection may turn into one) */
+    public ServerInitializer(Http1Config http1, Http2Config http2, WebSocketConfig websocket,
+                             WorkerDispatcher dispatcher, Consumer<String> accessLog, ChannelGroup connections,
+                             ServerTls tls) {
         this.http1 = http1;
         this.http2 = http2;
+        this.websocket = websocket;
         this.dispatcher = dispatcher;
         this.accessLog = accessLog;
         this.connections = connections;
@@ -83,14 +93,14 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         if (tls != null) { // the protocol's handlers come once ALPN has chosen it
             AlpnRouter.addTo(channel.pipeline(), tls, p -> {
-                configure(p, http1, dispatcher, accessLog, "https");
+                configure(p, http1, websocket, dispatcher, accessLog, "https");
                 p.addAfter("codec", "chunked-files", new ChunkedWriteHandler()); // no sendfile through TLS
             }, http2.enabled()
                     ? p -> Http2Pipeline.configure(p, http2, http1, dispatcher, accessLog, "https")
                     : null);
             return;
         }
-        configureCleartext(channel.pipeline(), http1, http2, dispatcher, accessLog);
+        configureCleartext(channel.pipeline(), http1, http2, websocket, dispatcher, accessLog);
     }
 
     /**
@@ -99,13 +109,20 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     public static void configureCleartext(ChannelPipeline p, Http1Config http1, Http2Config http2,
                                           WorkerDispatcher dispatcher, Consumer<String> accessLog) {
+        configureCleartext(p, http1, http2, WebSocketConfig.DEFAULT, dispatcher, accessLog);
+    }
+
+    /** A cleartext connection whose HTTP/1.1 requests may turn into WebSocket sessions with {@code websocket}. */
+    public static void configureCleartext(ChannelPipeline p, Http1Config http1, Http2Config http2,
+                                          WebSocketConfig websocket, WorkerDispatcher dispatcher,
+                                          Consumer<String> accessLog) {
         if (!http2.enabled()) {
-            configure(p, http1, dispatcher, accessLog, "http");
+            configure(p, http1, websocket, dispatcher, accessLog, "http");
             return;
         }
         p.addLast("protocol", new PriorKnowledgeSelector(                  // the HTTP/2 preface?
                 pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
-        configure(p, http1, dispatcher, accessLog, "http");
+        configure(p, http1, websocket, dispatcher, accessLog, "http");
         p.addBefore("response-headers", "h2c-upgrade", new H2cUpgradeHandler( // Upgrade: h2c
                 pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
     }
@@ -122,6 +139,12 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     public static void configure(ChannelPipeline p, Http1Config http1, WorkerDispatcher dispatcher,
                                  Consumer<String> accessLog, String scheme) {
+        configure(p, http1, WebSocketConfig.DEFAULT, dispatcher, accessLog, scheme);
+    }
+
+    /** The HTTP/1.x handlers; an accepted WebSocket offer turns the connection into a session with {@code websocket}. */
+    public static void configure(ChannelPipeline p, Http1Config http1, WebSocketConfig websocket,
+                                 WorkerDispatcher dispatcher, Consumer<String> accessLog, String scheme) {
         p.addLast("send-timeout", new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast("codec", new Http1ServerCodec(http1.limits()));          // bytes <-> HTTP objects, size limits
         p.addLast("half-close", new HalfCloseHandler());                  // client's FIN: answer, then close
@@ -129,11 +152,13 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         if (http1.timeouts().request() != null) {                          // a handler that never answers
             p.addLast("request-timeout", new RequestTimeoutHandler(http1.timeouts().request()));
         }
-        Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect
+        Http1Guards.addTo(p, http1.limits());                              // malformed, limits, smuggling, Expect,
+                                                                           // WebSocket handshakes
         p.addLast("response-headers", ResponseHeadersHandler.INSTANCE);    // Date, Server
         if (accessLog != null) {
             p.addLast("access-log", new AccessLogHandler(accessLog));      // one line per request
         }
-        p.addLast("exchange", new Http1ExchangeHandler(dispatcher, scheme)); // requests <-> worker streams
+        // requests <-> worker streams; an accepted WebSocket offer turns the pipeline to a session
+        p.addLast("exchange", new Http1ExchangeHandler(dispatcher, scheme, websocket));
     }
 }

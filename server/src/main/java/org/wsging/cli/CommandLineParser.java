@@ -17,6 +17,7 @@ import org.wsging.config.Http2Config;
 import org.wsging.config.LoggingConfig;
 import org.wsging.config.ServerConfig;
 import org.wsging.config.TlsConfig;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
@@ -152,6 +153,10 @@ public final class CommandLineParser {
         t.put("--h2-max-frame-size", new Option(true,
                 (b, a) -> b.h2MaxFrame = intIn(a, Http2Config.MIN_FRAME_SIZE, Http2Config.MAX_FRAME_SIZE)));
         t.put("--h2-max-header-list-size", new Option(true, (b, a) -> b.h2MaxHeaderList = positiveInt(a)));
+        // WebSocket (spec 9.5, 9.3)
+        t.put("--ws-ping-interval", new Option(true, (b, a) -> b.wsPingInterval = secondsOrOff(a)));
+        t.put("--ws-ping-timeout", new Option(true, (b, a) -> b.wsPingTimeout = seconds(a)));
+        t.put("--ws-sync-sessions", new Option(true, (b, a) -> b.wsSyncSessions = positiveInt(a)));
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
         t.put("--graceful-timeout", new Option(true, (b, a) -> b.gracefulTimeout = seconds(a)));
@@ -324,6 +329,9 @@ public final class CommandLineParser {
         int h2Window = Http2Config.DEFAULT.initialWindowSize();
         int h2MaxFrame = Http2Config.DEFAULT.maxFrameSize();
         int h2MaxHeaderList = Http2Config.DEFAULT.maxHeaderListSize();
+        Duration wsPingInterval = WebSocketConfig.DEFAULT_PING_INTERVAL;
+        Duration wsPingTimeout = WebSocketConfig.DEFAULT_PING_TIMEOUT;
+        int wsSyncSessions = WorkersConfig.DEFAULT_WS_SYNC_SESSIONS;
         Path certFile;
         Path keyFile;
         String keyPassword;
@@ -355,14 +363,16 @@ public final class CommandLineParser {
             var workersConfig = new WorkersConfig(app, dir, interpreter, home.resolve("python/src"),
                     workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots,
                     rootPath,
-                    new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L));
+                    new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L),
+                    wsSyncSessions);
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
                             sendTimeout, requestTimeout));
             var http2Config = new Http2Config(http2, h2MaxStreams, h2Window, h2MaxFrame, h2MaxHeaderList);
+            var websocket = new WebSocketConfig(wsPingInterval, wsPingTimeout, WebSocketConfig.DEFAULT_CLOSE_TIMEOUT);
             return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads,
-                    http2Config, tls());
+                    http2Config, tls(), websocket);
         }
 
         /** TLS when --certfile is given; the files are read and checked when the server starts. */

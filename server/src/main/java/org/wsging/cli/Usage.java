@@ -53,6 +53,12 @@ final class Usage {
               --h2-max-header-list-size N
                                       largest HTTP/2 header section in bytes, counted as RFC 9113
                                       does (32 more per field) (default 65536)
+              --ws-ping-interval S    ping a WebSocket client silent this long; 0 or 'off' for no
+                                      pings (default 20)
+              --ws-ping-timeout S     close a pinged WebSocket client that sends nothing back this
+                                      long; the application sees 1006 (default 20)
+              --ws-sync-sessions N    sync WebSocket sessions each worker runs at once (a thread
+                                      each); more are answered 503 (default 256)
               --worker-timeout S      a worker silent this long is killed and replaced (default 30)
               --queue-timeout S       seconds a request may wait for a free worker, else 503
                                       (default 30)

@@ -13,10 +13,11 @@ import java.util.List;
  * @param ioThreads event-loop threads that serve client connections and worker links
  * @param http2     HTTP/2 settings (h2c on the same port; h2 by ALPN with TLS)
  * @param tls       TLS on every address, or null for cleartext
+ * @param websocket WebSocket session settings (pings, close handshake)
  */
 public record ServerConfig(
         List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
-        int ioThreads, Http2Config http2, TlsConfig tls) {
+        int ioThreads, Http2Config http2, TlsConfig tls, WebSocketConfig websocket) {
 
     public ServerConfig {
         if (binds.isEmpty()) {
@@ -26,6 +27,14 @@ public record ServerConfig(
             throw new IllegalArgumentException("at least one I/O thread is required, not " + ioThreads);
         }
         binds = List.copyOf(binds);
+        java.util.Objects.requireNonNull(websocket);
+    }
+
+    /** With the default WebSocket settings. */
+    public ServerConfig(
+            List<BindAddress> binds, Http1Config http1, WorkersConfig workers, LoggingConfig logging, boolean ceiling,
+            int ioThreads, Http2Config http2, TlsConfig tls) {
+        this(binds, http1, workers, logging, ceiling, ioThreads, http2, tls, WebSocketConfig.DEFAULT);
     }
 
     /** A cleartext configuration with the default HTTP/2 settings. */

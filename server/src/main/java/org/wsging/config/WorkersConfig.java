@@ -24,6 +24,8 @@ import java.time.Duration;
  * @param rootPath        the prefix the application is mounted at, decoded ("" or "/a/b", never a
  *                        trailing "/"): every request's {@code root_path} (spec 5.1)
  * @param recycling       when a working worker is replaced anyway (request count, memory)
+ * @param wsSyncSessions  sync WebSocket sessions each worker runs at once, a thread each; an
+ *                        acceptance past it gets 503 (spec 9.3); passed to workers, unused here
  */
 public record WorkersConfig(
         String app,
@@ -39,11 +41,13 @@ public record WorkersConfig(
         boolean inlineSync,
         int sharedBodySlots,
         String rootPath,
-        WorkerRecycling recycling) {
+        WorkerRecycling recycling,
+        int wsSyncSessions) {
 
     public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
     /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
     public static final int MAX_SHARED_BODY_SLOTS = Integer.MAX_VALUE / (2 * 65_536);
+    public static final int DEFAULT_WS_SYNC_SESSIONS = 256;
 
     public WorkersConfig {
         if (sharedBodySlots < 0 || sharedBodySlots > MAX_SHARED_BODY_SLOTS) {
@@ -55,6 +59,17 @@ public record WorkersConfig(
             throw new IllegalArgumentException("root path " + problem);
         }
         java.util.Objects.requireNonNull(recycling);
+        if (wsSyncSessions < 1) {
+            throw new IllegalArgumentException("sync WebSocket sessions must be 1 or more, not " + wsSyncSessions);
+        }
+    }
+
+    /** With the default cap of sync WebSocket sessions. */
+    public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
+            Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug, boolean inlineSync,
+            int sharedBodySlots, String rootPath, WorkerRecycling recycling) {
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug,
+                inlineSync, sharedBodySlots, rootPath, recycling, DEFAULT_WS_SYNC_SESSIONS);
     }
 
     /** Mounted at no prefix, without recycling. */

@@ -48,5 +48,19 @@ public final class CeilingDispatcher implements WorkerDispatcher {
 
         @Override
         public void reset(ResetCode code) {}
+
+        @Override
+        public void openWebSocket(String extensions) {}
+
+        @Override
+        public void sendWebSocketMessage(ByteBuf data, boolean text, boolean continues) {
+            data.release();
+        }
+
+        @Override
+        public void sendWebSocketPong(byte[] payload) {}
+
+        @Override
+        public void closeWebSocket(int code, String reason) {}
     }
 }

@@ -8,7 +8,9 @@ import java.util.List;
  * executor the front end passed to {@link WorkerDispatcher#open}, in the order the frames arrived,
  * so a front end needs no locking. Exactly one terminal event ends the stream: the response's end
  * (endStream on {@link #onResponse} / {@link #onData}, {@link #onTrailers} or
- * {@link #onFileResponse}), {@link #onReset} or {@link #onFailure}; nothing is delivered after it.
+ * {@link #onFileResponse}), {@link #onInvalidResponse}, {@link #onReset} or {@link #onFailure};
+ * nothing is delivered after it. A WebSocket session's stream has no terminal event of its own
+ * but a reset or a failure: the front end ends it ({@link WorkerStream#closeWebSocket}).
  */
 public interface ExchangeListener {
     /** The worker granted {@code increment} more bytes of request body (spec A.5). The first grant
@@ -48,4 +50,50 @@ public interface ExchangeListener {
     default boolean onPush(String path, List<Header> headers) {
         return false;
     }
+
+    /**
+     * The worker's answer broke the link's rules for this stream before any response head (a
+     * WS_ACCEPT on a stream that was not an offer, say): the stream is reset, and the client is
+     * answered as for an invalid response. Terminal. Front ends that tell nothing apart answer
+     * it as a reset.
+     */
+    default void onInvalidResponse(String why) {
+        onReset(ResetCode.PROTOCOL_ERROR);
+    }
+
+    // ---- WebSocket sessions (spec 9; A.2 *WebSocket*). Only a stream whose head is an offer
+    // ({@link RequestHead#websocket()}) gets these: the link resets any other stream that would.
+    // Once accepted, the stream lives on until the front end closes the session
+    // ({@link WorkerStream#closeWebSocket}) or either side resets it; {@link #onRequestWindow}
+    // then grants credit for the messages the front end sends.
+
+    /**
+     * The application accepts the offer, in place of a response: the front end answers the
+     * handshake and, once that is written, calls {@link WorkerStream#openWebSocket} (or
+     * {@link WorkerStream#closeWebSocket} with 1006 when the client is gone first).
+     */
+    default void onWebSocketAccept(WebSocketAccept accept) {
+        onInvalidResponse("a WebSocket acceptance where no offer was made");
+    }
+
+    /**
+     * A message from the application, or a piece of one ({@code continues}: more follow); the
+     * listener owns {@code data} and gives its bytes back as credit
+     * ({@link WorkerStream#grantResponseWindow}) once they are written to the client.
+     *
+     * @param uncompressed the first piece asks that this message not be compressed
+     */
+    default void onWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+        data.release();
+    }
+
+    /** The application pings the client with {@code payload} (at most 125 bytes). */
+    default void onWebSocketPing(byte[] payload) {}
+
+    /**
+     * The application closes the session: {@code code} is -1 for a close without a code. The
+     * front end sends the close after the messages before it and, once the client answered (or
+     * a bounded time passed), reports the outcome with {@link WorkerStream#closeWebSocket}.
+     */
+    default void onWebSocketClose(int code, String reason) {}
 }

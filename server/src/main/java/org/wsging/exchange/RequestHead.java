@@ -18,6 +18,7 @@ import org.wsging.tls.TlsFacts;
  * @param expectContinue the client sent {@code Expect: 100-continue}
  * @param tls           the connection's TLS facts (the TLS frame of spec A.2), or null in clear text
  * @param pushed        the server made this request for a push (spec 8.5; REQUEST flag PUSHED)
+ * @param websocket     a valid WebSocket offer (spec 9.1; REQUEST flag WEBSOCKET): it has no body
  */
 public record RequestHead(
         HttpVersion version,
@@ -33,19 +34,34 @@ public record RequestHead(
         boolean hasBody,
         boolean expectContinue,
         TlsFacts tls,
-        boolean pushed) {
+        boolean pushed,
+        boolean websocket) {
+
+    public RequestHead {
+        if (websocket && hasBody) {
+            throw new IllegalArgumentException("a WebSocket offer has no body");
+        }
+    }
+
+    /** A request that is not a WebSocket offer. */
+    public RequestHead(HttpVersion version, String scheme, String method, String rawPath, String rawQuery,
+            InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
+            List<Header> headers, boolean hasBody, boolean expectContinue, TlsFacts tls, boolean pushed) {
+        this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers,
+                hasBody, expectContinue, tls, pushed, false);
+    }
 
     /** A request a client sent (not pushed) on a cleartext connection. */
     public RequestHead(HttpVersion version, String scheme, String method, String rawPath, String rawQuery,
             InetSocketAddress client, InetSocketAddress server, long contentLength, int capabilities,
             List<Header> headers, boolean hasBody, boolean expectContinue) {
         this(version, scheme, method, rawPath, rawQuery, client, server, contentLength, capabilities, headers,
-                hasBody, expectContinue, null, false);
+                hasBody, expectContinue, null, false, false);
     }
 
     /** This head with other capability bits (a worker link clears those its worker cannot use). */
     public RequestHead withCapabilities(int bits) {
         return bits == capabilities ? this : new RequestHead(version, scheme, method, rawPath, rawQuery, client,
-                server, contentLength, bits, headers, hasBody, expectContinue, tls, pushed);
+                server, contentLength, bits, headers, hasBody, expectContinue, tls, pushed, websocket);
     }
 }

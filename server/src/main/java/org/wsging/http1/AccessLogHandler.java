@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.stream.ChunkedInput;
 import java.net.InetSocketAddress;
@@ -59,7 +60,10 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+        // A final response, or the 101 that ends the request by turning the connection into a
+        // WebSocket session (RFC 6455 section 4.2.2); other 1xx precede a final response.
+        if (msg instanceof HttpResponse response && (response.status().code() >= 200
+                || response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code())) {
             Entry next = waiting.poll();
             responding = next != null ? next
                     : new Entry("-", "-", "-", null, null, System.currentTimeMillis(), System.nanoTime());

@@ -42,6 +42,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.connection.LingeringCloseHandler;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.ExchangeListener;
@@ -56,8 +57,13 @@ import org.wsging.exchange.RequestTarget;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.exchange.WorkerDispatcher;
+import org.wsging.exchange.WebSocketAccept;
 import org.wsging.exchange.WorkerStream;
 import org.wsging.tls.TlsFacts;
+import org.wsging.websocket.HandshakeResponse;
+import org.wsging.websocket.HandshakeValidator;
+import org.wsging.websocket.Offer;
+import org.wsging.websocket.WebSocketSession;
 
 /**
  * Connects HTTP/1.x requests to worker streams: the last handler of the pipeline.
@@ -78,6 +84,11 @@ import org.wsging.tls.TlsFacts;
  * client does not read (the channel is unwritable past its write-buffer high-water mark) no
  * further request is read or started, early or in its turn: a client that pipelines and never
  * reads holds a bounded amount of memory until the send timeout closes it.
+ *
+ * <p>WebSocket (spec 9): a valid offer (the guards refused the others) goes to the worker with
+ * nothing read or decoded after it until it is answered. An ordinary response is sent as any
+ * other and the connection goes on; an acceptance is answered 101 and the connection turns into
+ * a session ({@link WebSocketUpgrade}), to which the stream's later events are passed on.
  */
 public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -97,6 +108,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     private final WorkerDispatcher dispatcher;
     /** "http", or "https" on a TLS connection. */
     private final String scheme;
+    /** The sessions of accepted WebSocket offers (spec 9). */
+    private final WebSocketConfig webSocket;
     private ChannelHandlerContext ctx;
     /** Requests (and their body pieces) and rejections waiting for their turn. */
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
@@ -131,8 +144,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     public Http1ExchangeHandler(WorkerDispatcher dispatcher, String scheme) {
+        this(dispatcher, scheme, WebSocketConfig.DEFAULT);
+    }
+
+    public Http1ExchangeHandler(WorkerDispatcher dispatcher, String scheme, WebSocketConfig webSocket) {
         this.dispatcher = dispatcher;
         this.scheme = scheme;
+        this.webSocket = webSocket;
     }
 
     @Override
@@ -218,9 +236,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (early >= MAX_EARLY || closing || shuttingDown || !ctx.channel().isWritable()
                 || last.content().isReadable()
                 || !last.trailingHeaders().isEmpty() || backlog.size() - 1 != early
-                || (current != null && !current.safe)
+                || (current != null && (!current.safe || current.offer)) // a session would take the connection
                 || !(backlog.peekLast() instanceof HttpRequest request) || request instanceof HttpContent
-                || !isSafe(request)) {
+                || !isSafe(request) || HandshakeValidator.isOffer(request.headers())) {
             return false;
         }
         Exchange exchange = new Exchange(request);
@@ -360,8 +378,11 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private void answerRejection(RequestRejected rejection) {
         closing = true;
-        ChannelFuture written = ctx.writeAndFlush(
-                ErrorResponses.of(ctx.alloc(), rejection.status(), rejection.detail(), true));
+        var response = ErrorResponses.of(ctx.alloc(), rejection.status(), rejection.detail(), true);
+        for (Header h : rejection.headers()) {
+            response.headers().add(h.name(), h.value());
+        }
+        ChannelFuture written = ctx.writeAndFlush(response);
         closeGracefully(written);
     }
 
@@ -418,6 +439,13 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // The connection closed, or turned into a WebSocket session: what waits here is dropped.
+        closing = true;
+        releaseBacklog();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
             System.err.println("wsging: error: connection " + ctx.channel().remoteAddress() + " failed: " + cause);
@@ -443,6 +471,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         boolean want;
         if (closing) {
             want = true; // input is read and dropped until the close
+        } else if (current != null && current.offer) {
+            want = false; // what follows an offer is read once its answer says which protocol it is
         } else if (backlog.size() > early || early >= MAX_EARLY) {
             want = false; // a request waits unstarted, or enough run early
         } else if (draining) {
@@ -504,9 +534,22 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The decoder holds what follows a WebSocket offer until the offer is answered; any answer
+     * but a 101 (which removes the decoder) lets it go on, and so does closing, when input is
+     * read and dropped.
+     */
+    private void resumeDecoding() {
+        Http1ServerCodec codec = ctx.pipeline().get(Http1ServerCodec.class);
+        if (codec != null) {
+            codec.offerAnswered();
+        }
+    }
+
     /** Closes after {@code last} is written: half-close, then read and drop input for a while. */
     private void closeGracefully(ChannelFuture last) {
         closing = true;
+        resumeDecoding();
         releaseBacklog();
         updateAutoRead();
         last.addListener(f -> {
@@ -546,6 +589,12 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
         private final long requestLength;
         /** GET or HEAD: pipelined safe requests may run while it does. */
         final boolean safe;
+        /** A WebSocket offer (the guards let only valid ones through). */
+        private final boolean offer;
+        /** The head given to the worker; an acceptance is checked against its offer. */
+        private RequestHead sentHead;
+        /** The session of the accepted offer: the stream's events after the 101 are its. */
+        private WebSocketSession session;
         private WorkerStream stream;
         private ResetCode resetWhenOpened;
         /** Started before its turn: listener events are held in {@link #held} until then. */
@@ -595,6 +644,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.expectContinue = hasBody && !http10
                     && h.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
             this.requestEndSent = !hasBody;
+            this.offer = !http10 && !hasBody && HandshakeValidator.isOffer(h);
         }
 
         void reportDropped(long now) {
@@ -606,6 +656,7 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         void open() {
             RequestHead head = head();
+            sentHead = head;
             WorkerStream s = dispatcher.open(head, ctx.executor(), this);
             if (done) {
                 // Answered, failed or abandoned while opening.
@@ -624,7 +675,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             long length = requestLength;
             int capabilities = 0;
             if (!http10) {
-                capabilities |= Capabilities.EARLY_HINTS;
+                // HTTP/1.1 can carry WebSocket sessions; the link clears the bit for a worker
+                // that did not announce WEBSOCKET (spec A.6).
+                capabilities |= Capabilities.EARLY_HINTS | Capabilities.WEBSOCKET;
                 if (trailersAccepted) {
                     capabilities |= Capabilities.RESPONSE_TRAILERS;
                 }
@@ -653,7 +706,8 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                     !requestEndSent,
                     expectContinue,
                     tlsFacts(),
-                    false);
+                    false,
+                    offer);
         }
 
         private boolean live() {
@@ -758,6 +812,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onRequestWindow(int increment) {
+            if (session != null) {
+                session.onRequestWindow(increment); // credit for the session's messages
+                return;
+            }
             if (early) {
                 hold(() -> onRequestWindow(increment), null, false);
                 return;
@@ -1088,6 +1146,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onReset(ResetCode code) {
+            if (session != null) {
+                session.onReset(code);
+                return;
+            }
             if (early) {
                 hold(() -> onReset(code), null, true);
                 return;
@@ -1106,6 +1168,10 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onFailure(StreamFailure failure) {
+            if (session != null) {
+                session.onFailure(failure);
+                return;
+            }
             if (early) {
                 hold(() -> onFailure(failure), null, true);
                 return;
@@ -1120,6 +1186,74 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
                 case UNAVAILABLE -> "no worker available";
             };
             failed(HttpResponseStatus.valueOf(failure.status), detail);
+        }
+
+        @Override
+        public void onInvalidResponse(String why) {
+            if (session != null) {
+                session.onReset(ResetCode.PROTOCOL_ERROR);
+                return;
+            }
+            if (early) {
+                hold(() -> onInvalidResponse(why), null, true);
+                return;
+            }
+            if (!live()) {
+                return;
+            }
+            done = true;
+            System.err.println("wsging: error: invalid response from the application: " + why);
+            failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
+        }
+
+        /**
+         * The application accepts the offer (spec 9.3): the 101 is written and the connection turns
+         * to WebSocket. An acceptance that cannot be answered (a subprotocol the client did not
+         * offer, an invalid extra field) is a stream error: the offer gets 500 (spec A.2).
+         */
+        @Override
+        public void onWebSocketAccept(WebSocketAccept accept) {
+            if (!live() || headSent) {
+                return; // (offers never run early: see startEarly)
+            }
+            HandshakeResponse handshake;
+            try {
+                handshake = HandshakeResponse.of(Offer.of(sentHead.headers()), accept);
+            } catch (HandshakeResponse.InvalidAcceptance e) {
+                done = true;
+                resetStream(ResetCode.PROTOCOL_ERROR);
+                System.err.println("wsging: error: invalid WebSocket acceptance from the application: "
+                        + e.getMessage());
+                answerError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "invalid response from the application");
+                return;
+            }
+            headSent = true;
+            done = true;
+            current = null;
+            session = WebSocketUpgrade.switchProtocols(ctx, handshake, stream, webSocket);
+        }
+
+        @Override
+        public void onWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+            if (session != null) {
+                session.onWebSocketMessage(data, text, continues, uncompressed);
+            } else {
+                data.release(); // the link sends none before the session opened
+            }
+        }
+
+        @Override
+        public void onWebSocketPing(byte[] payload) {
+            if (session != null) {
+                session.onWebSocketPing(payload);
+            }
+        }
+
+        @Override
+        public void onWebSocketClose(int code, String reason) {
+            if (session != null) {
+                session.onWebSocketClose(code, reason);
+            }
         }
 
         private void failed(HttpResponseStatus status, String detail) {
@@ -1165,6 +1299,9 @@ public final class Http1ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             serveBacklog();
             updateAutoRead();
+            if (offer) {
+                resumeDecoding();
+            }
         }
 
         /** The request timeout passed: the worker stream is cancelled, the client gets a 504

@@ -13,5 +13,6 @@ public final class Http1Guards {
         p.addLast("validation", new RequestValidationHandler());             // Host, framing, target -> 400
         p.addLast("body-size", new BodySizeLimitHandler(limits.maxBodySize())); // -> 413
         p.addLast("expectation", new ExpectationHandler());                   // unknown Expect -> 417
+        p.addLast("websocket-offer", new WebSocketOfferGuard());              // malformed handshake -> 400/426
     }
 }

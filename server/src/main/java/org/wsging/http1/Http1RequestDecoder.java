@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 import java.util.function.Consumer;
+import org.wsging.websocket.HandshakeValidator;
 
 /**
  * Netty's request decoder, with the raw bytes of every request head checked first by
@@ -67,6 +68,11 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
     private int scannedAhead;
     private boolean headStartSignalled;
     private boolean discarding;
+    /** The latest head is a WebSocket offer; once it is complete nothing more is decoded until
+     * it is answered: after a 101 the bytes that follow are WebSocket frames, not requests. */
+    private boolean offerHead;
+    private boolean awaitingOfferAnswer;
+    private ChannelHandlerContext ctx;
 
     /** @param onRequest told of every decoded request head, valid or not, in order */
     Http1RequestDecoder(HttpDecoderConfig config, Consumer<HttpRequest> onRequest) {
@@ -75,7 +81,38 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+    }
+
+    /**
+     * The offer was answered with an ordinary response (or the connection is closing): it stays
+     * HTTP/1.1, and the bytes held since are decoded as requests, in a task of their own so that
+     * no decoding runs inside another. (An accepted offer removes this decoder, which hands those
+     * bytes to the WebSocket frame layer instead.)
+     */
+    void offerAnswered() {
+        if (!awaitingOfferAnswer || ctx == null) {
+            return;
+        }
+        awaitingOfferAnswer = false;
+        ctx.executor().execute(() -> {
+            if (!ctx.isRemoved() && internalBuffer().isReadable()) {
+                try {
+                    channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                }
+            }
+        });
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (awaitingOfferAnswer) {
+            return; // the bytes stay in the buffer; reading is paused meanwhile (Http1ExchangeHandler)
+        }
         if (discarding) {
             buffer.skipBytes(buffer.readableBytes());
             return;
@@ -92,6 +129,7 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
             Object o = out.get(i);
             if (o instanceof HttpRequest request) {
                 onRequest.accept(request);
+                offerHead = request.decoderResult().isSuccess() && HandshakeValidator.isOffer(request.headers());
                 // A head followed by its end in the same step has no body (most requests): only
                 // a head Netty stopped after can start a chunked body.
                 if (i == out.size() - 1 && request.decoderResult().isSuccess()
@@ -105,6 +143,8 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
             if (o instanceof HttpObject h && h.decoderResult().isFailure()) {
                 discarding = true;
             } else if (o instanceof LastHttpContent) {
+                awaitingOfferAnswer = offerHead;
+                offerHead = false;
                 phase = Phase.HEAD;
                 headStartSignalled = false;
                 scannedAhead = 0;

@@ -29,4 +29,9 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
         init(new Http1RequestDecoder(config, r -> encoder.requestDecoded(HttpMethod.HEAD.equals(r.method()))),
                 encoder);
     }
+
+    /** The WebSocket offer being served got an ordinary response: requests after it are decoded again. */
+    void offerAnswered() {
+        inboundHandler().offerAnswered();
+    }
 }

@@ -12,6 +12,7 @@ import org.wsging.exchange.Header;
 import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WebSocketAccept;
 import org.wsging.exchange.WorkerStream;
 
 /**
@@ -65,6 +66,12 @@ final class LinkStream implements WorkerStream {
     boolean done;
     /** The REQUEST went out with the PUSH bit: this stream's PUSH frames are for the front end to decide. */
     boolean pushOffered;
+    /** WS_ACCEPT seen: the stream is a WebSocket session, complete only at the front end's WS_CLOSE or a RESET. */
+    boolean wsAccepted;
+    /** WS_OPEN sent: messages may flow both ways. */
+    boolean wsOpen;
+    /** The worker sent WS_CLOSE: it sends nothing more on the stream. */
+    boolean wsWorkerClosed;
 
     LinkStream(RequestHead head, EventExecutor executor, ExchangeListener listener) {
         this.head = head;
@@ -142,6 +149,37 @@ final class LinkStream implements WorkerStream {
             if (o == CLOSED || owner.compareAndSet(o, ((Queued) o).plus(new PendingPriority(fieldValue)))) {
                 return;
             }
+        }
+    }
+
+    @Override
+    public void openWebSocket(String extensions) {
+        if (owner.get() instanceof WorkerLink link) {
+            link.openWebSocket(this, extensions);
+        }
+        // Not bound: no worker accepted anything, there is no session to open.
+    }
+
+    @Override
+    public void sendWebSocketMessage(ByteBuf data, boolean text, boolean continues) {
+        if (owner.get() instanceof WorkerLink link) {
+            link.sendWebSocketMessage(this, data, text, continues);
+        } else {
+            data.release();
+        }
+    }
+
+    @Override
+    public void sendWebSocketPong(byte[] payload) {
+        if (owner.get() instanceof WorkerLink link) {
+            link.sendWebSocketPong(this, payload);
+        }
+    }
+
+    @Override
+    public void closeWebSocket(int code, String reason) {
+        if (owner.get() instanceof WorkerLink link) {
+            link.closeWebSocket(this, code, reason);
         }
     }
 
@@ -279,6 +317,66 @@ final class LinkStream implements WorkerStream {
             }
         } else {
             submit(() -> listener.onFailure(failure), null);
+        }
+    }
+
+    void deliverInvalidResponse(String why) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onInvalidResponse(why);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onInvalidResponse(why), null);
+        }
+    }
+
+    void deliverWebSocketAccept(WebSocketAccept accept) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onWebSocketAccept(accept);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onWebSocketAccept(accept), null);
+        }
+    }
+
+    void deliverWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onWebSocketMessage(data, text, continues, uncompressed);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onWebSocketMessage(data, text, continues, uncompressed), data);
+        }
+    }
+
+    void deliverWebSocketPing(byte[] payload) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onWebSocketPing(payload);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onWebSocketPing(payload), null);
+        }
+    }
+
+    void deliverWebSocketClose(int code, String reason) {
+        if (executor.inEventLoop()) {
+            try {
+                listener.onWebSocketClose(code, reason);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        } else {
+            submit(() -> listener.onWebSocketClose(code, reason), null);
         }
     }
 

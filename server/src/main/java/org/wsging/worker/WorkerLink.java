@@ -21,13 +21,15 @@ import org.wsging.exchange.Header;
 import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WebSocketAccept;
 import org.wsging.worker.link.Frame;
 import org.wsging.worker.link.FrameCodec;
 import org.wsging.worker.link.LinkProtocolException;
 
 /**
  * The front end's side of one worker link (spec A.3-A.7): HELLO exchange, the stream table, flow
- * control in both directions, shared body memory (A.2), PING heartbeat and GOAWAY. Everything
+ * control in both directions, shared body memory (A.2), WebSocket sessions (A.2: a stream carried
+ * on past its offer until the front end's WS_CLOSE), PING heartbeat and GOAWAY. Everything
  * below runs on the link channel's event loop; calls from other threads hop onto it. Listener
  * events go to each stream's executor in frame order, and each stream gets exactly one terminal
  * event.
@@ -99,6 +101,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private boolean workerPushes;
     /** The worker announced SETTING_PRIORITY: it takes PRIORITY frames. */
     private boolean workerPriorities;
+    /** The worker announced SETTING_WEBSOCKET: it takes offers and the WS_* frames (A.2). */
+    private boolean workerWebSockets;
 
     /** The shared body memory offered to the worker; null when the link has none. */
     private SharedBodies shared;
@@ -218,6 +222,31 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         run(() -> doSendPriority(s, fieldValue));
     }
 
+    void openWebSocket(LinkStream s, String extensions) {
+        run(() -> doOpenWebSocket(s, extensions));
+    }
+
+    void sendWebSocketMessage(LinkStream s, ByteBuf data, boolean text, boolean continues) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            doSendWebSocketMessage(s, data, text, continues);
+        } else {
+            try {
+                loop.execute(() -> doSendWebSocketMessage(s, data, text, continues));
+            } catch (RejectedExecutionException e) {
+                data.release(); // the link's loop is gone, and the stream with it
+            }
+        }
+    }
+
+    void sendWebSocketPong(LinkStream s, byte[] payload) {
+        run(() -> doSendWebSocketPong(s, payload));
+    }
+
+    void closeWebSocket(LinkStream s, int code, String reason) {
+        run(() -> doCloseWebSocket(s, code, reason));
+    }
+
     /** The front end's answer to the PUSH with {@code token}, from the stream's executor. */
     void answerPush(long token, boolean accepted) {
         run(() -> {
@@ -282,14 +311,26 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
                 break;
             }
         }
+        if (s.head.websocket() && !workerWebSockets) {
+            answerUnsupportedOffer(s, pending);
+            return;
+        }
         int id = nextStreamId;
         while (streams.containsKey(id)) {
             id = id == Integer.MAX_VALUE ? 1 : id + 1;
         }
         nextStreamId = id == Integer.MAX_VALUE ? 1 : id + 1;
-        // Push is offered only by a worker that can ask for it and hear the answer (A.8).
+        // Push is offered only by a worker that can ask for it and hear the answer (A.8);
+        // WebSocket likewise, to a worker that announced it.
         s.pushOffered = workerPushes && (s.head.capabilities() & Capabilities.PUSH) != 0;
-        RequestHead head = s.pushOffered ? s.head : s.head.withCapabilities(s.head.capabilities() & ~Capabilities.PUSH);
+        int capabilities = s.head.capabilities();
+        if (!s.pushOffered) {
+            capabilities &= ~Capabilities.PUSH;
+        }
+        if (!workerWebSockets) {
+            capabilities &= ~Capabilities.WEBSOCKET;
+        }
+        RequestHead head = s.head.withCapabilities(capabilities);
         ByteBuf out = batch();
         int mark = out.writerIndex();
         try {
@@ -325,6 +366,21 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             }
         }
         flushSoon();
+    }
+
+    /**
+     * A WebSocket offer for a worker that did not announce WEBSOCKET: it gets no offer (A.2), and
+     * the front end answers the handshake itself with 501, as a response the stream delivers.
+     */
+    private void answerUnsupportedOffer(LinkStream s, LinkStream.Queued pending) {
+        LinkStream.releasePending(pending);
+        s.done = true;
+        releaseSlot();
+        byte[] body = "501 Not Implemented: this application does not take WebSocket connections\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        s.deliverResponse(501, List.of(new Header("content-type", "text/plain; charset=utf-8"),
+                new Header("content-length", Integer.toString(body.length))), false);
+        s.deliverData(io.netty.buffer.Unpooled.wrappedBuffer(body), true);
     }
 
     private void doSendData(LinkStream s, ByteBuf data, boolean endStream) {
@@ -414,6 +470,64 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         complete(s);
     }
 
+    // ---------------------------------------------------------------- WebSocket, front end -> worker (A.2)
+
+    private void doOpenWebSocket(LinkStream s, String extensions) {
+        if (s.done || !s.wsAccepted || s.wsOpen) {
+            return;
+        }
+        s.wsOpen = true;
+        write(new Frame.WsOpen(s.id, extensions));
+        flushSoon();
+    }
+
+    /** A client message (or piece), split at the worker's MAX_FRAME: all pieces but the last continue. */
+    private void doSendWebSocketMessage(LinkStream s, ByteBuf data, boolean text, boolean continues) {
+        if (s.done || !s.wsOpen) {
+            data.release();
+            return;
+        }
+        int n = data.readableBytes();
+        if (n > s.requestWindow) {
+            // The front end sent beyond the credit it was given: a bug on this side, the session cannot go on.
+            data.release();
+            LOG.log(System.Logger.Level.WARNING, "WebSocket message beyond the worker's window on stream " + s.id);
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            flushSoon();
+            return;
+        }
+        s.requestWindow -= n;
+        while (data.readableBytes() > workerMaxFrame) {
+            write(new Frame.WsMessage(s.id, data.readRetainedSlice(workerMaxFrame), text, true, false));
+        }
+        write(new Frame.WsMessage(s.id, data, text, continues, false));
+        flushSoon();
+    }
+
+    private void doSendWebSocketPong(LinkStream s, byte[] payload) {
+        if (s.done || !s.wsOpen) {
+            return;
+        }
+        write(new Frame.WsPong(s.id, payload));
+        flushSoon();
+    }
+
+    /** The session's outcome: the stream is complete (A.2 *Close*). Also instead of WS_OPEN (1006). */
+    private void doCloseWebSocket(LinkStream s, int code, String reason) {
+        if (s.done || !s.wsAccepted) {
+            return;
+        }
+        try {
+            write(new Frame.WsClose(s.id, code, reason));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "WebSocket close on stream " + s.id + " cannot be sent: "
+                    + e.getMessage() + "; resetting it instead");
+            write(new Frame.Reset(s.id, ResetCode.CANCEL.code));
+        }
+        flushSoon();
+        complete(s);
+    }
+
     // ---------------------------------------------------------------- inbound frames, worker -> front end
 
     @Override
@@ -456,6 +570,12 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             case Frame.Push p -> onPush(p);
             case Frame.PushResult r -> linkError("PUSH_RESULT from a worker");
             case Frame.Priority p -> linkError("PRIORITY from a worker");
+            case Frame.WsAccept a -> onWebSocketAccept(a);
+            case Frame.WsOpen o -> linkError("WS_OPEN from a worker");
+            case Frame.WsMessage m -> onWebSocketMessage(m);
+            case Frame.WsClose c -> onWebSocketClose(c);
+            case Frame.WsPing p -> onWebSocketPing(p);
+            case Frame.WsPong p -> linkError("WS_PONG from a worker");
         }
     }
 
@@ -487,6 +607,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         workerTakesTls = h.setting(SETTING_TLS_INFO, 0) == 1;
         workerPushes = h.setting(SETTING_PUSH, 0) == 1;
         workerPriorities = h.setting(SETTING_PRIORITY, 0) == 1;
+        workerWebSockets = h.setting(SETTING_WEBSOCKET, 0) == 1;
         write(new Frame.Hello(PROTOCOL_VERSION, List.of(
                 new Frame.Setting(SETTING_INITIAL_WINDOW, settings.initialWindow()),
                 new Frame.Setting(SETTING_MAX_FRAME, settings.maxFrame()),
@@ -514,7 +635,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             return;
         }
         int n = data.readableBytes();
-        if (!s.responseStarted || n > s.responseWindow || n > settings.maxFrame()) {
+        if (!s.responseStarted || s.wsAccepted || n > s.responseWindow || n > settings.maxFrame()) {
             data.release();
             resetStream(s, ResetCode.PROTOCOL_ERROR); // A.5: DATA beyond the window is a stream error
             return;
@@ -591,7 +712,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (s == null) {
             return;
         }
-        if (!s.responseStarted) {
+        if (!s.responseStarted || s.wsAccepted) {
             resetStream(s, ResetCode.PROTOCOL_ERROR);
             return;
         }
@@ -610,8 +731,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
 
     private void onWindow(Frame.Window w) {
         LinkStream s = streams.get(w.streamId());
-        if (s == null || s.requestEnded) {
-            return; // credit for a body that has ended is of no use to anyone
+        if (s == null || (s.requestEnded && !s.wsAccepted)) {
+            return; // credit for a body that has ended is of no use to anyone; a session's is for its messages
         }
         s.requestWindow += w.increment();
         s.deliverRequestWindow((int) Math.min(w.increment(), Integer.MAX_VALUE));
@@ -640,6 +761,81 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             owner.onWorkerGoAway(this);
         }
         checkIdle();
+    }
+
+    // ---------------------------------------------------------------- WebSocket, worker -> front end (A.2)
+
+    /**
+     * The application accepts the offer. Stream errors (A.2): on a stream that was not an offer
+     * (no head was sent: the front end answers as for an invalid response), after a RESPONSE or
+     * a second time (reset). The session's credit for client messages follows the acceptance:
+     * the worker's window, untouched since an offer has no body.
+     */
+    private void onWebSocketAccept(Frame.WsAccept a) {
+        LinkStream s = streams.get(a.streamId());
+        if (s == null) {
+            return;
+        }
+        if (!s.head.websocket()) {
+            write(new Frame.Reset(s.id, ResetCode.PROTOCOL_ERROR.code));
+            complete(s);
+            s.deliverInvalidResponse("WS_ACCEPT on a stream that was not a WebSocket offer");
+            return;
+        }
+        if (s.responseStarted) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.responseStarted = true;
+        s.wsAccepted = true;
+        s.deliverWebSocketAccept(new WebSocketAccept(a.compression(), a.maxMessageSize(),
+                a.subprotocol().isEmpty() ? null : a.subprotocol(), a.headers()));
+        if (s.requestWindow > 0) {
+            s.deliverRequestWindow((int) Math.min(s.requestWindow, Integer.MAX_VALUE));
+        }
+    }
+
+    /** A message piece: counted against the front end's window exactly as DATA (A.5). */
+    private void onWebSocketMessage(Frame.WsMessage m) {
+        LinkStream s = streams.get(m.streamId());
+        if (s == null || s.wsWorkerClosed) {
+            m.release(); // late frames of a completed stream; nothing follows the worker's WS_CLOSE
+            return;
+        }
+        int n = m.data().readableBytes();
+        if (!s.wsOpen || n > s.responseWindow || n > settings.maxFrame()) {
+            m.release();
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.responseWindow -= n;
+        s.deliverWebSocketMessage(m.data(), m.text(), m.continues(), m.uncompressed());
+    }
+
+    private void onWebSocketPing(Frame.WsPing p) {
+        LinkStream s = streams.get(p.streamId());
+        if (s == null || s.wsWorkerClosed) {
+            return;
+        }
+        if (!s.wsOpen) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.deliverWebSocketPing(p.payload());
+    }
+
+    /** The application's close: the stream stays open until the front end reports the outcome. */
+    private void onWebSocketClose(Frame.WsClose c) {
+        LinkStream s = streams.get(c.streamId());
+        if (s == null || s.wsWorkerClosed) {
+            return;
+        }
+        if (!s.wsOpen) {
+            resetStream(s, ResetCode.PROTOCOL_ERROR);
+            return;
+        }
+        s.wsWorkerClosed = true;
+        s.deliverWebSocketClose(c.code(), c.reason());
     }
 
     // ---------------------------------------------------------------- shared body memory (A.2)
@@ -853,6 +1049,17 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         if (frame instanceof Frame.Data d && d.data().readableBytes() > COPY_LIMIT) {
             ByteBuf data = d.data();
             FrameCodec.writeHeader(out, DATA, d.endStream() ? FLAG_END_STREAM : 0, d.streamId(), data.readableBytes());
+            batch = null;
+            ctx.write(out, ctx.voidPromise());
+            ctx.write(data, ctx.voidPromise());
+            flushPending = true;
+            return;
+        }
+        if (frame instanceof Frame.WsMessage m && m.data().readableBytes() > COPY_LIMIT) {
+            ByteBuf data = m.data();
+            int flags = (m.text() ? FLAG_TEXT : 0) | (m.continues() ? FLAG_CONTINUES : 0)
+                    | (m.uncompressed() ? FLAG_UNCOMPRESSED : 0);
+            FrameCodec.writeHeader(out, WS_MESSAGE, flags, m.streamId(), data.readableBytes());
             batch = null;
             ctx.write(out, ctx.voidPromise());
             ctx.write(data, ctx.voidPromise());

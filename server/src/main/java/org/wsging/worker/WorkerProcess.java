@@ -49,7 +49,12 @@ final class WorkerProcess {
         pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectError(ProcessBuilder.Redirect.PIPE);
-        Map<String, String> env = pb.environment();
+        environment(pb.environment(), config, workerId, linkPath);
+        return new WorkerProcess(workerId, pb.start(), stderr);
+    }
+
+    /** What a worker is told through its environment (spec A.1, and the worker's settings). */
+    static void environment(Map<String, String> env, WorkersConfig config, int workerId, Path linkPath) {
         env.put("WSGING_LINK", linkPath.toString());
         env.put("WSGING_WORKER_ID", Integer.toString(workerId));
         env.put("WSGING_APP", config.app());
@@ -58,11 +63,11 @@ final class WorkerProcess {
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");
         env.put("WSGING_INLINE_SYNC", config.inlineSync() ? "1" : "0");
         env.put("WSGING_ROOT_PATH", config.rootPath());
+        env.put("WSGING_WS_SYNC_SESSIONS", Integer.toString(config.wsSyncSessions()));
         keepMallocTop(env);
         String existing = env.get("PYTHONPATH");
         env.put("PYTHONPATH", config.packagePath().toString()
                 + (existing == null || existing.isEmpty() ? "" : java.io.File.pathSeparator + existing));
-        return new WorkerProcess(workerId, pb.start(), stderr);
     }
 
     /** Bytes glibc's malloc keeps at the top of the worker's heap (unless the user set it). */

@@ -77,6 +77,36 @@ class CommandLineParserTest {
     }
 
     @Test
+    void webSocketDefaults() throws Exception {
+        ServerConfig c = serve("serve", "app:app");
+        assertEquals(Duration.ofSeconds(20), c.websocket().pingInterval());
+        assertEquals(Duration.ofSeconds(20), c.websocket().pingTimeout());
+        assertEquals(256, c.workers().wsSyncSessions());
+    }
+
+    @Test
+    void webSocketOptions() throws Exception {
+        ServerConfig c = serve("serve", "app:app", "--ws-ping-interval", "2.5", "--ws-ping-timeout=7",
+                "--ws-sync-sessions", "1000");
+        assertEquals(Duration.ofMillis(2500), c.websocket().pingInterval());
+        assertEquals(Duration.ofSeconds(7), c.websocket().pingTimeout());
+        assertEquals(1000, c.workers().wsSyncSessions());
+        assertEquals(null, serve("serve", "app:app", "--ws-ping-interval", "0").websocket().pingInterval(), "0: no pings");
+        assertEquals(null, serve("serve", "app:app", "--ws-ping-interval", "off").websocket().pingInterval());
+    }
+
+    @Test
+    void badWebSocketOptions() {
+        assertTrue(error("serve", "app:app", "--ws-ping-interval", "-1").contains("--ws-ping-interval"));
+        assertTrue(error("serve", "app:app", "--ws-ping-interval", "soon").contains("--ws-ping-interval"));
+        assertTrue(error("serve", "app:app", "--ws-ping-timeout", "0").contains("--ws-ping-timeout"));
+        assertTrue(error("serve", "app:app", "--ws-ping-timeout", "off").contains("--ws-ping-timeout"));
+        assertTrue(error("serve", "app:app", "--ws-sync-sessions", "0").contains("--ws-sync-sessions"));
+        assertTrue(error("serve", "app:app", "--ws-sync-sessions", "x").contains("--ws-sync-sessions"));
+        assertTrue(error("serve", "app:app", "--ws-sync-sessions").contains("needs a value"));
+    }
+
+    @Test
     void slowClientOptions() throws Exception {
         var d = serve("serve", "app:app").http1().timeouts();
         assertEquals(500, d.bodyMinRate());

@@ -35,6 +35,9 @@ public final class FakeDispatcher implements WorkerDispatcher {
         public long responseCredit;
         public ResetCode reset;
         public final List<String> priorities = new ArrayList<>();
+        /** The WebSocket calls, in order: "open EXT", "message text|binary [continues] BYTES", "pong BYTES", "close CODE REASON". */
+        public final List<String> webSocket = new ArrayList<>();
+        public long messageBytes;
 
         FakeStream(RequestHead head, ExchangeListener listener) {
             this.head = head;
@@ -73,6 +76,29 @@ public final class FakeDispatcher implements WorkerDispatcher {
         @Override
         public void sendPriority(String fieldValue) {
             priorities.add(fieldValue);
+        }
+
+        @Override
+        public void openWebSocket(String extensions) {
+            webSocket.add("open " + extensions);
+        }
+
+        @Override
+        public void sendWebSocketMessage(ByteBuf data, boolean text, boolean continues) {
+            messageBytes += data.readableBytes();
+            webSocket.add("message " + (text ? "text" : "binary") + (continues ? " continues " : " ")
+                    + data.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            data.release();
+        }
+
+        @Override
+        public void sendWebSocketPong(byte[] payload) {
+            webSocket.add("pong " + new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public void closeWebSocket(int code, String reason) {
+            webSocket.add("close " + code + (reason.isEmpty() ? "" : " " + reason));
         }
 
         public String bodyText() {

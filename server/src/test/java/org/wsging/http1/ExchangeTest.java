@@ -36,7 +36,9 @@ class ExchangeTest {
         assertFalse(head.hasBody());
         assertFalse(head.expectContinue());
         assertEquals(0, head.contentLength());
-        assertEquals(Capabilities.EARLY_HINTS, head.capabilities());
+        // WEBSOCKET: HTTP/1.1 can carry sessions (the link clears it for a worker that cannot)
+        assertEquals(Capabilities.EARLY_HINTS | Capabilities.WEBSOCKET, head.capabilities());
+        assertFalse(head.websocket(), "not an offer");
         assertEquals(List.of("Host", "X-Dup", "x-dup", "X-Forwarded-For"),
                 head.headers().stream().map(h -> h.name().toString()).toList());
         assertEquals("2", head.headers().get(2).value().toString());

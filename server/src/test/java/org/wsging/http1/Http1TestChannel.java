@@ -36,8 +36,12 @@ final class Http1TestChannel {
     }
 
     Http1TestChannel(Http1Config config) {
+        this(config, org.wsging.config.WebSocketConfig.DEFAULT);
+    }
+
+    Http1TestChannel(Http1Config config, org.wsging.config.WebSocketConfig webSocket) {
         channel.freezeTime();
-        ServerInitializer.configure(channel.pipeline(), config, dispatcher, accessLog::add);
+        ServerInitializer.configure(channel.pipeline(), config, webSocket, dispatcher, accessLog::add, "http");
     }
 
     static Http1Config limits(int line, int headerSize, int headers, long body) {

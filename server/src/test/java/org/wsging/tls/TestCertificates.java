@@ -12,11 +12,11 @@ import java.util.Base64;
 import java.util.List;
 
 /** Self-signed certificates for the tests, made by the JDK's keytool and written as PEM files. */
-final class TestCertificates {
+public final class TestCertificates {
     private static final String PASSWORD = "changeit";
 
     /** A certificate and its key, as PEM files. */
-    record Pair(Path cert, Path key, X509Certificate certificate) {}
+    public record Pair(Path cert, Path key, X509Certificate certificate) {}
 
     private TestCertificates() {}
 
@@ -24,7 +24,7 @@ final class TestCertificates {
      * @param startDate keytool's -startdate ("-10d" for one that began ten days ago), or null for now
      * @param days      how long it is valid from then
      */
-    static Pair make(Path dir, String name, String startDate, int days) throws Exception {
+    public static Pair make(Path dir, String name, String startDate, int days) throws Exception {
         Path store = dir.resolve(name + ".p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         List<String> command = new java.util.ArrayList<>(List.of(keytool, "-genkeypair", "-alias", name,

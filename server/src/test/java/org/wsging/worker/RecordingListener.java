@@ -11,6 +11,7 @@ import org.wsging.exchange.FileBody;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WebSocketAccept;
 
 /** Records listener events as short strings (body bytes as latin-1 text) and releases buffers. */
 final class RecordingListener implements ExchangeListener {
@@ -57,6 +58,34 @@ final class RecordingListener implements ExchangeListener {
     @Override
     public void onFailure(StreamFailure failure) {
         events.add("failure " + failure);
+    }
+
+    @Override
+    public void onInvalidResponse(String why) {
+        events.add("invalid " + why);
+    }
+
+    @Override
+    public void onWebSocketAccept(WebSocketAccept a) {
+        events.add("ws-accept " + (a.compression() ? "compression " : "") + a.maxMessageSize() + " " + a.subprotocol()
+                + " " + text(a.headers()));
+    }
+
+    @Override
+    public void onWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+        events.add("ws-message " + (text ? "text" : "binary") + (continues ? " continues" : "")
+                + (uncompressed ? " uncompressed" : "") + " " + data.toString(StandardCharsets.ISO_8859_1));
+        data.release();
+    }
+
+    @Override
+    public void onWebSocketPing(byte[] payload) {
+        events.add("ws-ping " + new String(payload, StandardCharsets.ISO_8859_1));
+    }
+
+    @Override
+    public void onWebSocketClose(int code, String reason) {
+        events.add("ws-close " + code + (reason.isEmpty() ? "" : " " + reason));
     }
 
     /** The next event, waiting up to 20 s (bounded: a missing event fails the test, never hangs it). */

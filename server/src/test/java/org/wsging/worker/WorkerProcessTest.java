@@ -1,10 +1,15 @@
 package org.wsging.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.wsging.config.WorkerRecycling;
+import org.wsging.config.WorkersConfig;
 
 class WorkerProcessTest {
     @Test
@@ -12,6 +17,26 @@ class WorkerProcessTest {
         Map<String, String> env = new HashMap<>();
         WorkerProcess.keepMallocTop(env);
         assertEquals(Integer.toString(4 * 1024 * 1024), env.get("MALLOC_TOP_PAD_"));
+    }
+
+    @Test
+    void workersAreToldTheirSyncWebSocketSessionCap() {
+        WorkersConfig config = new WorkersConfig("app:app", Path.of("/srv"), Path.of("python"), Path.of("/pkg"), 1, 4,
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30), false, false, 0, "",
+                WorkerRecycling.NONE, 12);
+        Map<String, String> env = new HashMap<>();
+        WorkerProcess.environment(env, config, 3, Path.of("/run/link.sock"));
+        assertEquals("12", env.get("WSGING_WS_SYNC_SESSIONS"));
+        assertEquals("3", env.get("WSGING_WORKER_ID"));
+        assertEquals("/run/link.sock", env.get("WSGING_LINK"));
+        assertEquals("/pkg", env.get("PYTHONPATH"));
+    }
+
+    @Test
+    void theSyncWebSocketSessionCapIsPositive() {
+        assertThrows(IllegalArgumentException.class, () -> new WorkersConfig("app:app", Path.of("/srv"),
+                Path.of("python"), Path.of("/pkg"), 1, 4, Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), false, false, 0, "", WorkerRecycling.NONE, 0));
     }
 
     @Test

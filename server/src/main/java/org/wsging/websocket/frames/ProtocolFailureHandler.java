@@ -42,9 +42,11 @@ final class ProtocolFailureHandler extends ChannelInboundHandlerAdapter {
         }
         failed = true;
         gate.close();
+        // The session hears first: the write below may complete, and the close with it, at once
+        // (a writable socket), after which no handler is left to hear it.
+        ctx.fireChannelRead(new ProtocolFailure(violation.code, violation.getMessage()));
         ctx.writeAndFlush(new OutboundClose(violation.code, reason(violation.getMessage())))
                 .addListener(ChannelFutureListener.CLOSE);
-        ctx.fireChannelRead(new ProtocolFailure(violation.code, violation.getMessage()));
     }
 
     /** The close frame's reason: the explanation, cut to what a close frame holds. */

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBuf;
  * overlong forms, no surrogates, nothing above U+10FFFF), even when a code point is split across
  * pieces or frames.
  */
-final class Utf8Validator {
+public final class Utf8Validator {
 
     private static final long ASCII_MASK = 0x8080808080808080L;
 
@@ -24,7 +24,7 @@ final class Utf8Validator {
      *
      * @return the index of the first invalid byte, or -1 when all are valid so far
      */
-    int firstInvalid(ByteBuf data) {
+    public int firstInvalid(ByteBuf data) {
         int i = data.readerIndex();
         int end = data.writerIndex();
         while (i < end) {
@@ -55,19 +55,19 @@ final class Utf8Validator {
     }
 
     /** Whether the bytes checked so far end on a code point boundary. */
-    boolean atBoundary() {
+    public boolean atBoundary() {
         return pending == 0;
     }
 
     /** Forgets a sequence left open (a new message starts). */
-    void reset() {
+    public void reset() {
         pending = 0;
         low = 0x80;
         high = 0xBF;
     }
 
     /** Checks an entire byte string on its own. */
-    static boolean isValid(ByteBuf data) {
+    public static boolean isValid(ByteBuf data) {
         Utf8Validator v = new Utf8Validator();
         return v.firstInvalid(data) < 0 && v.atBoundary();
     }

@@ -145,4 +145,83 @@ public sealed interface Frame {
 
     /** PRIORITY: the client's latest priority field value for the stream (RFC 9218), ISO-8859-1 chars. */
     record Priority(int streamId, String value) implements Frame {}
+
+    /**
+     * WS_ACCEPT (spec 9.3): the application accepts the stream's WebSocket offer.
+     *
+     * @param options        bit {@link FrameType#WS_OPTION_COMPRESSION}: compression allowed; other bits ignored
+     * @param maxMessageSize largest incoming message after decompression, at least 1 (u32)
+     * @param subprotocol    the chosen subprotocol (ISO-8859-1 chars), empty for none
+     * @param headers        extra fields for the handshake response
+     */
+    record WsAccept(int streamId, int options, long maxMessageSize, String subprotocol, List<Header> headers)
+            implements Frame {
+        public boolean compression() {
+            return (options & FrameType.WS_OPTION_COMPRESSION) != 0;
+        }
+    }
+
+    /** WS_OPEN: the handshake response was written; {@code extensions} is its Sec-WebSocket-Extensions value ("" for none). */
+    record WsOpen(int streamId, String extensions) implements Frame {}
+
+    /**
+     * WS_MESSAGE: a message, or a piece of one when {@code continues}. Holds one reference to
+     * {@code data}, as {@link Data} does; releasing the frame releases it.
+     *
+     * @param uncompressed worker -> front end only: send this message without compression
+     */
+    record WsMessage(int streamId, ByteBuf data, boolean text, boolean continues, boolean uncompressed)
+            implements Frame, ReferenceCounted {
+        public int refCnt() {
+            return data.refCnt();
+        }
+
+        public WsMessage retain() {
+            data.retain();
+            return this;
+        }
+
+        public WsMessage retain(int increment) {
+            data.retain(increment);
+            return this;
+        }
+
+        public WsMessage touch() {
+            data.touch();
+            return this;
+        }
+
+        public WsMessage touch(Object hint) {
+            data.touch(hint);
+            return this;
+        }
+
+        public boolean release() {
+            return data.release();
+        }
+
+        public boolean release(int decrement) {
+            return data.release(decrement);
+        }
+    }
+
+    /**
+     * WS_CLOSE: {@code code} is {@link #NO_CODE} for an empty payload (a client close frame
+     * without a code, reported as 1005), else a u16 followed by the UTF-8 {@code reason}.
+     */
+    record WsClose(int streamId, int code, String reason) implements Frame {
+        public static final int NO_CODE = -1;
+
+        public WsClose {
+            if (code == NO_CODE && !reason.isEmpty()) {
+                throw new IllegalArgumentException("a WS_CLOSE without a code has no reason");
+            }
+        }
+    }
+
+    /** WS_PING: ping the client with {@code payload} (at most 125 bytes). */
+    record WsPing(int streamId, byte[] payload) implements Frame {}
+
+    /** WS_PONG: the payload of a pong the client sent. */
+    record WsPong(int streamId, byte[] payload) implements Frame {}
 }

@@ -59,9 +59,7 @@ public final class FrameCodec {
             }
             Frame frame = decodePayload(in, type, flags, streamId, end);
             if (in.readerIndex() != end) {
-                if (frame instanceof Frame.Data d) {
-                    d.release();
-                }
+                io.netty.util.ReferenceCountUtil.release(frame); // a DATA or WS_MESSAGE slice
                 throw new LinkProtocolException("frame type " + type + " has " + (end - in.readerIndex())
                         + " bytes after its fields");
             }
@@ -72,7 +70,7 @@ public final class FrameCodec {
 
     /** The types this side decodes; the others are skipped. */
     private static boolean known(int type) {
-        return type <= TLS || PushCodec.knows(type);
+        return type <= TLS || PushCodec.knows(type) || WsCodec.knows(type);
     }
 
     private static Frame decodePayload(ByteBuf in, int type, int flags, int streamId, int end) {
@@ -143,6 +141,8 @@ public final class FrameCodec {
                 return decodeTls(in, streamId, end);
             case PUSH, PUSH_RESULT, PRIORITY:
                 return PushCodec.decode(in, type, streamId, end);
+            case WS_ACCEPT, WS_OPEN, WS_MESSAGE, WS_CLOSE, WS_PING, WS_PONG:
+                return WsCodec.decode(in, type, flags, streamId, end);
             default:
                 throw new AssertionError(type);
         }
@@ -178,11 +178,15 @@ public final class FrameCodec {
         String method = FieldCodec.readString(in, end, methodLength);
         String path = FieldCodec.readString(in, end, pathLength);
         String query = FieldCodec.readString(in, end, queryLength);
+        boolean websocket = (flags & FLAG_WEBSOCKET) != 0;
+        if (websocket && (flags & FLAG_END_STREAM) == 0) {
+            throw new LinkProtocolException("REQUEST with WEBSOCKET but without END_STREAM");
+        }
         InetSocketAddress client = address(FieldCodec.readString(in, end, clientHostLength), clientPort);
         InetSocketAddress server = address(FieldCodec.readString(in, end, serverHostLength), serverPort);
         RequestHead head = new RequestHead(version, scheme, method, path, query, client, server, contentLength,
                 capabilities, FieldCodec.readNulBlock(in, end, headerCount), (flags & FLAG_END_STREAM) == 0,
-                (flags & FLAG_EXPECT_CONTINUE) != 0, null, (flags & FLAG_PUSHED) != 0);
+                (flags & FLAG_EXPECT_CONTINUE) != 0, null, (flags & FLAG_PUSHED) != 0, websocket);
         return new Frame.Request(streamId, head);
     }
 
@@ -360,6 +364,12 @@ public final class FrameCodec {
             case Frame.Push p -> PUSH;
             case Frame.PushResult p -> PUSH_RESULT;
             case Frame.Priority p -> PRIORITY;
+            case Frame.WsAccept a -> WS_ACCEPT;
+            case Frame.WsOpen o -> WS_OPEN;
+            case Frame.WsMessage m -> WS_MESSAGE;
+            case Frame.WsClose c -> WS_CLOSE;
+            case Frame.WsPing p -> WS_PING;
+            case Frame.WsPong p -> WS_PONG;
         };
     }
 
@@ -378,7 +388,7 @@ public final class FrameCodec {
             case Frame.Request r -> {
                 encodeRequest(r.head(), out);
                 return (r.head().hasBody() ? 0 : FLAG_END_STREAM) | (r.head().expectContinue() ? FLAG_EXPECT_CONTINUE : 0)
-                        | (r.head().pushed() ? FLAG_PUSHED : 0);
+                        | (r.head().pushed() ? FLAG_PUSHED : 0) | (r.head().websocket() ? FLAG_WEBSOCKET : 0);
             }
             case Frame.Data d -> {
                 out.writeBytes(d.data(), d.data().readerIndex(), d.data().readableBytes());
@@ -479,12 +489,33 @@ public final class FrameCodec {
             case Frame.Priority p -> {
                 return PushCodec.encode(p, out);
             }
+            case Frame.WsAccept a -> {
+                return WsCodec.encode(a, out);
+            }
+            case Frame.WsOpen o -> {
+                return WsCodec.encode(o, out);
+            }
+            case Frame.WsMessage m -> {
+                return WsCodec.encode(m, out);
+            }
+            case Frame.WsClose c -> {
+                return WsCodec.encode(c, out);
+            }
+            case Frame.WsPing p -> {
+                return WsCodec.encode(p, out);
+            }
+            case Frame.WsPong p -> {
+                return WsCodec.encode(p, out);
+            }
         }
     }
 
     /** REQUEST payload straight from the head (A.2): every length first, then the bytes, so a
      * worker reads the whole fixed part with one unpack and splits the header block at its NULs. */
     private static void encodeRequest(RequestHead head, ByteBuf out) {
+        if (head.websocket() && head.hasBody()) {
+            throw new IllegalArgumentException("a WebSocket offer has no body (spec A.2)");
+        }
         String clientHost = host(head.client());
         String serverHost = host(head.server());
         out.writeByte(head.version().code);

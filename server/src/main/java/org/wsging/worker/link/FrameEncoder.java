@@ -7,8 +7,9 @@ import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
 /**
- * Writes {@link Frame}s. A DATA frame becomes a 10-byte header buffer followed by its own payload
- * buffer, so body bytes are never copied; every other frame is encoded into one buffer.
+ * Writes {@link Frame}s. A DATA or WS_MESSAGE frame becomes a 10-byte header buffer followed by
+ * its own payload buffer, so body and message bytes are never copied; every other frame is
+ * encoded into one buffer.
  */
 @ChannelHandler.Sharable
 public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
@@ -27,6 +28,14 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             out.add(header);
             // MessageToMessageEncoder releases the frame after encode(): keep the payload alive for the write.
             out.add(d.data().retain());
+            return;
+        }
+        if (frame instanceof Frame.WsMessage m) {
+            ByteBuf header = ctx.alloc().ioBuffer(FrameType.HEADER_SIZE);
+            FrameCodec.writeHeader(header, FrameType.WS_MESSAGE, WsCodec.flags(m), m.streamId(),
+                    m.data().readableBytes());
+            out.add(header);
+            out.add(m.data().retain());
             return;
         }
         ByteBuf buf = ctx.alloc().ioBuffer();

@@ -29,6 +29,18 @@ public final class FrameType {
     public static final int PUSH_RESULT = 0x10;
     /** Front end -> worker, on a stream: the client's new priority field value (RFC 9218). */
     public static final int PRIORITY = 0x11;
+    /** Worker -> front end, on an offer's stream: the application accepts the WebSocket offer (spec 9.3). */
+    public static final int WS_ACCEPT = 0x12;
+    /** Front end -> worker: the handshake response is written, the session starts. */
+    public static final int WS_OPEN = 0x13;
+    /** Both ways, on an open session: a message, or a piece of one with {@link #FLAG_CONTINUES}. */
+    public static final int WS_MESSAGE = 0x14;
+    /** Both ways: the application's close (worker), or the session's outcome (front end). */
+    public static final int WS_CLOSE = 0x15;
+    /** Worker -> front end: ping the client with this payload. */
+    public static final int WS_PING = 0x16;
+    /** Front end -> worker: a pong the client sent. */
+    public static final int WS_PONG = 0x17;
 
     /** REQUEST, DATA, SHARED_DATA, RESPONSE: nothing more follows in this direction. */
     public static final int FLAG_END_STREAM = 0x01;
@@ -36,6 +48,14 @@ public final class FrameType {
     public static final int FLAG_EXPECT_CONTINUE = 0x02;
     /** REQUEST: the server made this request for a push (spec 8.5). */
     public static final int FLAG_PUSHED = 0x04;
+    /** REQUEST: a valid WebSocket offer (spec 9.1); always with {@link #FLAG_END_STREAM}. */
+    public static final int FLAG_WEBSOCKET = 0x08;
+    /** WS_MESSAGE: the message is text (UTF-8); without it, binary. */
+    public static final int FLAG_TEXT = 0x02;
+    /** WS_MESSAGE: more pieces of this message follow. */
+    public static final int FLAG_CONTINUES = 0x04;
+    /** WS_MESSAGE, worker -> front end: send this message without compression. */
+    public static final int FLAG_UNCOMPRESSED = 0x08;
     /** PING, BODY_MEMORY: this is the answer. */
     public static final int FLAG_ACK = 0x01;
 
@@ -58,6 +78,13 @@ public final class FrameType {
     public static final int SETTING_PUSH = 9;
     /** Sent by a worker: 1 when it takes PRIORITY frames. */
     public static final int SETTING_PRIORITY = 10;
+    /** Sent by a worker: 1 when it takes WebSocket offers and the WS_* frames. */
+    public static final int SETTING_WEBSOCKET = 11;
+
+    /** WS_ACCEPT options bit: the application allows compression (permessage-deflate). */
+    public static final int WS_OPTION_COMPRESSION = 0x01;
+    /** Largest WS_PING payload: a WebSocket control frame's (RFC 6455 section 5.5). */
+    public static final int MAX_WS_PING = 125;
 
     /** FILE_BODIES values: the front end takes FILE_RESPONSE for paths that are ASCII ... */
     public static final int FILE_BODIES_ASCII = 1;

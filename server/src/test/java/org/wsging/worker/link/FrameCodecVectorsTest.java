@@ -35,6 +35,38 @@ class FrameCodecVectorsTest {
         assertFalse(LinkVectors.invalid().isEmpty());
     }
 
+    @Test
+    void webSocketVectorsArePresent() {
+        List<String> valid = LinkVectors.valid().stream().map(LinkVectors.Valid::name).toList();
+        List<String> invalid = LinkVectors.invalid().stream().map(LinkVectors.Invalid::name).toList();
+        assertTrue(valid.containsAll(List.of("request-websocket-offer", "hello-worker-websocket", "ws-accept",
+                "ws-open", "ws-message-text", "ws-close", "ws-close-no-code", "ws-ping", "ws-pong")), valid.toString());
+        assertTrue(invalid.containsAll(List.of("request-websocket-without-end-stream", "ws-accept-truncated",
+                "ws-close-one-byte", "ws-ping-126-bytes")), invalid.toString());
+    }
+
+    @Test
+    void webSocketFramesOutsideTheirRangesCannotBeEncoded() {
+        ByteBuf out = Unpooled.buffer();
+        for (Frame f : List.of(new Frame.WsAccept(1, 0, 0, "", List.of()), new Frame.WsAccept(1, 256, 1, "", List.of()),
+                new Frame.WsAccept(1, 0, 1L << 32, "", List.of()), new Frame.WsPing(1, new byte[126]),
+                new Frame.WsClose(1, 65_536, ""))) {
+            assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(f, out), f.toString());
+            assertEquals(0, out.writerIndex());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Frame.WsClose(1, Frame.WsClose.NO_CODE, "why"));
+        out.release();
+    }
+
+    @Test
+    void aWebSocketCloseReasonTravelsAsUtf8() {
+        ByteBuf out = Unpooled.buffer();
+        FrameCodec.encode(new Frame.WsClose(3, 4001, "caf\u00e9"), out);
+        Frame.WsClose back = (Frame.WsClose) FrameCodec.decode(out);
+        assertEquals(new Frame.WsClose(3, 4001, "caf\u00e9"), back);
+        out.release();
+    }
+
     @ParameterizedTest
     @MethodSource("valid")
     void decodesToItsFields(LinkVectors.Valid v) {
@@ -121,13 +153,15 @@ class FrameCodecVectorsTest {
         List<ByteBuf> payloads = new ArrayList<>();
         for (LinkVectors.Valid v : LinkVectors.valid()) {
             Frame frame = FrameJson.fromJson(v.frame());
-            if (frame instanceof Frame.Data d) {
-                payloads.add(d.data());
+            ByteBuf payload = frame instanceof Frame.Data d ? d.data()
+                    : frame instanceof Frame.WsMessage m ? m.data() : null;
+            if (payload != null) {
+                payloads.add(payload);
             }
             ch.writeOutbound(frame);
             ByteBuf out = Unpooled.buffer();
             for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
-                if (frame instanceof Frame.Data d && b != d.data()) {
+                if (payload != null && b != payload) {
                     assertEquals(FrameType.HEADER_SIZE, b.readableBytes());
                 }
                 out.writeBytes(b);
@@ -137,7 +171,7 @@ class FrameCodecVectorsTest {
             out.release();
         }
         for (ByteBuf p : payloads) {
-            assertEquals(0, p.refCnt(), "DATA payload released after the write");
+            assertEquals(0, p.refCnt(), "DATA and WS_MESSAGE payloads released after the write");
         }
         assertFalse(ch.finishAndReleaseAll());
     }

@@ -52,7 +52,7 @@ final class FrameJson {
                 o.addProperty("capabilities", h.capabilities());
                 o.add("headers", fields(h.headers()));
                 flags = (h.hasBody() ? 0 : FrameType.FLAG_END_STREAM) | (h.expectContinue() ? FrameType.FLAG_EXPECT_CONTINUE : 0)
-                        | (h.pushed() ? FrameType.FLAG_PUSHED : 0);
+                        | (h.pushed() ? FrameType.FLAG_PUSHED : 0) | (h.websocket() ? FrameType.FLAG_WEBSOCKET : 0);
             }
             case Frame.Data d -> {
                 o.addProperty("type", "DATA");
@@ -154,6 +154,40 @@ final class FrameJson {
                 o.addProperty("type", "PRIORITY");
                 o.addProperty("value", p.value());
             }
+            case Frame.WsAccept a -> {
+                o.addProperty("type", "WS_ACCEPT");
+                o.addProperty("options", a.options());
+                o.addProperty("max_message_size", a.maxMessageSize());
+                o.addProperty("subprotocol", a.subprotocol());
+                o.add("headers", fields(a.headers()));
+            }
+            case Frame.WsOpen w -> {
+                o.addProperty("type", "WS_OPEN");
+                o.addProperty("extensions", w.extensions());
+            }
+            case Frame.WsMessage m -> {
+                o.addProperty("type", "WS_MESSAGE");
+                o.addProperty("data", m.data().toString(StandardCharsets.ISO_8859_1));
+                flags = (m.text() ? FrameType.FLAG_TEXT : 0) | (m.continues() ? FrameType.FLAG_CONTINUES : 0)
+                        | (m.uncompressed() ? FrameType.FLAG_UNCOMPRESSED : 0);
+            }
+            case Frame.WsClose c -> {
+                o.addProperty("type", "WS_CLOSE");
+                if (c.code() == Frame.WsClose.NO_CODE) {
+                    o.add("code", JsonNull.INSTANCE);
+                } else {
+                    o.addProperty("code", c.code());
+                }
+                o.addProperty("reason", c.reason());
+            }
+            case Frame.WsPing p -> {
+                o.addProperty("type", "WS_PING");
+                o.addProperty("data", new String(p.payload(), StandardCharsets.ISO_8859_1));
+            }
+            case Frame.WsPong p -> {
+                o.addProperty("type", "WS_PONG");
+                o.addProperty("data", new String(p.payload(), StandardCharsets.ISO_8859_1));
+            }
         }
         o.addProperty("flags", flags);
         o.addProperty("stream", Integer.toUnsignedLong(frame.streamId()));
@@ -180,7 +214,7 @@ final class FrameJson {
                     address(o.getAsJsonArray("client")), address(o.getAsJsonArray("server")),
                     o.get("content_length").getAsLong(), o.get("capabilities").getAsInt(),
                     headers(o.getAsJsonArray("headers")), !end, (flags & FrameType.FLAG_EXPECT_CONTINUE) != 0,
-                    null, (flags & FrameType.FLAG_PUSHED) != 0));
+                    null, (flags & FrameType.FLAG_PUSHED) != 0, (flags & FrameType.FLAG_WEBSOCKET) != 0));
             case "DATA" -> new Frame.Data(stream, Unpooled.copiedBuffer(o.get("data").getAsString(),
                     StandardCharsets.ISO_8859_1), end);
             case "RESPONSE" -> new Frame.Response(stream, o.get("status").getAsInt(), headers(o.getAsJsonArray("headers")), end);
@@ -220,6 +254,18 @@ final class FrameJson {
                     headers(o.getAsJsonArray("headers")));
             case "PUSH_RESULT" -> new Frame.PushResult(o.get("token").getAsLong(), o.get("accepted").getAsBoolean());
             case "PRIORITY" -> new Frame.Priority(stream, o.get("value").getAsString());
+            case "WS_ACCEPT" -> new Frame.WsAccept(stream, o.get("options").getAsInt(),
+                    o.get("max_message_size").getAsLong(), o.get("subprotocol").getAsString(),
+                    headers(o.getAsJsonArray("headers")));
+            case "WS_OPEN" -> new Frame.WsOpen(stream, o.get("extensions").getAsString());
+            case "WS_MESSAGE" -> new Frame.WsMessage(stream, Unpooled.copiedBuffer(o.get("data").getAsString(),
+                    StandardCharsets.ISO_8859_1), (flags & FrameType.FLAG_TEXT) != 0,
+                    (flags & FrameType.FLAG_CONTINUES) != 0, (flags & FrameType.FLAG_UNCOMPRESSED) != 0);
+            case "WS_CLOSE" -> new Frame.WsClose(stream,
+                    o.get("code").isJsonNull() ? Frame.WsClose.NO_CODE : o.get("code").getAsInt(),
+                    o.get("reason").getAsString());
+            case "WS_PING" -> new Frame.WsPing(stream, o.get("data").getAsString().getBytes(StandardCharsets.ISO_8859_1));
+            case "WS_PONG" -> new Frame.WsPong(stream, o.get("data").getAsString().getBytes(StandardCharsets.ISO_8859_1));
             default -> throw new IllegalArgumentException("unknown vector type " + o.get("type"));
         };
     }
