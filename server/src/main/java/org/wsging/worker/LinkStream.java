@@ -70,6 +70,8 @@ final class LinkStream implements WorkerStream {
     boolean wsAccepted;
     /** WS_OPEN sent: messages may flow both ways. */
     boolean wsOpen;
+    /** The stream's slot (MAX_STREAMS) was given back when its session opened. */
+    boolean slotFreed;
     /** The worker sent WS_CLOSE: it sends nothing more on the stream. */
     boolean wsWorkerClosed;
 

@@ -479,6 +479,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         s.wsOpen = true;
         write(new Frame.WsOpen(s.id, extensions));
         flushSoon();
+        // An open session waits on its client, not on the worker (an idle async session costs the
+        // worker a task, a sync one a thread of the capped kind): it holds no stream slot, so
+        // MAX_STREAMS bounds the requests in progress, not the connections kept open (spec A.2).
+        s.slotFreed = true;
+        releaseSlot();
     }
 
     /** A client message (or piece), split at the worker's MAX_FRAME: all pieces but the last continue. */
@@ -963,7 +968,11 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private void complete(LinkStream s) {
         s.done = true;
         streams.remove(s.id);
-        releaseSlot();
+        if (s.slotFreed) {
+            checkIdle(); // an open session gave its slot back already
+        } else {
+            releaseSlot();
+        }
     }
 
     private void releaseSlot() {
@@ -1028,7 +1037,9 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         List<LinkStream> open = streams.removeAll();
         for (LinkStream s : open) {
             s.done = true;
-            reserved.decrementAndGet();
+            if (!s.slotFreed) {
+                reserved.decrementAndGet();
+            }
         }
         for (LinkStream s : open) {
             s.deliverFailure(closeFailure);

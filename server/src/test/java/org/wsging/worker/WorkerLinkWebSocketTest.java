@@ -243,6 +243,31 @@ class WorkerLinkWebSocketTest {
     }
 
     @Test
+    void anOpenSessionHoldsNoStreamSlot() throws Exception {
+        link = new WorkerLink(SETTINGS, new IgnoringOwner());
+        ch = new EmbeddedChannel(new FrameDecoder(), FrameEncoder.INSTANCE, link);
+        ch.freezeTime();
+        receive(new Frame.Hello(1, List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 2),
+                new Frame.Setting(FrameType.SETTING_PID, 4242), new Frame.Setting(FrameType.SETTING_MAX_STREAMS, 1),
+                new Frame.Setting(FrameType.SETTING_WEBSOCKET, 1))));
+        assertInstanceOf(Frame.Hello.class, sent());
+        RecordingListener l = new RecordingListener();
+        LinkStream s = open(l, offer());
+        assertInstanceOf(Frame.Request.class, sent());
+        assertFalse(link.tryReserve(), "an offer in progress holds the worker's only slot");
+        receive(new Frame.WsAccept(1, 0, 1000, "", List.of()));
+        assertFalse(link.tryReserve(), "so does an accepted session not yet open");
+        s.openWebSocket("");
+        assertEquals(new Frame.WsOpen(1, ""), sent());
+        assertEquals(0, link.load());
+        assertTrue(link.tryReserve(), "an open session waits on its client: the slot is free again");
+        link.unreserve();
+        s.closeWebSocket(1000, "");
+        assertEquals(new Frame.WsClose(1, 1000, ""), sent());
+        assertEquals(0, link.load(), "completing the session frees nothing twice");
+    }
+
+    @Test
     void theApplicationsCloseLeavesTheStreamOpenUntilTheFrontEndReportsTheOutcome() throws Exception {
         connect(true);
         RecordingListener l = new RecordingListener();
@@ -251,7 +276,6 @@ class WorkerLinkWebSocketTest {
         assertEquals("ws-close 1000 bye", l.next());
         receive(new Frame.WsMessage(1, Unpooled.copiedBuffer("late", StandardCharsets.ISO_8859_1), false, false, false));
         assertTrue(l.drain().isEmpty(), "nothing follows the worker's WS_CLOSE");
-        assertEquals(1, link.load(), "the session's stream is still open");
         s.closeWebSocket(4000, "client's");
         assertEquals(new Frame.WsClose(1, 4000, "client's"), sent());
         assertEquals(0, link.load(), "WS_CLOSE completes the stream");
