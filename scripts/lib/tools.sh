@@ -37,7 +37,7 @@ wsging_install_h2spec() {
 # tests/e2e/autobahn.py looks, with the package set of scripts/requirements-autobahn.txt. The
 # interpreter is pyenv's 2.7.18 unless WSGING_PYTHON27 names another. Current virtualenv cannot
 # make 2.7 environments, so a pinned older one runs from a Python 3 venv beside it.
-WSGING_PYTHON27=${WSGING_PYTHON27:-$HOME/.pyenv/versions/2.7.18/bin/python}
+WSGING_PYTHON27=${WSGING_PYTHON27:-${HOME:-/root}/.pyenv/versions/2.7.18/bin/python}
 WSGING_VIRTUALENV_VERSION=20.21.1
 
 # True when wstest is installed from the current requirements file (a copy is kept beside it).
@@ -69,7 +69,7 @@ wsging_install_autobahn() {
     echo "wsging: error: could not create a CPython 2.7 virtualenv at $venv" >&2
     return 1
   }
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" &&
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-python-version-warning -r "$requirements" &&
     "$venv/bin/wstest" --autobahnversion >/dev/null || {
     echo "wsging: error: could not install Autobahn|Testsuite from $requirements into $venv" >&2
     return 1

@@ -13,7 +13,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import IO, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import pytest
 
@@ -76,8 +76,8 @@ class CaseResult(NamedTuple):
                 f"(close code {self.remote_close_code})")
 
 
-def write_fuzzing_spec(folder: Path, url: str, agent: str, cases: Sequence[str] = ("*",),
-                       exclude: Sequence[str] = ()) -> Path:
+def write_fuzzing_spec(folder: Path, url: str, agent: str, cases: Sequence[str],
+                       exclude: Sequence[str]) -> Path:
     """The fuzzing client's spec: one server (`agent` at `url`), its report under folder/report."""
     spec = {
         "outdir": str(folder / "report"),
@@ -91,6 +91,12 @@ def write_fuzzing_spec(folder: Path, url: str, agent: str, cases: Sequence[str] 
     return path
 
 
+class Part(NamedTuple):
+    """Some of the suite's cases: `cases` less `exclude`, in wstest's pattern syntax ("9.*")."""
+    cases: Tuple[str, ...]
+    exclude: Tuple[str, ...] = ()
+
+
 class FuzzingRun(NamedTuple):
     results: List[CaseResult]
     seconds: float
@@ -98,23 +104,39 @@ class FuzzingRun(NamedTuple):
 
 
 def run_fuzzing_client(wstest: Path, folder: Path, url: str, agent: str, timeout: float,
-                       cases: Sequence[str] = ("*",), exclude: Sequence[str] = ()) -> FuzzingRun:
-    """Runs every case of `cases` against `url` and reads the report; wstest's output goes to
-    folder/wstest.log."""
-    spec = write_fuzzing_spec(folder, url, agent, cases, exclude)
-    log_path = folder / "wstest.log"
+                       parts: Sequence[Part] = (Part(("*",)),)) -> FuzzingRun:
+    """Runs the cases of `parts` against `url`, one wstest process per part, all at once, and
+    reads their reports. Part N writes into folder/part-N: its spec, wstest.log and report/."""
     started = time.monotonic()
-    with open(log_path, "wb") as log:
-        done = subprocess.run([str(wstest), "-m", "fuzzingclient", "-s", str(spec)], cwd=folder,
-                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                              timeout=timeout)
-    seconds = time.monotonic() - started
-    output = log_path.read_text(errors="replace")
-    index = folder / "report" / "index.json"
-    assert done.returncode == 0 and index.exists(), (
-        f"wstest exited with {done.returncode} and wrote {'a' if index.exists() else 'no'} report:\n"
-        f"{output[-3000:]}")
-    return FuzzingRun(read_report(index, agent), seconds, output)
+    running: List[Tuple[Path, subprocess.Popen, IO[bytes]]] = []
+    try:
+        for number, part in enumerate(parts, 1):
+            part_folder = folder / f"part-{number}"
+            part_folder.mkdir(parents=True, exist_ok=True)
+            spec = write_fuzzing_spec(part_folder, url, agent, part.cases, part.exclude)
+            log = open(part_folder / "wstest.log", "wb")
+            running.append((part_folder, subprocess.Popen(
+                [str(wstest), "-m", "fuzzingclient", "-s", str(spec)], cwd=part_folder,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT), log))
+        results: List[CaseResult] = []
+        outputs = []
+        for part_folder, process, _ in running:
+            status = process.wait(max(1.0, timeout - (time.monotonic() - started)))
+            output = (part_folder / "wstest.log").read_text(errors="replace")
+            index = part_folder / "report" / "index.json"
+            assert status == 0 and index.exists(), (
+                f"wstest in {part_folder} exited with {status} and wrote {'a' if index.exists() else 'no'} "
+                f"report:\n{output[-3000:]}")
+            results += read_report(index, agent)
+            outputs.append(output)
+    finally:
+        for _, process, log in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+    return FuzzingRun(sorted(results, key=lambda result: case_key(result.case_id)),
+                      time.monotonic() - started, "".join(outputs))
 
 
 def read_report(index: Path, agent: str) -> List[CaseResult]:

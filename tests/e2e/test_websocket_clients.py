@@ -30,8 +30,8 @@ MIB = 1024 * 1024
 PIECE = 64 * 1024
 # What may pile up between a session and a client that does not read (or a client and a session
 # that does not receive) before the sender blocks: the kernel's socket buffers on loopback (a
-# few MiB each way), the server's windows (64 KiB per session, spec 9.4) and the client's queue.
-# Far below what the tests try to push through.
+# few MiB each way; under 4 MiB was seen), the server's windows (64 KiB per session, spec 9.4)
+# and the client's queue. Far below the 128 MiB the tests try to push through.
 MAX_IN_FLIGHT = 24 * MIB
 MAX_GROWTH_MIB = 48  # resident growth of the server or its worker while a sender is blocked
 
@@ -298,7 +298,7 @@ def sent_so_far(server: Server, tag: str) -> int:
 
 def test_a_client_that_does_not_read_blocks_the_session_s_send_with_bounded_memory(server: Server) -> None:
     tag, flood = new_tag(), 128 * MIB
-    worker = server.worker_pids()[0]
+    worker = server.wait_for_workers(1)[0]
     with PeakMemory(server.pid) as java, PeakMemory(worker) as python:
         # max_queue=1: the client stops reading its socket as soon as one frame waits in it.
         with open_session(server, f"/flood?mib={flood // MIB}&tag={tag}", max_queue=1, max_size=None,
@@ -323,7 +323,7 @@ def test_a_client_that_sends_fast_meets_backpressure_while_the_session_does_not_
     tag, total = new_tag(), 128 * MIB
     piece = os.urandom(PIECE)
     sent = [0]
-    worker = server.worker_pids()[0]
+    worker = server.wait_for_workers(1)[0]
     with PeakMemory(server.pid) as java, PeakMemory(worker) as python:
         with open_session(server, f"/hold?tag={tag}", compression=None) as ws:
             wait_outcome(server, tag, lambda seen: seen == "holding")
