@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import ssl
 import struct
 import time
@@ -458,3 +459,17 @@ def test_the_server_took_every_bad_input_without_an_unhandled_exception(server: 
              if "reached at the tail of the pipeline" in line]
     assert not found, f"{len(found)} unhandled exception(s), the first: {found[0]}"
     still_serves(server)
+
+
+# ---- shutdown (9.5) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/sync"], ids=["async-session", "sync-session"])
+def test_shutdown_closes_open_sessions_with_1001_after_the_graceful_timeout(start_server, path: str) -> None:
+    server = start_server(app="ws_echo_app:app", options=["--graceful-timeout", "1"])
+    with open_session(server, path) as ws:
+        ws.send("before the shutdown")
+        assert ws.recv(timeout=10) == "before the shutdown"
+        server.signal(signal.SIGTERM)
+        assert closed_by_server(ws).rcvd.code == 1001  # type: ignore[union-attr]
+    assert server.wait(30) == 0, server.log()
