@@ -47,7 +47,8 @@ final class DeflateHandler extends ChannelDuplexHandler {
             ctx.write(msg, promise);
             return;
         }
-        if (!messageOpen) {
+        boolean first = !messageOpen;
+        if (first) {
             compressing = piece.compress();
         }
         messageOpen = !piece.last();
@@ -62,7 +63,7 @@ final class DeflateHandler extends ChannelDuplexHandler {
         }
         ByteBuf compressed;
         try {
-            compressed = deflate(ctx, piece.data(), piece.last());
+            compressed = deflate(ctx, piece.data(), piece.last(), first);
         } catch (RuntimeException e) {
             promise.tryFailure(e);
             return;
@@ -86,7 +87,7 @@ final class DeflateHandler extends ChannelDuplexHandler {
         releaseContext();
     }
 
-    private ByteBuf deflate(ChannelHandlerContext ctx, ByteBuf data, boolean last) {
+    private ByteBuf deflate(ChannelHandlerContext ctx, ByteBuf data, boolean last, boolean first) {
         if (deflater == null) {
             deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
         }
@@ -104,7 +105,16 @@ final class DeflateHandler extends ChannelDuplexHandler {
                 out.ensureWritable(Math.max(64, out.capacity()));
             }
             if (last) {
-                removeTail(out);
+                if (out.isReadable()) {
+                    removeTail(out);
+                } else if (first) {
+                    // zlib writes nothing for a flush right after a flush (an empty message after
+                    // another one): §7.2.3.6's single 0x00, an empty stored block once the
+                    // receiver appends 00 00 FF FF, stands for the empty message.
+                    out.writeByte(0);
+                }
+                // else: an empty last piece of a longer message adds nothing; the pieces before
+                // it already end on a flush (their 00 00 FF FF is an empty block, harmless).
             }
             return out;
         } catch (RuntimeException e) {

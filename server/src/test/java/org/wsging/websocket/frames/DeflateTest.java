@@ -297,6 +297,40 @@ class DeflateTest {
     }
 
     @Test
+    void anEmptyMessageAfterAnotherOneIsOneZeroByte() throws Exception {
+        // zlib writes nothing for a flush that follows a flush: the empty message must still
+        // be a payload the client inflates to nothing in the same context.
+        WsChannel ws = deflate(false, false);
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), true, true));
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.EMPTY_BUFFER, true, true));
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), true, true));
+        List<ServerFrame> frames = ws.frames();
+        assertEquals(3, frames.size(), "no message is lost");
+        assertArrayEquals(new byte[] {0}, frames.get(1).payload());
+        Inflater inflater = new Inflater(true);
+        try {
+            assertArrayEquals(TEXT, Zlib.decompress(inflater, frames.get(0).payload()));
+            assertEquals(0, Zlib.decompress(inflater, frames.get(1).payload()).length);
+            assertArrayEquals(TEXT, Zlib.decompress(inflater, frames.get(2).payload()));
+        } finally {
+            inflater.end();
+        }
+        ws.finish();
+    }
+
+    @Test
+    void anEmptyLastPieceEndsALongerMessage() throws Exception {
+        WsChannel ws = deflate(false, false);
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), false, true));
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.EMPTY_BUFFER, true, true));
+        List<ServerFrame> frames = ws.frames();
+        assertEquals(2, frames.size());
+        assertTrue(frames.get(1).fin());
+        assertArrayEquals(TEXT, Zlib.decompress(ClientFrame.concat(frames.get(0).payload(), frames.get(1).payload())));
+        ws.finish();
+    }
+
+    @Test
     void withoutNegotiationCompressIsIgnored() {
         WsChannel ws = WsChannel.plain();
         ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), true, true));
