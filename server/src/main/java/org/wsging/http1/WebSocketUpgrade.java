@@ -1,13 +1,11 @@
 package org.wsging.http1;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import java.util.List;
 import org.wsging.config.WebSocketConfig;
+import org.wsging.connection.HeldInput;
 import org.wsging.exchange.WorkerStream;
 import org.wsging.websocket.HandshakeResponse;
 import org.wsging.websocket.WebSocketPipeline;
@@ -36,7 +34,7 @@ final class WebSocketUpgrade {
                                             WorkerStream stream, WebSocketConfig config) {
         ChannelPipeline p = ctx.pipeline();
         ChannelFuture written = ctx.writeAndFlush(handshake.response());
-        Held held = removeHttp1(p);
+        HeldInput held = removeHttp1(p);
         WebSocketSession session = WebSocketPipeline.install(p, stream, handshake, config);
         held.release();
         session.start(written);
@@ -48,8 +46,8 @@ final class WebSocketUpgrade {
      * (a client must wait for the 101, RFC 6455 section 4.1; one that does not still has its
      * frames read as frames) are held and go to the frame layer once it is in place.
      */
-    private static Held removeHttp1(ChannelPipeline p) {
-        Held held = new Held();
+    private static HeldInput removeHttp1(ChannelPipeline p) {
+        HeldInput held = new HeldInput();
         if (p.get(CODEC) != null) {
             p.addAfter(CODEC, HELD, held);
         } else {
@@ -71,52 +69,5 @@ final class WebSocketUpgrade {
     /** The TLS handlers ahead of HTTP/1 (named by the initializer), never removed. */
     private static boolean isTls(String name) {
         return name.equals("tls") || name.equals("tls-errors");
-    }
-
-    /** Holds inbound bytes until the session's handlers are in place behind it. */
-    private static final class Held extends ChannelInboundHandlerAdapter {
-        private CompositeByteBuf bytes;
-        private ChannelHandlerContext ctx;
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf b) {
-                if (bytes == null) {
-                    bytes = ctx.alloc().compositeBuffer();
-                }
-                bytes.addComponent(true, b);
-            } else {
-                ctx.fireChannelRead(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            // nothing to pass on until released
-        }
-
-        /** Removes the holder, passing what it holds on to the handler after it. */
-        void release() {
-            ctx.pipeline().remove(this);
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            CompositeByteBuf b = bytes;
-            bytes = null;
-            if (b != null) {
-                if (b.isReadable()) {
-                    ctx.fireChannelRead(b);
-                    ctx.fireChannelReadComplete();
-                } else {
-                    b.release();
-                }
-            }
-        }
     }
 }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.wsging.connection.HeldInput;
 import org.wsging.exchange.Header;
 
 /**
@@ -138,7 +139,7 @@ public final class H2cUpgradeHandler extends ChannelInboundHandlerAdapter {
         switching.headers().set(HttpHeaderNames.UPGRADE, H2C);
         ctx.writeAndFlush(switching);
         ChannelPipeline p = ctx.pipeline();
-        Http1Removal.Held held = Http1Removal.remove(p);
+        HeldInput held = Http1Removal.remove(p);
         if (p.context(this) != null) {
             p.remove(this);
         }
