@@ -16,7 +16,7 @@ import java.util.zip.Deflater;
  * sent uncompressed pass by.
  *
  * <p>The deflater (about 260 KiB of native memory: a 15-bit window, the only size
- * {@link Deflater} offers, which is why offers asking for a smaller server window are declined)
+ * {@link Deflater} offers, which is why a client asking for a smaller server window gets stored blocks)
  * is made for the first compressed message, kept across messages for context takeover, reset
  * after each message with server_no_context_takeover (§7.1.1.1), and freed when the channel
  * closes or the handler leaves.
@@ -26,14 +26,20 @@ final class DeflateHandler extends ChannelDuplexHandler {
     private static final int TAIL_LENGTH = 4;
 
     private final boolean noContextTakeover;
+    private final int level;
 
     private Deflater deflater;
     private boolean released;
     private boolean messageOpen;
     private boolean compressing;
 
-    DeflateHandler(boolean noContextTakeover) {
+    /**
+     * @param storedBlocksOnly level 0: stored blocks, which refer to no earlier bytes, for a client
+     *                         that limited the server's window below the 15 bits Deflater has
+     */
+    DeflateHandler(boolean noContextTakeover, boolean storedBlocksOnly) {
         this.noContextTakeover = noContextTakeover;
+        this.level = storedBlocksOnly ? Deflater.NO_COMPRESSION : Deflater.DEFAULT_COMPRESSION;
     }
 
     /** Whether a zlib context is allocated now. */
@@ -89,7 +95,7 @@ final class DeflateHandler extends ChannelDuplexHandler {
 
     private ByteBuf deflate(ChannelHandlerContext ctx, ByteBuf data, boolean last, boolean first) {
         if (deflater == null) {
-            deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+            deflater = new Deflater(level, true);
         }
         deflater.setInput(data.nioBuffer());
         ByteBuf out = ctx.alloc().buffer(data.readableBytes() / 2 + 64);

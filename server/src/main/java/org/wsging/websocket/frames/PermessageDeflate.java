@@ -7,11 +7,12 @@ import java.util.Set;
 
 /**
  * Chooses the permessage-deflate offer to accept (RFC 7692 §5, §7.1): the first one, in the
- * client's order, whose parameters are all known, well-formed, given once, and can be honoured.
- * One asking for server_max_window_bits below 15 cannot be: {@code java.util.zip.Deflater}
- * compresses with a 15-bit window only, and a server may not use a larger window than the client
- * asked for. client_max_window_bits needs nothing from the server (its 15-bit decompressor reads
- * any window), so the response never limits the client. Other extensions are ignored.
+ * client's order, whose parameters are all known and well-formed and given once. A
+ * server_max_window_bits below 15 is honoured with stored blocks ({@link
+ * DeflateParameters#storedBlocksOnly}): {@code java.util.zip.Deflater} compresses with a 15-bit
+ * window only, and a server may not use a larger window than the client asked for.
+ * client_max_window_bits needs nothing from the server (its 15-bit decompressor reads any
+ * window), so the response never limits the client. Other extensions are ignored.
  */
 public final class PermessageDeflate {
 
@@ -74,8 +75,8 @@ public final class PermessageDeflate {
                 }
                 case "server_max_window_bits" -> {
                     int bits = windowBits(value);
-                    if (bits < MAX_WINDOW_BITS) {
-                        return null;   // invalid, or a window smaller than ours
+                    if (bits < 0) {
+                        return null;   // no value, or not 8-15
                     }
                     serverMaxWindowBits = bits;
                 }

@@ -41,7 +41,8 @@ public final class WebSocketFrames {
         if (deflate != null) {
             pipeline.addBefore(beforeHandlerName, "ws-inflate", new InflateHandler(
                     settings.maxMessageSize(), settings.maxPieceSize(), deflate.clientNoContextTakeover()));
-            pipeline.addBefore(beforeHandlerName, "ws-deflate", new DeflateHandler(deflate.serverNoContextTakeover()));
+            pipeline.addBefore(beforeHandlerName, "ws-deflate", new DeflateHandler(deflate.serverNoContextTakeover(),
+                    deflate.storedBlocksOnly()));
         }
         pipeline.addBefore(beforeHandlerName, "ws-text-validator", new TextMessageValidator());
         pipeline.addBefore(beforeHandlerName, "ws-protocol-failure", new ProtocolFailureHandler(gate));

@@ -297,6 +297,29 @@ class DeflateTest {
     }
 
     @Test
+    void aServerWindowBelow15GetsStoredBlocksThatReferToNothingBefore() throws Exception {
+        // server_max_window_bits=9 (Autobahn 13.3, 13.5): no back-reference may reach further
+        // than 512 bytes; stored blocks make none, in this message or across messages.
+        WsChannel ws = new WsChannel(new FrameSettings(1 << 20, 1 << 16, new DeflateParameters(false, false, 9, 0)));
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), true, true));
+        ws.channel.writeAndFlush(new OutboundPiece(true, Unpooled.wrappedBuffer(TEXT), true, true));
+        List<ServerFrame> frames = ws.frames();
+        Inflater inflater = new Inflater(true);
+        try {
+            for (ServerFrame frame : frames) {
+                assertTrue(frame.rsv1());
+                byte[] payload = frame.payload();
+                assertTrue(payload.length > TEXT.length, "stored, not compressed: " + payload.length);
+                assertEquals(0, payload[0] & 0x06, "a stored block (BTYPE 00)");
+                assertArrayEquals(TEXT, Zlib.decompress(inflater, payload));
+            }
+        } finally {
+            inflater.end();
+        }
+        ws.finish();
+    }
+
+    @Test
     void anEmptyMessageAfterAnotherOneIsOneZeroByte() throws Exception {
         // zlib writes nothing for a flush that follows a flush: the empty message must still
         // be a payload the client inflates to nothing in the same context.

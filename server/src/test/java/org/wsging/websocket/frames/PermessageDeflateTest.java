@@ -1,6 +1,8 @@
 package org.wsging.websocket.frames;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -32,6 +34,8 @@ class PermessageDeflateTest {
                 + "client_max_window_bits=8 | permessage-deflate; server_no_context_takeover; "
                 + "client_no_context_takeover; server_max_window_bits=15",
         "x-webkit-deflate-frame, permessage-deflate | permessage-deflate",
+        "permessage-deflate; server_max_window_bits=8 | permessage-deflate; server_max_window_bits=8",
+        "permessage-deflate; server_max_window_bits=14 | permessage-deflate; server_max_window_bits=14",
         " , permessage-deflate ,, | permessage-deflate",
     })
     void anAcceptableOfferIsAnsweredWithWhatTheServerDoes(String offer, String expected) {
@@ -40,9 +44,8 @@ class PermessageDeflateTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
-        "permessage-deflate; server_max_window_bits=8",     // a smaller window than Deflater has
-        "permessage-deflate; server_max_window_bits=14",
         "permessage-deflate; server_max_window_bits",       // needs a value
+        "permessage-deflate; server_max_window_bits=7",
         "permessage-deflate; server_max_window_bits=16",
         "permessage-deflate; server_max_window_bits=015",   // leading zero
         "permessage-deflate; client_max_window_bits=7",
@@ -76,12 +79,19 @@ class PermessageDeflateTest {
     @Test
     void theFirstAcceptableOfferWinsAcrossOffersAndFields() {
         // as Autobahn 13.7 offers: a small server window first, then fallbacks
-        assertEquals("permessage-deflate; client_no_context_takeover",
+        assertEquals("permessage-deflate; client_no_context_takeover; server_max_window_bits=8",
                 response("permessage-deflate; client_no_context_takeover; server_max_window_bits=8, "
                         + "permessage-deflate; client_no_context_takeover", "permessage-deflate"));
         assertEquals("permessage-deflate; server_no_context_takeover",
-                response("permessage-deflate; server_max_window_bits=9",
+                response("permessage-deflate; server_max_window_bits=16",
                         "permessage-deflate; server_no_context_takeover"));
+    }
+
+    @Test
+    void aServerWindowBelow15IsKeptWithStoredBlocks() {
+        assertTrue(PermessageDeflate.negotiate(List.of("permessage-deflate; server_max_window_bits=9")).storedBlocksOnly());
+        assertFalse(PermessageDeflate.negotiate(List.of("permessage-deflate; server_max_window_bits=15")).storedBlocksOnly());
+        assertFalse(PermessageDeflate.negotiate(List.of("permessage-deflate")).storedBlocksOnly());
     }
 
     @Test
@@ -93,7 +103,7 @@ class PermessageDeflateTest {
 
     @Test
     void parametersTheServerCannotHonourAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new DeflateParameters(false, false, 10, 0));
+        assertThrows(IllegalArgumentException.class, () -> new DeflateParameters(false, false, 7, 0));
         assertThrows(IllegalArgumentException.class, () -> new DeflateParameters(false, false, 0, 16));
         assertEquals("permessage-deflate; client_max_window_bits=9",
                 new DeflateParameters(false, false, 0, 9).responseHeaderValue());
