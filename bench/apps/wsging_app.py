@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from wsging import FileResponse, Request, Response
 
@@ -16,7 +16,12 @@ async def _echo_chunks(request: Request) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def app(request: Request) -> Response:
+async def _echo_messages(ws: Any) -> None:
+    async for message in ws:
+        await ws.send(message)
+
+
+async def app(request: Request) -> Any:
     path = request.path
     if path == "/plaintext":
         return Response(HELLO, content_type=TEXT_PLAIN)
@@ -28,4 +33,7 @@ async def app(request: Request) -> Response:
         return Response(_echo_chunks(request), content_type=OCTETS)
     if path == "/file":
         return FileResponse(FILE)
+    if path == "/ws" and request.websocket is not None:
+        # The peers' apps accept without compression offered (the client offers none either).
+        return request.websocket.accept(_echo_messages, compression=False)
     return Response(b"not found", status=404, content_type=TEXT_PLAIN)
