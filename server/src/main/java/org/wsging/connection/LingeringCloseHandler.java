@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It sits first in the pipeline, so a TLS handler's close_notify is written before the FIN. A
  * close that asked for a reset (SO_LINGER 0: a peer that reads nothing, {@link
- * SendTimeoutHandler}) is passed on at once.
+ * SendTimeoutHandler}) is passed on at once, and so is a second close while one lingers. Output
+ * that cannot drain within the linger time (a peer that reads nothing) is not waited for longer.
  */
 public final class LingeringCloseHandler extends ChannelDuplexHandler {
     /** How long input is read and dropped after the FIN, at most. */
@@ -40,7 +42,9 @@ public final class LingeringCloseHandler extends ChannelDuplexHandler {
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         Channel channel = ctx.channel();
         if (lingering) {
+            // A second close insists (the send timeout's reset, a shutdown deadline): now.
             channel.closeFuture().addListener(f -> promise.trySuccess());
+            ctx.close();
             return;
         }
         Integer linger = channel.config().getOption(ChannelOption.SO_LINGER);
@@ -49,21 +53,35 @@ public final class LingeringCloseHandler extends ChannelDuplexHandler {
             return;
         }
         lingering = true;
+        // What is written before the close goes out first, but a client that reads nothing must
+        // not keep the connection: the output gets the linger time to drain, then it closes.
+        ScheduledFuture<?> drained = ctx.executor().schedule(() -> closeNow(ctx, promise), lingerMillis, TimeUnit.MILLISECONDS);
         // An empty write completes after every write before it: then the output can end.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
             if (!written.isSuccess() || !channel.isActive()) {
-                ctx.close(promise);
+                drained.cancel(false);
+                closeNow(ctx, promise);
                 return;
             }
             duplex.shutdownOutput().addListener(shut -> {
+                drained.cancel(false);
                 if (!shut.isSuccess()) {
-                    ctx.close(promise);
+                    closeNow(ctx, promise);
                     return;
                 }
                 channel.config().setAutoRead(true); // a handler may have paused reading
-                ctx.executor().schedule(() -> ctx.close(promise), lingerMillis, TimeUnit.MILLISECONDS);
+                ctx.executor().schedule(() -> closeNow(ctx, promise), lingerMillis, TimeUnit.MILLISECONDS);
             });
         });
+    }
+
+    /** Closes the connection, once: the timers and the write's outcome may each come to it. */
+    private static void closeNow(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (promise.isDone()) {
+            ctx.close();
+        } else {
+            ctx.close(promise);
+        }
     }
 
     @Override
