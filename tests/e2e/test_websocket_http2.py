@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import uuid
 from typing import Iterator, List, Optional, Tuple
@@ -252,6 +253,59 @@ def test_the_server_answers_pings(server: Server) -> None:
         assert session.receive() == (PONG, b"are you there")
 
 
+def sent_by_flood(server: Server, tag: str) -> int:
+    text = httpx.get(f"{server.url}/outcome", params={"tag": tag}, timeout=10).text
+    return int(text.split()[1]) if text.startswith(("sent", "done")) else 0
+
+
+def test_a_client_that_does_not_read_stalls_the_applications_sends(server: Server) -> None:
+    """The session's sends wait on the stream's window: without WINDOW_UPDATE nothing more goes."""
+    tag = new_tag()
+    with H2Client(server.port, auto_ack=False) as client:
+        assert client.server_setting(ENABLE_CONNECT_PROTOCOL, 0) == 1
+        session = open_session(client, f"/flood?mib=8&tag={tag}")
+        client.settle(2.0)
+        stalled = len(session.record.data)
+        assert stalled <= 65535, "no more than the client's initial window went out"
+        sent = sent_by_flood(server, tag)
+        assert sent < 8 * 1024 * 1024, "the application could not send everything"
+        client.settle(1.0)
+        assert sent_by_flood(server, tag) == sent and len(session.record.data) == stalled
+        client.auto_ack = True
+        client.ack(session.stream_id, stalled)
+        received = 0
+        while True:
+            opcode, payload = session.receive(timeout=30)
+            if opcode == TEXT:
+                assert payload == b"done"
+                break
+            received += len(payload)
+        assert received == 8 * 1024 * 1024
+
+
+def test_a_fast_client_is_held_by_the_stream_window(server: Server) -> None:
+    """A session that takes no message: the server stops returning window, the client stops."""
+    tag = new_tag()
+    with connect(server) as client:
+        session = open_session(client, f"/hold?tag={tag}")
+        wait_outcome(server, tag, "holding")
+        chunk = client_frame(BINARY, b"z" * 16000)
+        sent = 0
+        # The server reads what the worker has credit for (its window of messages, spec 9.4)
+        # and returns that much window; then nothing more, however long the client waits.
+        for _ in range(6):
+            while client.sendable(session.stream_id) >= len(chunk) and sent < 16 * 1024 * 1024:
+                client.send_data(session.stream_id, chunk)
+                sent += 16000
+            client.settle(0.5)
+        assert sent < 1024 * 1024, "the server kept granting window to a session that reads nothing"
+        assert client.sendable(session.stream_id) < len(chunk)
+        httpx.get(f"{server.url}/release", params={"tag": tag}, timeout=10)
+        session.send(BINARY, b"z" * 16000)
+        session.send(TEXT, b"end")
+        assert session.receive(timeout=30) == (TEXT, str(sent + 16000).encode())
+
+
 # ---- closing -------------------------------------------------------------------------------------
 
 
@@ -320,3 +374,17 @@ def test_an_ordinary_request_is_served_while_a_session_is_open(server: Server) -
         second.send(BINARY, b"second session")
         assert second.receive() == (BINARY, b"second session")
         assert session.record.finished is False
+
+
+# ---- shutdown (9.5) ------------------------------------------------------------------------------
+
+
+def test_shutdown_closes_open_sessions_with_1001_after_the_graceful_timeout(start_server) -> None:
+    server = start_server(app="ws_echo_app:app", options=["--graceful-timeout", "1"])
+    with connect(server) as client:
+        session = open_session(client, "/plain")
+        session.send(TEXT, b"before the shutdown")
+        assert session.receive() == (TEXT, b"before the shutdown")
+        server.signal(signal.SIGTERM)
+        assert session.close_code(timeout=15)[0] == 1001
+    assert server.wait(30) == 0, server.log()
