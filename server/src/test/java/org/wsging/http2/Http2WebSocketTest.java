@@ -131,9 +131,10 @@ class Http2WebSocketTest {
         assertFalse(s.head.hasBody());
         assertEquals(0, s.head.contentLength());
         assertTrue((s.head.capabilities() & Capabilities.WEBSOCKET) != 0);
-        assertTrue(s.head.headers().contains(new Header("host", "example.test"))
-                || s.head.headers().stream().anyMatch(h -> h.name().toString().equals("host")
-                        && h.value().toString().equals("example.test")));
+        assertTrue(s.head.headers().stream().anyMatch(h -> h.name().toString().equals("host")
+                && h.value().toString().equals("example.test")), ":authority is the host field");
+        assertTrue(s.head.headers().stream().anyMatch(h -> h.name().toString().equals("sec-websocket-version")),
+                "the handshake's fields stay for the application");
         assertFalse(pair.stream(id).ended);
         assertTrue(pair.stream(id).heads.isEmpty());
     }
@@ -170,6 +171,29 @@ class Http2WebSocketTest {
         int id2 = pair.send(offer("/"), true);
         assertEquals(400, pair.stream(id2).status());
         assertTrue(pair.dispatcher.streams.isEmpty());
+    }
+
+    @Test
+    void aProtocolOnAnotherMethodOrAnExtendedConnectWithoutItsPseudoHeadersIsMalformed() {
+        Http2Headers get = Http2TestPair.request("GET", "/");
+        get.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "websocket");
+        Http2Headers noAuthority = offer("/");
+        noAuthority.remove(Http2Headers.PseudoHeaderName.AUTHORITY.value());
+        Http2Headers noPath = offer("/");
+        noPath.remove(Http2Headers.PseudoHeaderName.PATH.value());
+        Http2Headers noScheme = offer("/");
+        noScheme.remove(Http2Headers.PseudoHeaderName.SCHEME.value());
+        Http2Headers empty = new io.netty.handler.codec.http2.DefaultHttp2Headers(false).method("CONNECT")
+                .scheme("http").path("/").authority("example.test");
+        empty.add(Http2Headers.PseudoHeaderName.PROTOCOL.value(), ""); // what a client's own checks refuse
+        empty.add("sec-websocket-version", "13");
+        for (Http2Headers h : List.of(get, noAuthority, noPath, noScheme, empty)) {
+            int id = pair.send(h, false);
+            assertEquals(Long.valueOf(Http2Error.PROTOCOL_ERROR.code()), pair.stream(id).reset, h.toString());
+            assertTrue(pair.stream(id).heads.isEmpty());
+        }
+        assertTrue(pair.dispatcher.streams.isEmpty());
+        assertNull(pair.goAway, "stream errors: the connection goes on");
     }
 
     @Test
