@@ -171,7 +171,6 @@ def test_page_over_tls_loads_over_http2_and_chats(chat_tls_server: Server, open_
     chat(first, second)
 
 
-@pytest.mark.xfail(strict=True, reason="RFC 8441 not built yet")
 def test_page_over_http2_uses_websocket_over_http2(chat_tls_server: Server, open_page) -> None:
     # Chromium opens a WebSocket on an HTTP/2 connection only when the server announced
     # SETTINGS_ENABLE_CONNECT_PROTOCOL, which is also when request.capabilities.websocket

@@ -95,8 +95,9 @@ def test_the_request_as_the_application_sees_it(main_server) -> None:
     assert ["host", "e2e"] in headers
     assert ["cookie", "a=1; b=2"] in headers
     assert not [name for name, _ in headers if name.startswith(":")]
-    # push: the client left SETTINGS_ENABLE_PUSH at its default (1), so the extension is offered.
-    assert seen["capabilities"] == ["response_trailers", "early_hints", "push", "request_trailers"]
+    # push: the client left SETTINGS_ENABLE_PUSH at its default (1), so the extension is offered;
+    # websocket: the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441).
+    assert seen["capabilities"] == ["response_trailers", "early_hints", "push", "websocket", "request_trailers"]
     assert seen["content_length"] == 0
 
 

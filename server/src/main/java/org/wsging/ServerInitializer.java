@@ -96,7 +96,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 configure(p, http1, websocket, dispatcher, accessLog, "https");
                 p.addAfter("codec", "chunked-files", new ChunkedWriteHandler()); // no sendfile through TLS
             }, http2.enabled()
-                    ? p -> Http2Pipeline.configure(p, http2, http1, dispatcher, accessLog, "https")
+                    ? p -> Http2Pipeline.configure(p, http2, http1, websocket, dispatcher, accessLog, "https")
                     : null);
             return;
         }
@@ -121,10 +121,11 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         p.addLast("protocol", new PriorKnowledgeSelector(                  // the HTTP/2 preface?
-                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, websocket, dispatcher, accessLog, "http")));
         configure(p, http1, websocket, dispatcher, accessLog, "http");
         p.addBefore("response-headers", "h2c-upgrade", new H2cUpgradeHandler( // Upgrade: h2c
-                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, dispatcher, accessLog, "http")));
+                pipeline -> Http2Pipeline.configure(pipeline, http2, http1, websocket, dispatcher, accessLog,
+                        "http")));
     }
 
     /** HTTP/1.x with the "http" scheme. Also used by tests on an EmbeddedChannel. */

@@ -20,7 +20,13 @@ import org.wsging.exchange.FileBodyOpener;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
+import org.wsging.exchange.WebSocketAccept;
 import org.wsging.exchange.WorkerStream;
+import org.wsging.websocket.ExtendedConnectResponse;
+import org.wsging.websocket.HandshakeResponse;
+import org.wsging.websocket.Offer;
+import org.wsging.websocket.WebSocketPipeline;
+import org.wsging.websocket.WebSocketSession;
 
 /**
  * One HTTP/2 stream: its request, and the listener of the worker stream that answers it. Runs on
@@ -32,6 +38,11 @@ import org.wsging.exchange.WorkerStream;
  * DATA write returns its bytes of link credit to the worker when the write completes; Netty's
  * flow controller holds writes while the client's stream or connection window is closed, so a
  * client that does not read stops the application's writer (MUST-H2-3).
+ *
+ * <p>WebSocket (RFC 8441, spec 9): a valid extended CONNECT is an offer, which goes to the worker
+ * with no body; DATA the client sends before the answer waits here, not read. An acceptance is
+ * answered with 200, and the stream then carries the session on a {@link WebSocketStreamChannel},
+ * to which the stream's DATA and the worker's session events are passed on.
  */
 final class Http2Exchange implements ExchangeListener {
 
@@ -44,6 +55,8 @@ final class Http2Exchange implements ExchangeListener {
     /** The :path split into path and query, once worked out. */
     org.wsging.exchange.RequestTarget target;
     final boolean isHead;
+    /** A valid WebSocket offer (extended CONNECT with :protocol websocket). */
+    final boolean offer;
     private final boolean expectContinue;
     private final long maxBodySize;
     /** Nanosecond clock of the event loop when the request arrived. */
@@ -82,6 +95,10 @@ final class Http2Exchange implements ExchangeListener {
     private FileSender file;
     boolean logged;
 
+    // WebSocket session, once an offer is accepted
+    private WebSocketStreamChannel sessionChannel;
+    private WebSocketSession session;
+
     Http2Exchange(Http2ServerHandler conn, Http2Stream stream, Http2RequestFields request, boolean endOfStream,
                   long now, long maxBodySize) {
         this.conn = conn;
@@ -90,8 +107,9 @@ final class Http2Exchange implements ExchangeListener {
         this.id = stream.id();
         this.request = request;
         this.isHead = request.method().equals("HEAD");
+        this.offer = Http2WebSocketOffer.isWebSocket(request);
         this.requestEnded = endOfStream;
-        this.requestEndSent = endOfStream;
+        this.requestEndSent = endOfStream || offer; // an offer has no body for the worker
         this.expectContinue = !endOfStream && expects100(request.headers());
         this.startNanos = now;
         this.startMillis = System.currentTimeMillis();
@@ -141,6 +159,17 @@ final class Http2Exchange implements ExchangeListener {
         lastBodyProgress = now;
         if (end) {
             requestEnded = true;
+        }
+        if (sessionChannel != null) {
+            sessionChannel.dataArrived(data);
+            if (end) {
+                sessionChannel.inputEnded();
+            }
+            return;
+        }
+        if (offer && !done) {
+            pending.add(data); // the session's first bytes, read once it starts
+            return;
         }
         if (done || requestEndSent) {
             data.release();
@@ -217,6 +246,10 @@ final class Http2Exchange implements ExchangeListener {
 
     @Override
     public void onRequestWindow(int increment) {
+        if (session != null) {
+            session.onRequestWindow(increment);
+            return;
+        }
         if (!live()) {
             return;
         }
@@ -476,6 +509,10 @@ final class Http2Exchange implements ExchangeListener {
 
     @Override
     public void onReset(ResetCode code) {
+        if (session != null) {
+            session.onReset(code);
+            return;
+        }
         if (!live()) {
             return;
         }
@@ -494,6 +531,10 @@ final class Http2Exchange implements ExchangeListener {
 
     @Override
     public void onFailure(StreamFailure failure) {
+        if (session != null) {
+            session.onFailure(failure);
+            return;
+        }
         if (!live()) {
             return;
         }
@@ -517,12 +558,21 @@ final class Http2Exchange implements ExchangeListener {
 
     /** Answers on the stream's behalf: no head was sent yet. */
     void answerError(int errorStatus, String detail) {
+        answerError(errorStatus, detail, List.of());
+    }
+
+    /** Answers on the stream's behalf with {@code fields} added to the head. */
+    void answerError(int errorStatus, String detail, List<Header> fields) {
         done = true;
         headSent = true;
         status = errorStatus;
         ByteBuf body = Http2ErrorResponse.body(ctx().alloc(), errorStatus, detail);
         written = body.readableBytes();
-        writeHeaders(Http2ErrorResponse.head(errorStatus, body.readableBytes()), false);
+        Http2Headers head = Http2ErrorResponse.head(errorStatus, body.readableBytes());
+        for (Header f : fields) {
+            head.add(f.name(), f.value());
+        }
+        writeHeaders(head, false);
         writeData(body, true, 0);
         finished();
         conn.scheduleFlush();
@@ -542,6 +592,9 @@ final class Http2Exchange implements ExchangeListener {
     /** The stream closed (both ends done, reset by either side, or the connection ended). */
     void closed() {
         releasePending();
+        if (sessionChannel != null) {
+            sessionChannel.streamClosed(); // a session not over yet reports 1006
+        }
         if (!done) {
             done = true;
             resetWorker(ResetCode.CANCEL);
@@ -601,6 +654,147 @@ final class Http2Exchange implements ExchangeListener {
                 "wsging: error: graceful timeout expired: dropped %s %s from %s after %.1f s%s",
                 request.method(), request.target(), ctx().channel().remoteAddress(),
                 (now - startNanos) / 1e9, headSent ? " (response partly sent)" : " (no response sent)"));
+    }
+
+    // ---- WebSocket (RFC 8441) -----------------------------------------------------------------------
+
+    /**
+     * The application accepts the offer (spec 9.3): 200 with the negotiated fields, then the
+     * session runs on the stream. An acceptance that cannot be answered (a subprotocol the client
+     * did not offer, an invalid extra field) is a stream error: the offer gets 500 (spec A.2).
+     */
+    @Override
+    public void onWebSocketAccept(WebSocketAccept accept) {
+        if (!live() || headSent) {
+            return;
+        }
+        if (!offer) {
+            onInvalidResponse("a WebSocket acceptance where no offer was made");
+            return;
+        }
+        ExtendedConnectResponse answer;
+        Http2Headers head;
+        try {
+            answer = ExtendedConnectResponse.of(Offer.ofExtendedConnect(request.headers()), accept);
+            head = Http2ResponseFields.head(200, answer.fields());
+        } catch (HandshakeResponse.InvalidAcceptance | IllegalArgumentException e) {
+            System.err.println("wsging: error: invalid WebSocket acceptance from the application: " + e.getMessage());
+            done = true;
+            resetWorker(ResetCode.PROTOCOL_ERROR);
+            answerError(500, "invalid response from the application");
+            return;
+        }
+        done = true; // the request is answered; the session has its own clocks
+        headSent = true;
+        status = 200;
+        ChannelPromise written = ctx().newPromise();
+        conn.encoder().writeHeaders(ctx(), id, head, 0, false, written);
+        conn.scheduleFlush();
+        WebSocketStreamChannel channel = new WebSocketStreamChannel(ctx().channel(), this);
+        WebSocketSession s = WebSocketPipeline.install(channel.pipeline(), worker, answer.extensions(),
+                answer.frames(), conn.streams().webSocket());
+        channel.register();
+        sessionChannel = channel;
+        session = s;
+        ByteBuf early;
+        while ((early = pending.poll()) != null) {
+            channel.dataArrived(early); // sent before the 200: the first of the session's bytes
+        }
+        if (requestEnded) {
+            channel.inputEnded();
+        }
+        s.start(written);
+    }
+
+    @Override
+    public void onWebSocketMessage(ByteBuf data, boolean text, boolean continues, boolean uncompressed) {
+        if (session != null) {
+            session.onWebSocketMessage(data, text, continues, uncompressed);
+        } else {
+            data.release(); // the link sends none before the session opened
+        }
+    }
+
+    @Override
+    public void onWebSocketPing(byte[] payload) {
+        if (session != null) {
+            session.onWebSocketPing(payload);
+        }
+    }
+
+    @Override
+    public void onWebSocketClose(int code, String reason) {
+        if (session != null) {
+            session.onWebSocketClose(code, reason);
+        }
+    }
+
+    /** Whether this stream carries a session (its offer was accepted). */
+    boolean carriesSession() {
+        return sessionChannel != null;
+    }
+
+    /** Spec 9.5 and 11.5: the graceful timeout ended; the session closes with 1001. */
+    void sessionGoingAway(Object deadlineEvent) {
+        if (sessionChannel != null && sessionChannel.isOpen()) {
+            sessionChannel.pipeline().fireUserEventTriggered(deadlineEvent);
+        }
+    }
+
+    /** A session's bytes as DATA; {@code promise} completes once the frame was written. */
+    void sessionWrite(ByteBuf data, ChannelPromise promise) {
+        int n = data.readableBytes();
+        Http2Stream.State state = stream.state();
+        if (state != Http2Stream.State.OPEN && state != Http2Stream.State.HALF_CLOSED_REMOTE) {
+            data.release();
+            promise.tryFailure(new java.nio.channels.ClosedChannelException());
+            return;
+        }
+        if (n == 0) {
+            data.release();
+            promise.trySuccess();
+            return;
+        }
+        if (unwritten == 0) {
+            lastWriteProgress = conn.now();
+        }
+        unwritten += n;
+        written += n;
+        ChannelPromise frameWritten = ctx().newPromise();
+        frameWritten.addListener(f -> {
+            unwritten -= n;
+            lastWriteProgress = conn.now();
+            if (f.isSuccess()) {
+                promise.trySuccess();
+            } else {
+                promise.tryFailure(f.cause());
+            }
+        });
+        conn.encoder().writeData(ctx(), id, data, 0, false, frameWritten);
+    }
+
+    void sessionFlush() {
+        conn.scheduleFlush();
+    }
+
+    /** {@code n} bytes of the session's stream were read: the client may send that much more. */
+    void consumed(int n) {
+        conn.consume(stream, n);
+    }
+
+    /**
+     * The session's channel closed: the server's side of the stream ends (END_STREAM), and a
+     * client that has not ended its side is told to stop (RST_STREAM(NO_ERROR), RFC 9113 §8.1)
+     * once that went out, so a finished session holds no stream.
+     */
+    void sessionChannelClosed() {
+        Http2Stream.State state = stream.state();
+        if (state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_REMOTE) {
+            ChannelPromise end = ctx().newPromise();
+            conn.encoder().writeData(ctx(), id, Unpooled.EMPTY_BUFFER, 0, true, end);
+            conn.resetAfterResponse(this, end);
+            conn.scheduleFlush();
+        }
     }
 
     void resetWorker(ResetCode code) {

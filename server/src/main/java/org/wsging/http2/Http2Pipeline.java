@@ -4,6 +4,7 @@ import io.netty.channel.ChannelPipeline;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.connection.LingeringCloseHandler;
 import org.wsging.connection.SendTimeoutHandler;
 import org.wsging.exchange.WorkerDispatcher;
@@ -29,7 +30,14 @@ public final class Http2Pipeline {
      */
     public static Http2ServerHandler configure(ChannelPipeline p, Http2Config http2, Http1Config http1,
                                                WorkerDispatcher dispatcher, Consumer<String> accessLog, String scheme) {
-        Http2Streams streams = new Http2Streams(dispatcher, scheme, accessLog, http1.limits());
+        return configure(p, http2, http1, WebSocketConfig.DEFAULT, dispatcher, accessLog, scheme);
+    }
+
+    /** @param webSocket the settings of WebSocket sessions over the connection's streams (RFC 8441) */
+    public static Http2ServerHandler configure(ChannelPipeline p, Http2Config http2, Http1Config http1,
+                                               WebSocketConfig webSocket, WorkerDispatcher dispatcher,
+                                               Consumer<String> accessLog, String scheme) {
+        Http2Streams streams = new Http2Streams(dispatcher, scheme, accessLog, http1.limits(), webSocket);
         Http2ServerHandler handler = new Http2ServerHandlerBuilder(streams, http2, http1.timeouts()).create();
         p.addLast(SEND_TIMEOUT, new SendTimeoutHandler(http1.timeouts().send())); // a peer that reads nothing
         p.addLast(HANDLER, handler);                                       // frames <-> worker streams

@@ -21,9 +21,14 @@ import org.wsging.exchange.RequestTarget;
  * @param headers   the regular fields in order, a {@code host} added from :authority when absent,
  *                  every {@code cookie} field joined into one (RFC 9113 §8.2.3)
  * @param contentLength the content-length field's value, or -1 without one
+ * @param protocol  :protocol of an extended CONNECT (RFC 8441 section 4), or null
  */
 record Http2RequestFields(String method, String target, String authority, List<Header> headers,
-                          long contentLength) {
+                          long contentLength, String protocol) {
+
+    Http2RequestFields(String method, String target, String authority, List<Header> headers, long contentLength) {
+        this(method, target, authority, headers, contentLength, null);
+    }
 
     private static final AsciiString COOKIE = AsciiString.cached("cookie");
     private static final AsciiString HOST = AsciiString.cached("host");
@@ -42,12 +47,26 @@ record Http2RequestFields(String method, String target, String authority, List<H
         CharSequence scheme = h.scheme();
         CharSequence path = h.path();
         CharSequence authority = h.authority();
+        CharSequence protocol = h.get(Http2Headers.PseudoHeaderName.PROTOCOL.value());
         if (method == null || method.length() == 0) {
             throw new Malformed("missing :method");
         }
-        if (AsciiString.contentEquals(method, "CONNECT")) {
+        boolean connect = AsciiString.contentEquals(method, "CONNECT");
+        if (connect && protocol == null) {
             // RFC 9113 §8.5 CONNECT carries neither :scheme nor :path; wsging tunnels nothing.
             throw new Malformed("CONNECT");
+        }
+        if (protocol != null) {
+            // RFC 8441 §4: only on CONNECT, which then has :scheme, :path and :authority
+            if (!connect) {
+                throw new Malformed(":protocol on a request that is not CONNECT");
+            }
+            if (protocol.length() == 0) {
+                throw new Malformed("empty :protocol");
+            }
+            if (authority == null || authority.length() == 0) {
+                throw new Malformed("extended CONNECT without :authority");
+            }
         }
         if (scheme == null || scheme.length() == 0) {
             throw new Malformed("missing :scheme");
@@ -97,7 +116,7 @@ record Http2RequestFields(String method, String target, String authority, List<H
             headers.add(0, new Header(HOST, authority));
         }
         return new Http2RequestFields(methodName, target, authority == null ? null : authority.toString(),
-                Collections.unmodifiableList(headers), contentLength);
+                Collections.unmodifiableList(headers), contentLength, protocol == null ? null : protocol.toString());
     }
 
     private static long parseLength(CharSequence value) throws Malformed {

@@ -168,10 +168,13 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
         if (evt == GracefulShutdown.DEADLINE) {
             long now = now();
             streams.forEachExchange(e -> {
-                if (!e.done) {
+                if (e.carriesSession()) {
+                    e.sessionGoingAway(evt); // spec 9.5: closed with 1001, as on HTTP/1.1
+                } else if (!e.done) {
                     e.reportDropped(now);
                 }
             });
+            flush(ctx); // the sessions' close frames go out before the connection closes
             ctx.close();
             return;
         }
@@ -335,7 +338,7 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
             e.sendTimedOut();
             return;
         }
-        if (!e.requestEnded && !e.done) {
+        if (!e.requestEnded && !e.done && !e.offer) { // an offer's stream stays open: no body comes
             if (e.holdsBody()) {
                 // the application is not reading: the client is not the one being slow
                 e.lastBodyProgress = now;

@@ -39,7 +39,8 @@ final class Http2ServerHandlerBuilder
                 .maxConcurrentStreams(http2.maxConcurrentStreams())
                 .initialWindowSize(http2.initialWindowSize())
                 .maxFrameSize(http2.maxFrameSize())
-                .maxHeaderListSize(http2.maxHeaderListSize()));
+                .maxHeaderListSize(http2.maxHeaderListSize())
+                .connectProtocolEnabled(true)); // RFC 8441: WebSocket over extended CONNECT
         server(true);
         frameListener(streams);
         validateHeaders(true);

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.wsging.config.Http1Config;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.exchange.Capabilities;
 import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
@@ -37,9 +38,13 @@ import org.wsging.tls.TlsFacts;
  */
 final class Http2Streams extends Http2FrameAdapter {
 
-    /** What every HTTP/2 request may use; push is added where {@link Http2Pushes#offered()}. */
-    static final int CAPABILITIES =
-            Capabilities.RESPONSE_TRAILERS | Capabilities.EARLY_HINTS | Capabilities.REQUEST_TRAILERS;
+    /**
+     * What every HTTP/2 request may use; push is added where {@link Http2Pushes#offered()}.
+     * WebSocket: the server announces SETTINGS_ENABLE_CONNECT_PROTOCOL on every connection (RFC
+     * 8441), and the link clears the bit for a worker that did not announce WEBSOCKET (spec A.6).
+     */
+    static final int CAPABILITIES = Capabilities.RESPONSE_TRAILERS | Capabilities.EARLY_HINTS
+            | Capabilities.REQUEST_TRAILERS | Capabilities.WEBSOCKET;
     /** The worker link carries a method in at most 255 bytes, path and query in 65535 each (A.2). */
     private static final int MAX_METHOD = 255;
     private static final int MAX_TARGET_PART = 65535;
@@ -61,8 +66,16 @@ final class Http2Streams extends Http2FrameAdapter {
     private String logClient;
     final Http2Pushes pushes;
     private final Http2PriorityUpdates priorities = new Http2PriorityUpdates();
+    private final WebSocketConfig webSocket;
 
     Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog, Http1Config.Limits limits) {
+        this(dispatcher, scheme, accessLog, limits, WebSocketConfig.DEFAULT);
+    }
+
+    /** @param webSocket the settings of the WebSocket sessions the connection's streams carry */
+    Http2Streams(WorkerDispatcher dispatcher, String scheme, Consumer<String> accessLog, Http1Config.Limits limits,
+                 WebSocketConfig webSocket) {
+        this.webSocket = webSocket;
         this.dispatcher = dispatcher;
         this.maxHeaders = limits.maxHeaders();
         this.maxBodySize = limits.maxBodySize();
@@ -87,6 +100,10 @@ final class Http2Streams extends Http2FrameAdapter {
                 conn.streamClosed();
             }
         });
+    }
+
+    WebSocketConfig webSocket() {
+        return webSocket;
     }
 
     Http2Exchange exchange(Http2Stream stream) {
@@ -141,6 +158,13 @@ final class Http2Streams extends Http2FrameAdapter {
                     e.getMessage());
         }
         Http2Exchange exchange = start(stream, fields, endOfStream);
+        if (fields.protocol() != null) {
+            Http2WebSocketOffer.Refusal refusal = Http2WebSocketOffer.check(fields, endOfStream);
+            if (refusal != null) {
+                exchange.answerError(refusal.status(), refusal.detail(), refusal.fields());
+                return;
+            }
+        }
         if (fields.headers().size() > maxHeaders) {
             exchange.answerError(431, "too many header fields");
             return;
@@ -274,6 +298,13 @@ final class Http2Streams extends Http2FrameAdapter {
         boolean hasBody = !(e.requestEnded && e.bodyReceived == 0);
         boolean pushed = (e.id & 1) == 0; // streams the server opens are the promised ones
         int capabilities = pushed || !pushes.offered() ? CAPABILITIES : CAPABILITIES | Capabilities.PUSH;
+        if (e.offer) {
+            // Spec 9.1: an offer over HTTP/2 is presented as a GET without a body, so routers
+            // treat every transport alike; its stream carries the session instead.
+            return new RequestHead(HttpVersion.HTTP_2, scheme, "GET", target.rawPath(), target.rawQuery(),
+                    clientAddress(), serverAddress(), 0, capabilities, f.headers(), false, false, tlsFacts(),
+                    false, true);
+        }
         return new RequestHead(HttpVersion.HTTP_2, scheme, f.method(), target.rawPath(), target.rawQuery(),
                 clientAddress(), serverAddress(), length, capabilities, f.headers(), hasBody,
                 hasBody && e.expectContinue(), tlsFacts(), pushed);

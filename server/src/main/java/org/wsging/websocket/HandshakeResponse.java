@@ -39,7 +39,7 @@ public record HandshakeResponse(FullHttpResponse response, String extensions, Fr
     /** Largest message piece the frame layer hands on; the link splits further at the worker's MAX_FRAME. */
     public static final int MAX_PIECE = 64 * 1024;
     /** Fields the server writes from the acceptance itself; an application's copies are left out. */
-    private static final Set<AsciiString> SERVER_FIELDS = Set.of(
+    static final Set<AsciiString> SERVER_FIELDS = Set.of(
             AsciiString.cached("upgrade"), AsciiString.cached("connection"), AsciiString.cached("sec-websocket-accept"),
             AsciiString.cached("sec-websocket-protocol"), AsciiString.cached("sec-websocket-extensions"),
             AsciiString.cached("content-length"), AsciiString.cached("transfer-encoding"),
@@ -47,7 +47,7 @@ public record HandshakeResponse(FullHttpResponse response, String extensions, Fr
 
     /** The acceptance cannot be answered as it is (spec A.2 stream errors): the offer gets 500. */
     public static final class InvalidAcceptance extends Exception {
-        InvalidAcceptance(String message) {
+        public InvalidAcceptance(String message) {
             super(message, null, false, false);
         }
     }

@@ -8,7 +8,10 @@ import org.wsging.exchange.Header;
 /**
  * What a valid offer asks for, read from its request fields (names compared without case, so
  * HTTP/1.1 and HTTP/2 fields alike): the client's key, the subprotocols it offers in its order,
- * and its Sec-WebSocket-Extensions field values as received.
+ * and its Sec-WebSocket-Extensions field values as received. An extended CONNECT (RFC 8441
+ * section 5) has no key: {@link #ofExtendedConnect}.
+ *
+ * @param key the Sec-WebSocket-Key of an HTTP/1.1 offer, null for an extended CONNECT
  */
 public record Offer(String key, List<String> subprotocols, List<String> extensions) {
     static final AsciiString SEC_WEBSOCKET_KEY = AsciiString.cached("sec-websocket-key");
@@ -22,6 +25,20 @@ public record Offer(String key, List<String> subprotocols, List<String> extensio
 
     /** The offer in {@code headers}, which passed the handshake's validation. */
     public static Offer of(List<Header> headers) {
+        Offer offer = read(headers);
+        if (offer.key() == null) {
+            throw new IllegalArgumentException("an offer without Sec-WebSocket-Key");
+        }
+        return offer;
+    }
+
+    /** The offer of an extended CONNECT (RFC 8441 section 5), which carries no key. */
+    public static Offer ofExtendedConnect(List<Header> headers) {
+        Offer offer = read(headers);
+        return offer.key() == null ? offer : new Offer(null, offer.subprotocols(), offer.extensions());
+    }
+
+    private static Offer read(List<Header> headers) {
         String key = null;
         List<String> subprotocols = new ArrayList<>();
         List<String> extensions = new ArrayList<>();
@@ -39,9 +56,6 @@ public record Offer(String key, List<String> subprotocols, List<String> extensio
             } else if (AsciiString.contentEqualsIgnoreCase(name, SEC_WEBSOCKET_EXTENSIONS)) {
                 extensions.add(h.value().toString());
             }
-        }
-        if (key == null) {
-            throw new IllegalArgumentException("an offer without Sec-WebSocket-Key");
         }
         return new Offer(key, subprotocols, extensions);
     }

@@ -3,6 +3,7 @@ package org.wsging.websocket;
 import io.netty.channel.ChannelPipeline;
 import org.wsging.config.WebSocketConfig;
 import org.wsging.exchange.WorkerStream;
+import org.wsging.websocket.frames.FrameSettings;
 import org.wsging.websocket.frames.WebSocketFrames;
 
 /**
@@ -19,15 +20,24 @@ public final class WebSocketPipeline {
     /** Installs the session for {@code stream}, whose handshake response is {@code handshake}. */
     public static WebSocketSession install(ChannelPipeline p, WorkerStream stream, HandshakeResponse handshake,
                                            WebSocketConfig config) {
-        WebSocketSession session = new WebSocketSession(stream, handshake.extensions(),
-                handshake.frames().deflate() != null, config.closeTimeout());
+        return install(p, stream, handshake.extensions(), handshake.frames(), config);
+    }
+
+    /**
+     * Installs the session for {@code stream} whose handshake response carried {@code extensions}
+     * ("" for none) and whose frame layer enforces {@code frames}, whatever the transport.
+     */
+    public static WebSocketSession install(ChannelPipeline p, WorkerStream stream, String extensions,
+                                           FrameSettings frames, WebSocketConfig config) {
+        WebSocketSession session = new WebSocketSession(stream, extensions, frames.deflate() != null,
+                config.closeTimeout());
         p.addLast(SESSION, session);                                      // messages <-> worker stream
         String framesBefore = SESSION;
         if (config.pingInterval() != null) {                             // an idle client is pinged
             p.addBefore(SESSION, KEEP_ALIVE, new KeepAlivePings(config.pingInterval(), config.pingTimeout()));
             framesBefore = KEEP_ALIVE;
         }
-        WebSocketFrames.install(p, framesBefore, handshake.frames());      // bytes <-> messages (RFC 6455)
+        WebSocketFrames.install(p, framesBefore, frames);      // bytes <-> messages (RFC 6455)
         return session;
     }
 }

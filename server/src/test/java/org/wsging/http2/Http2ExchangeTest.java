@@ -71,9 +71,10 @@ class Http2ExchangeTest {
         assertEquals("a=1; b=2", field(s.head.headers(), "cookie"));
         assertEquals("1", field(s.head.headers(), "x-one"));
         assertTrue(s.head.headers().stream().noneMatch(f -> f.name().toString().startsWith(":")));
-        // Push too: the client has not sent SETTINGS_ENABLE_PUSH = 0 (spec 8.5).
+        // Push too: the client has not sent SETTINGS_ENABLE_PUSH = 0 (spec 8.5); WebSocket: the
+        // server announced SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441).
         assertEquals(Capabilities.RESPONSE_TRAILERS | Capabilities.EARLY_HINTS | Capabilities.REQUEST_TRAILERS
-                | Capabilities.PUSH, s.head.capabilities());
+                | Capabilities.PUSH | Capabilities.WEBSOCKET, s.head.capabilities());
         assertFalse(s.head.hasBody());
         assertEquals(0, s.head.contentLength());
     }

@@ -19,6 +19,7 @@ import java.util.Map;
 import org.wsging.ServerInitializer;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
+import org.wsging.config.WebSocketConfig;
 import org.wsging.exchange.FakeDispatcher;
 
 /**
@@ -56,6 +57,8 @@ final class Http2TestPair {
     final Http2ConnectionHandler clientHandler;
     final Map<Integer, Received> streams = new HashMap<>();
     Long goAway;
+    /** The SETTINGS the server sent. */
+    Http2Settings serverSettings;
     int goAwayLastStream = -1;
 
     Http2TestPair() {
@@ -63,8 +66,12 @@ final class Http2TestPair {
     }
 
     Http2TestPair(Http1Config http1, Http2Config http2, Http2Settings clientSettings) {
+        this(http1, http2, WebSocketConfig.DEFAULT, clientSettings);
+    }
+
+    Http2TestPair(Http1Config http1, Http2Config http2, WebSocketConfig webSocket, Http2Settings clientSettings) {
         server.freezeTime();
-        ServerInitializer.configureCleartext(server.pipeline(), http1, http2, dispatcher, accessLog::add);
+        ServerInitializer.configureCleartext(server.pipeline(), http1, http2, webSocket, dispatcher, accessLog::add);
         clientHandler = new Http2ConnectionHandlerBuilder()
                 .server(false)
                 .initialSettings(clientSettings)
@@ -100,6 +107,11 @@ final class Http2TestPair {
         @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
             stream(streamId).reset = errorCode;
+        }
+
+        @Override
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+            serverSettings = settings;
         }
 
         @Override
@@ -165,6 +177,10 @@ final class Http2TestPair {
         clientHandler.flush(clientCtx());
         exchange();
         return id;
+    }
+
+    void data(int id, byte[] bytes, boolean end) {
+        data(id, new String(bytes, StandardCharsets.ISO_8859_1), end);
     }
 
     void data(int id, String text, boolean end) {
