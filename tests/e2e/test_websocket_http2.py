@@ -388,3 +388,77 @@ def test_shutdown_closes_open_sessions_with_1001_after_the_graceful_timeout(star
         server.signal(signal.SIGTERM)
         assert session.close_code(timeout=15)[0] == 1001
     assert server.wait(30) == 0, server.log()
+
+
+# ---- the categories of the Autobahn|Testsuite, over HTTP/2 ----------------------------------------
+# Autobahn speaks only RFC 6455 over HTTP/1.1; the same frame rules apply inside an extended
+# CONNECT stream (RFC 8441 section 5), so each category gets its cases here, through the h2 stream.
+
+def raw_frame(first_byte: int, payload: bytes) -> bytes:
+    """A masked client frame with the first byte as given (FIN, RSV bits, opcode)."""
+    frame = client_frame(first_byte & 0x0F, payload)
+    return bytes([first_byte]) + frame[1:]
+
+
+BAD_FRAMES = [
+    # (case, the bytes the client sends, the close code the server must send)
+    ("3.x reserved bit RSV2", raw_frame(0x80 | 0x20 | TEXT, b"rsv"), 1002),
+    ("3.x RSV1 without permessage-deflate", raw_frame(0x80 | 0x40 | TEXT, b"rsv"), 1002),
+    ("4.x reserved data opcode 3", raw_frame(0x80 | 0x3, b""), 1002),
+    ("4.x reserved control opcode 11", raw_frame(0x80 | 0xB, b""), 1002),
+    ("5.x continuation with nothing to continue", raw_frame(0x80 | 0x0, b"x"), 1002),
+    ("5.x a new message inside a fragmented one",
+     raw_frame(TEXT, b"frag") + raw_frame(0x80 | TEXT, b"new"), 1002),
+    ("5.x fragmented ping", raw_frame(PING, b"p") + raw_frame(0x80 | 0x0, b"q"), 1002),
+    ("2.x ping payload of 126 bytes", raw_frame(0x80 | PING, b"p" * 126), 1002),
+    ("6.x invalid UTF-8 in one frame", raw_frame(0x80 | TEXT, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xed\xa0\x80"), 1007),
+    ("6.x invalid UTF-8 across fragments",
+     raw_frame(TEXT, "κόσμε".encode()[:3]) + raw_frame(0x80 | 0x0, b"\xff"), 1007),
+    ("7.x close payload of one byte", raw_frame(0x80 | CLOSE, b"\x03"), 1002),
+    ("7.x close code 1005 on the wire", raw_frame(0x80 | CLOSE, close_payload(1005)), 1002),
+    ("7.x close code 999", raw_frame(0x80 | CLOSE, close_payload(999)), 1002),
+    ("7.x close reason not UTF-8", raw_frame(0x80 | CLOSE, close_payload(1000) + b"\xff"), 1007),
+]
+
+
+@pytest.mark.parametrize("frames, code", [(f, c) for _, f, c in BAD_FRAMES], ids=[n for n, _, _ in BAD_FRAMES])
+def test_a_protocol_violation_closes_with_its_code(server: Server, frames: bytes, code: int) -> None:
+    with connect(server) as client:
+        session = open_session(client, "/plain")
+        client.send_body(session.stream_id, frames, end_stream=False)
+        assert session.close_code()[0] == code
+        client.wait("the stream's end", lambda: session.record.finished)
+        assert client.get("/").status == 200, "the connection serves on"
+    still_serves(server)
+
+
+def test_a_fragmented_message_with_a_ping_between_arrives_whole(server: Server) -> None:
+    """Autobahn 5.x: fragments and an interleaved control frame."""
+    with connect(server) as client:
+        session = open_session(client, "/plain")
+        client.send_body(session.stream_id, raw_frame(TEXT, b"frag") + raw_frame(0x80 | PING, b"between")
+                         + raw_frame(0x0, b"men") + raw_frame(0x80 | 0x0, b"ted"), end_stream=False)
+        assert session.receive() == (PONG, b"between")
+        assert session.receive() == (TEXT, b"fragmented")
+
+
+def test_a_compressed_message_is_inflated_and_the_echo_compressed(server: Server) -> None:
+    """Autobahn 12.x and 13.x: permessage-deflate negotiated inside the stream."""
+    import zlib
+
+    with connect(server) as client:
+        session = open_session(client, "/", extra=(("sec-websocket-extensions", "permessage-deflate"),))
+        assert session.record.header("sec-websocket-extensions") == "permessage-deflate"
+        text = ("wsging over HTTP/2 " * 50).encode()
+        compressor = zlib.compressobj(wbits=-15)
+        payload = compressor.compress(text) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        assert payload.endswith(b"\x00\x00\xff\xff")
+        client.send_body(session.stream_id, raw_frame(0x80 | 0x40 | TEXT, payload[:-4]), end_stream=False)
+        # The echo comes compressed (RSV1 on its first frame): read the raw frame.
+        client.wait("the echo", lambda: len(session.record.data) > session.offset + 2)
+        first = session.record.data[session.offset]
+        assert first & 0x40, "the server compressed its echo"
+        opcode, echoed = session.receive()
+        assert opcode == TEXT
+        inflated = zlib.decompressobj(wbits=-15).decompress(echoed + b"\x00\x00\xff\xff")
+        assert inflated == text
