@@ -156,6 +156,7 @@ public final class CommandLineParser {
         // WebSocket (spec 9.5, 9.3)
         t.put("--ws-ping-interval", new Option(true, (b, a) -> b.wsPingInterval = secondsOrOff(a)));
         t.put("--ws-ping-timeout", new Option(true, (b, a) -> b.wsPingTimeout = seconds(a)));
+        t.put("--ws-idle-timeout", new Option(true, (b, a) -> b.wsIdleTimeout = secondsOrOff(a)));
         t.put("--ws-sync-sessions", new Option(true, (b, a) -> b.wsSyncSessions = positiveInt(a)));
         t.put("--worker-timeout", new Option(true, (b, a) -> b.workerTimeout = seconds(a)));
         t.put("--queue-timeout", new Option(true, (b, a) -> b.queueTimeout = seconds(a)));
@@ -331,6 +332,7 @@ public final class CommandLineParser {
         int h2MaxHeaderList = Http2Config.DEFAULT.maxHeaderListSize();
         Duration wsPingInterval = WebSocketConfig.DEFAULT_PING_INTERVAL;
         Duration wsPingTimeout = WebSocketConfig.DEFAULT_PING_TIMEOUT;
+        Duration wsIdleTimeout; // null: sessions are never closed for being idle
         int wsSyncSessions = WorkersConfig.DEFAULT_WS_SYNC_SESSIONS;
         Path certFile;
         Path keyFile;
@@ -370,7 +372,8 @@ public final class CommandLineParser {
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,
                             sendTimeout, requestTimeout));
             var http2Config = new Http2Config(http2, h2MaxStreams, h2Window, h2MaxFrame, h2MaxHeaderList);
-            var websocket = new WebSocketConfig(wsPingInterval, wsPingTimeout, WebSocketConfig.DEFAULT_CLOSE_TIMEOUT);
+            var websocket = new WebSocketConfig(wsPingInterval, wsPingTimeout, WebSocketConfig.DEFAULT_CLOSE_TIMEOUT,
+                    wsIdleTimeout);
             return new ServerConfig(addresses, http1, workersConfig, new LoggingConfig(accessLog), ceiling, ioThreads,
                     http2Config, tls(), websocket);
         }

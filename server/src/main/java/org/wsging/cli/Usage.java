@@ -57,6 +57,9 @@ final class Usage {
                                       pings (default 20)
               --ws-ping-timeout S     close a pinged WebSocket client that sends nothing back this
                                       long; the application sees 1006 (default 20)
+              --ws-idle-timeout S     close with 1001 a WebSocket session without a message either
+                                      way this long (pings do not count); 0 or 'off' for never
+                                      (default off)
               --ws-sync-sessions N    sync WebSocket sessions each worker runs at once (a thread
                                       each); more are answered 503 (default 256)
               --worker-timeout S      a worker silent this long is killed and replaced (default 30)

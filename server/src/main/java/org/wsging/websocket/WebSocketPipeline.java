@@ -9,11 +9,12 @@ import org.wsging.websocket.frames.WebSocketFrames;
 /**
  * The handlers of a WebSocket session, added at the end of a pipeline that no longer has HTTP
  * handlers (TLS and the send timeout, ahead of them, stay): the frame layer, the keep-alive
- * pings, the session. Nothing here is HTTP/1.1's: an HTTP/2 stream channel can take the same.
+ * pings, the idle timeout, the session. Nothing here is HTTP/1.1's: an HTTP/2 stream channel can take the same.
  */
 public final class WebSocketPipeline {
     public static final String SESSION = "ws-session";
     public static final String KEEP_ALIVE = "ws-keepalive";
+    public static final String IDLE = "ws-idle";
 
     private WebSocketPipeline() {}
 
@@ -33,8 +34,12 @@ public final class WebSocketPipeline {
                 config.closeTimeout());
         p.addLast(SESSION, session);                                      // messages <-> worker stream
         String framesBefore = SESSION;
+        if (config.idleTimeout() != null) {                              // a session without messages ends
+            p.addBefore(framesBefore, IDLE, new IdleSessionTimeout(config.idleTimeout()));
+            framesBefore = IDLE;
+        }
         if (config.pingInterval() != null) {                             // an idle client is pinged
-            p.addBefore(SESSION, KEEP_ALIVE, new KeepAlivePings(config.pingInterval(), config.pingTimeout()));
+            p.addBefore(framesBefore, KEEP_ALIVE, new KeepAlivePings(config.pingInterval(), config.pingTimeout()));
             framesBefore = KEEP_ALIVE;
         }
         WebSocketFrames.install(p, framesBefore, frames);      // bytes <-> messages (RFC 6455)

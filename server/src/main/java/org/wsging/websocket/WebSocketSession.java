@@ -229,6 +229,10 @@ public final class WebSocketSession extends ChannelDuplexHandler {
             goingAway();
             return;
         }
+        if (evt == IdleSessionTimeout.EXPIRED) {
+            serverClose(CloseCodes.GOING_AWAY); // a close handshake: the client's answer is the outcome
+            return;
+        }
         if (evt == GracefulShutdown.INSTANCE) {
             return; // spec 9.5 and 11.5: sessions run on until the graceful timeout ends
         }

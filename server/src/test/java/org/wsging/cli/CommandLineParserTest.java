@@ -93,12 +93,16 @@ class CommandLineParserTest {
         assertEquals(1000, c.workers().wsSyncSessions());
         assertEquals(null, serve("serve", "app:app", "--ws-ping-interval", "0").websocket().pingInterval(), "0: no pings");
         assertEquals(null, serve("serve", "app:app", "--ws-ping-interval", "off").websocket().pingInterval());
+        assertEquals(null, serve("serve", "app:app").websocket().idleTimeout(), "no idle timeout by default");
+        assertEquals(Duration.ofSeconds(300), serve("serve", "app:app", "--ws-idle-timeout", "300").websocket().idleTimeout());
+        assertEquals(null, serve("serve", "app:app", "--ws-idle-timeout", "off").websocket().idleTimeout());
     }
 
     @Test
     void badWebSocketOptions() {
         assertTrue(error("serve", "app:app", "--ws-ping-interval", "-1").contains("--ws-ping-interval"));
         assertTrue(error("serve", "app:app", "--ws-ping-interval", "soon").contains("--ws-ping-interval"));
+        assertTrue(error("serve", "app:app", "--ws-idle-timeout", "-5").contains("--ws-idle-timeout"));
         assertTrue(error("serve", "app:app", "--ws-ping-timeout", "0").contains("--ws-ping-timeout"));
         assertTrue(error("serve", "app:app", "--ws-ping-timeout", "off").contains("--ws-ping-timeout"));
         assertTrue(error("serve", "app:app", "--ws-sync-sessions", "0").contains("--ws-sync-sessions"));

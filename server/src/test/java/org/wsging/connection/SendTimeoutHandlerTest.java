@@ -96,14 +96,14 @@ class SendTimeoutHandlerTest {
     @ValueSource(strings = {"nio", "best"})
     void aClientThatReadsIsNotClosed(String transport) throws Exception {
         // A timeout a stalled test thread on a busy machine cannot outlast by accident.
-        InetSocketAddress address = start(transport, Duration.ofMillis(1000));
+        InetSocketAddress address = start(transport, Duration.ofMillis(2000));
         try (Socket client = new Socket()) {
             client.connect(address);
             Channel server = accepted.get(5, TimeUnit.SECONDS);
             InputStream in = client.getInputStream();
             byte[] buf = new byte[65536];
             long read = 0;
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3000); // three timeouts
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(6000); // three timeouts
             while (System.nanoTime() < until) {
                 int n = in.read(buf);
                 assertTrue(n > 0, "the server closed a reading client");

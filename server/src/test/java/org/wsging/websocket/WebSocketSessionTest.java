@@ -396,6 +396,20 @@ class WebSocketSessionTest {
         assertEquals(List.of(), stream.take());
     }
 
+    // ---- the idle timeout (spec 9.5)
+
+    @Test
+    void anIdleSessionStartsACloseHandshakeWith1001AndTheClientsAnswerIsTheOutcome() {
+        open(10);
+        ch.pipeline().fireUserEventTriggered(IdleSessionTimeout.EXPIRED);
+        assertEquals("close 1001", written());
+        assertTrue(ch.isOpen(), "the client answers first");
+        assertEquals(List.of(), stream.take());
+        client(new PeerClose(1001, ""));
+        assertEquals(List.of("close 1001"), stream.take());
+        assertFalse(ch.isOpen());
+    }
+
     // ---- shutdown (spec 9.5, 11.5)
 
     @Test
