@@ -670,7 +670,7 @@ class TestClient:
         self._start(with_lifespan=False)
         if self.http_version != "1.1" and self.capabilities is None:
             raise ValueError(
-                f"a WebSocket offer needs HTTP/1.1 (the reference server builds RFC 6455), not "
+                f"a WebSocket offer needs HTTP/1.1 (the test client models RFC 6455 offers only), not "
                 f"HTTP/{self.http_version}"
             )
         if not self.worker_settings.get(link.SETTING_WEBSOCKET):
