@@ -1,6 +1,7 @@
 """A real `python -m wsging.worker` process against a tiny front end written here."""
 
 import os
+import sys
 import textwrap
 import threading
 
@@ -290,7 +291,11 @@ def test_100mb_streaming_echo_keeps_memory_flat(front, app_dir):
         ("no_colon", {}, "expected MODULE:ATTR, for example 'hello:app'"),
         ("missing_mod:app", {}, "No module named 'missing_mod'"),
         ("broken:app", {"broken.py": "import nonexistent_dependency\n"},
-         "No module named 'nonexistent_dependency'"),
+         "No module named 'nonexistent_dependency' (the workers run {python}, which does not have"
+         " it: pass the interpreter of the virtualenv your project uses with --python, such as"
+         " --python venv/bin/python)"),
+        ("project:app", {"project.py": "import settings_local\n", "settings_local": ""},
+         "No module named 'settings_local'"),
         ("raises:app", {"raises.py": "raise RuntimeError('bad\\nconfig')\n"},
          "RuntimeError: bad config"),
         ("good:nope", {"good.py": "app = 1\n"}, "module 'good' has no attribute 'nope'"),
@@ -308,7 +313,35 @@ def test_load_failure_exits_3_with_one_line(front, tmp_path, spec, files, reason
     process = front.start_worker(tmp_path, app=spec)
     assert process.wait(20) == 3
     stderr = process.stderr.read().decode()
+    reason = reason.format(python=sys.executable)
     assert stderr == f"wsging: cannot load app '{spec}': {reason}\n"
+
+
+@pytest.mark.parametrize(
+    "interface, source, reason",
+    [
+        ("ng", "def app(environ, start_response): pass\n",
+         "--interface ng calls it with 1 argument (request) and it does not take that, which"
+         " looks like a WSGI application; serve it with --interface wsgi"),
+        ("ng", "async def app(scope, receive, send): pass\n",
+         "--interface ng calls it with 1 argument (request) and it does not take that, which"
+         " looks like an ASGI application; serve it with --interface asgi"),
+        ("wsgi", "def app(request): pass\n",
+         "--interface wsgi calls it with 2 arguments (environ, start_response) and it does not"
+         " take them, which looks like a WSGI-NG application; serve it with --interface ng"),
+        ("auto", "def app(*args): pass\n",
+         "it can be called as a WSGI-NG application or as a WSGI application; pass --interface"
+         " ng or wsgi"),
+        ("auto", "def app(): pass\n",
+         "it takes none of (request), (environ, start_response) or async (scope, receive, send),"
+         " so --interface auto cannot tell what it is"),
+    ],
+)
+def test_an_application_of_another_interface_is_named_at_start_up(front, tmp_path, interface, source, reason):
+    (tmp_path / "app.py").write_text(source)
+    process = front.start_worker(tmp_path, extra_env={"WSGING_INTERFACE": interface})
+    assert process.wait(20) == 3
+    assert process.stderr.read().decode() == f"wsging: cannot load app 'app:app': {reason}\n"
 
 
 def test_an_inline_sync_call_reads_its_complete_body_on_the_loop_thread(front, app_dir):

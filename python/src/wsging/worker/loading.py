@@ -6,6 +6,7 @@ import asyncio
 import functools
 import importlib
 import inspect
+import os
 import sys
 import types
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,25 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def _missing_package_hint(exc: BaseException, module_name: str, app_dir: Optional[str]) -> str:
+    """For a package the application imports but the worker's interpreter lacks (its framework,
+    most often): which interpreter the workers run, and the option that points them at the
+    project's own virtualenv. A module of the project itself (in the app directory) that is
+    missing (the application's own module among them) is a different mistake: no hint."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    top = exc.name.split(".")[0]
+    if top == module_name.split(".")[0]:
+        return ""
+    base = os.path.join(app_dir or os.getcwd(), top)
+    if os.path.exists(base) or os.path.exists(base + ".py"):
+        return ""
+    return (
+        f" (the workers run {sys.executable}, which does not have it: pass the interpreter of "
+        "the virtualenv your project uses with --python, such as --python venv/bin/python)"
+    )
+
+
 def load_app(spec: str, app_dir: Optional[str] = None) -> Any:
     """Import MODULE and return its ATTR (dotted attributes allowed), which must be callable."""
     module_name, sep, attr_path = spec.partition(":")
@@ -41,7 +61,7 @@ def load_app(spec: str, app_dir: Optional[str] = None) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except BaseException as exc:  # SystemExit in module code is a load failure too
-        raise LoadError(spec, _describe(exc)) from exc
+        raise LoadError(spec, _describe(exc) + _missing_package_hint(exc, module_name, app_dir)) from exc
     for name in attr_path.split("."):
         try:
             obj = getattr(obj, name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from .dispatch import Dispatcher, ThreadPool
+from .interfaces import INTERFACES, adapt
 from .loading import Lifespan, LoadError, is_async_app, load_app
 from .session import WorkerSession
 from .websocket_host import DEFAULT_SYNC_SESSIONS
@@ -46,6 +47,7 @@ class WorkerConfig:
     inline_sync: bool = False
     root_path: str = ""
     ws_sync_sessions: int = DEFAULT_SYNC_SESSIONS  # sync WebSocket sessions at once (spec 9.3)
+    interface: str = "ng"  # what kind of callable `app` names (--interface)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerConfig":
@@ -71,6 +73,9 @@ class WorkerConfig:
         app = env.get("WSGING_APP")
         if not app:
             raise ValueError("WSGING_APP is not set")
+        interface = env.get("WSGING_INTERFACE") or "ng"
+        if interface not in INTERFACES:
+            raise ValueError(f"WSGING_INTERFACE must be one of {', '.join(INTERFACES)}, not {interface!r}")
         root_path = env.get("WSGING_ROOT_PATH", "")
         if root_path and (root_path[0] != "/" or root_path[-1] == "/"):
             raise ValueError(f"WSGING_ROOT_PATH must start with '/' and not end with it: {root_path!r}")
@@ -84,6 +89,7 @@ class WorkerConfig:
             inline_sync=env.get("WSGING_INLINE_SYNC", "") == "1",
             root_path=root_path,
             ws_sync_sessions=number("WSGING_WS_SYNC_SESSIONS", DEFAULT_SYNC_SESSIONS),
+            interface=interface,
         )
 
 
@@ -189,7 +195,7 @@ def main(env: Optional[Mapping[str, str]] = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        app = load_app(config.app, config.app_dir)
+        app = adapt(load_app(config.app, config.app_dir), config.interface, config.app)
     except LoadError as exc:
         print(f"wsging: {exc}", file=sys.stderr, flush=True)
         return EXIT_CANNOT_LOAD

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.wsging.config.AppInterface;
 import org.wsging.config.BindAddress;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
@@ -133,6 +134,7 @@ public final class CommandLineParser {
         t.put("--inline-sync", new Option(false, (b, a) -> b.inlineSync = true));
         t.put("--app-dir", new Option(true, (b, a) -> b.appDir = path(a)));
         t.put("--python", new Option(true, (b, a) -> b.python = path(a)));
+        t.put("--interface", new Option(true, (b, a) -> b.appInterface = appInterface(a)));
         t.put("--debug", new Option(false, (b, a) -> b.debug = true));
         t.put("--access-log", new Option(false, (b, a) -> b.accessLog = true));
         t.put("--max-request-line", new Option(true, (b, a) -> b.maxRequestLine = positiveInt(a)));
@@ -174,6 +176,14 @@ public final class CommandLineParser {
         t.put("--ca-certs", new Option(true, (b, a) -> b.caCerts = path(a)));
         t.put("--cert-reqs", new Option(true, (b, a) -> b.clientCerts = clientCerts(a)));
         return t;
+    }
+
+    private static AppInterface appInterface(Arg a) throws CommandLineException {
+        AppInterface chosen = AppInterface.byName(a.value);
+        if (chosen == null) {
+            throw new CommandLineException(a.name + ": expected " + AppInterface.names() + ", got '" + a.value + "'");
+        }
+        return chosen;
     }
 
     private static BindAddress bind(Arg a) throws CommandLineException {
@@ -334,6 +344,7 @@ public final class CommandLineParser {
         Duration wsPingTimeout = WebSocketConfig.DEFAULT_PING_TIMEOUT;
         Duration wsIdleTimeout; // null: sessions are never closed for being idle
         int wsSyncSessions = WorkersConfig.DEFAULT_WS_SYNC_SESSIONS;
+        AppInterface appInterface = AppInterface.NG;
         Path certFile;
         Path keyFile;
         String keyPassword;
@@ -366,7 +377,7 @@ public final class CommandLineParser {
                     workers, threads, workerTimeout, queueTimeout, gracefulTimeout, debug, inlineSync, sharedBodySlots,
                     rootPath,
                     new WorkerRecycling(maxRequests, maxRequestsJitter, workerMaxMemoryMb * 1024L * 1024L),
-                    wsSyncSessions);
+                    wsSyncSessions, appInterface);
             var http1 = new Http1Config(
                     new Http1Config.Limits(maxRequestLine, maxHeaderSize, maxHeaders, maxBodySize),
                     new Http1Config.Timeouts(headerTimeout, keepAliveTimeout, bodyTimeout, bodyMinRate,

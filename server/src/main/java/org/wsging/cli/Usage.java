@@ -22,7 +22,12 @@ final class Usage {
                                       calls to this server (off by default)
               --app-dir DIR           directory where MODULE is found (default: current directory)
               --python PATH           interpreter that runs the workers
-                                      (default $WSGING_HOME/.venv/bin/python)
+                                      (default $WSGING_HOME/.venv/bin/python); point it at
+                                      your project's virtualenv, where its framework is
+              --interface KIND        what MODULE:ATTR is: ng (a WSGI-NG application), wsgi
+                                      (PEP 3333: Flask, Django's wsgi.py), asgi (ASGI 3:
+                                      FastAPI, Starlette, Django's asgi.py) or auto (told
+                                      apart by its call signature) (default ng)
               --debug                 show tracebacks in 500 responses (off by default)
               --access-log            one line per request on standard output, in the Combined
                                       Log Format with the duration in seconds appended

@@ -26,6 +26,7 @@ import java.time.Duration;
  * @param recycling       when a working worker is replaced anyway (request count, memory)
  * @param wsSyncSessions  sync WebSocket sessions each worker runs at once, a thread each; an
  *                        acceptance past it gets 503 (spec 9.3); passed to workers, unused here
+ * @param appInterface    what kind of callable {@code app} is (--interface); the worker adapts it
  */
 public record WorkersConfig(
         String app,
@@ -42,7 +43,8 @@ public record WorkersConfig(
         int sharedBodySlots,
         String rootPath,
         WorkerRecycling recycling,
-        int wsSyncSessions) {
+        int wsSyncSessions,
+        AppInterface appInterface) {
 
     public static final int DEFAULT_SHARED_BODY_SLOTS = 128;
     /** So many slots of 64 KiB each way still map as one buffer (a file under 2 GiB). */
@@ -59,9 +61,18 @@ public record WorkersConfig(
             throw new IllegalArgumentException("root path " + problem);
         }
         java.util.Objects.requireNonNull(recycling);
+        java.util.Objects.requireNonNull(appInterface);
         if (wsSyncSessions < 1) {
             throw new IllegalArgumentException("sync WebSocket sessions must be 1 or more, not " + wsSyncSessions);
         }
+    }
+
+    /** A WSGI-NG application (--interface ng). */
+    public WorkersConfig(String app, Path appDir, Path python, Path packagePath, int count, int threads,
+            Duration timeout, Duration queueTimeout, Duration gracefulTimeout, boolean debug, boolean inlineSync,
+            int sharedBodySlots, String rootPath, WorkerRecycling recycling, int wsSyncSessions) {
+        this(app, appDir, python, packagePath, count, threads, timeout, queueTimeout, gracefulTimeout, debug,
+                inlineSync, sharedBodySlots, rootPath, recycling, wsSyncSessions, AppInterface.NG);
     }
 
     /** With the default cap of sync WebSocket sessions. */

@@ -58,6 +58,7 @@ final class WorkerProcess {
         env.put("WSGING_LINK", linkPath.toString());
         env.put("WSGING_WORKER_ID", Integer.toString(workerId));
         env.put("WSGING_APP", config.app());
+        env.put("WSGING_INTERFACE", config.appInterface().cliName());
         env.put("WSGING_APP_DIR", config.appDir().toString());
         env.put("WSGING_THREADS", Integer.toString(config.threads()));
         env.put("WSGING_DEBUG", config.debug() ? "1" : "0");

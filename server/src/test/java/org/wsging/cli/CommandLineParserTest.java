@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.wsging.config.AppInterface;
 import org.wsging.config.BindAddress;
 import org.wsging.config.ServerConfig;
 import org.wsging.config.TlsConfig;
@@ -96,6 +97,22 @@ class CommandLineParserTest {
         assertEquals(null, serve("serve", "app:app").websocket().idleTimeout(), "no idle timeout by default");
         assertEquals(Duration.ofSeconds(300), serve("serve", "app:app", "--ws-idle-timeout", "300").websocket().idleTimeout());
         assertEquals(null, serve("serve", "app:app", "--ws-idle-timeout", "off").websocket().idleTimeout());
+    }
+
+    @Test
+    void interfaceDefaultsToWsgingNgAndTakesEachKind() throws Exception {
+        assertEquals(AppInterface.NG, serve("serve", "app:app").workers().appInterface());
+        assertEquals(AppInterface.WSGI, serve("serve", "app:app", "--interface", "wsgi").workers().appInterface());
+        assertEquals(AppInterface.ASGI, serve("serve", "app:app", "--interface=asgi").workers().appInterface());
+        assertEquals(AppInterface.AUTO, serve("serve", "app:app", "--interface", "auto").workers().appInterface());
+        assertEquals(AppInterface.NG, serve("serve", "app:app", "--interface", "ng").workers().appInterface());
+    }
+
+    @Test
+    void anUnknownInterfaceNamesTheChoices() {
+        String message = error("serve", "app:app", "--interface", "asgi2");
+        assertTrue(message.contains("--interface: expected ng, wsgi, asgi or auto, got 'asgi2'"), message);
+        assertTrue(error("serve", "app:app", "--interface").contains("needs a value"));
     }
 
     @Test

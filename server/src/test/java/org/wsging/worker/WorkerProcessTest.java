@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.wsging.config.AppInterface;
 import org.wsging.config.WorkerRecycling;
 import org.wsging.config.WorkersConfig;
 
@@ -30,6 +31,17 @@ class WorkerProcessTest {
         assertEquals("3", env.get("WSGING_WORKER_ID"));
         assertEquals("/run/link.sock", env.get("WSGING_LINK"));
         assertEquals("/pkg", env.get("PYTHONPATH"));
+        assertEquals("ng", env.get("WSGING_INTERFACE"));
+    }
+
+    @Test
+    void workersAreToldWhatKindOfApplicationTheyLoad() {
+        WorkersConfig config = new WorkersConfig("app:app", Path.of("/srv"), Path.of("python"), Path.of("/pkg"), 1, 4,
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30), false, false, 0, "",
+                WorkerRecycling.NONE, 12, AppInterface.ASGI);
+        Map<String, String> env = new HashMap<>();
+        WorkerProcess.environment(env, config, 1, Path.of("/run/link.sock"));
+        assertEquals("asgi", env.get("WSGING_INTERFACE"));
     }
 
     @Test
