@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable, List, Mapping, Optional, Sequence, TypeVar, Union
@@ -12,6 +13,10 @@ from typing import Callable, List, Mapping, Optional, Sequence, TypeVar, Union
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = ROOT / "wsging"
 APPS = Path(__file__).resolve().parent / "apps"
+# The test environment's interpreter, which has Flask and Django: the apps that import them are
+# served with `--python` pointing at it, as their users do with their own virtualenv (the
+# default worker interpreter, .venv, has none of them).
+FRAMEWORKS_PYTHON = sys.executable
 
 T = TypeVar("T")
 
@@ -111,6 +116,7 @@ class Server:
         cwd: Path = ROOT,
         launcher: str = str(LAUNCHER),
         env: Optional[Mapping[str, str]] = None,
+        python: Optional[str] = None,
     ) -> None:
         self.port = free_port()
         # Extra environment for the server and, through it, its workers (and so the app).
@@ -119,6 +125,8 @@ class Server:
         args = [launcher, "serve", app, "--bind", f"127.0.0.1:{self.port}", *options]
         if app_dir is not None:
             args += ["--app-dir", str(app_dir)]
+        if python is not None:
+            args += ["--python", python]
         self.args = args
         self.cwd = cwd
         self.process: Optional[subprocess.Popen] = None

@@ -12,7 +12,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from e2e_server import APPS, ROOT, Server, stop_cleanly
+from e2e_server import FRAMEWORKS_PYTHON, APPS, ROOT, Server, stop_cleanly
 
 try:
     import django  # noqa: F401
@@ -36,11 +36,11 @@ def django_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) 
         "from django.contrib.auth import get_user_model\n"
         f"get_user_model().objects.create_superuser({USER!r}, 'admin@example.com', {PASSWORD!r})\n"
     )
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", setup], env=env, cwd=APPS,
+    done = subprocess.run([FRAMEWORKS_PYTHON, "-c", setup], env=env, cwd=APPS,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     server = Server(tmp_path_factory.mktemp("django-server") / "server.log", app="django_admin_app:app",
-                    env={"WSGING_E2E_DJANGO_DB": str(database)}).start()  # the workers inherit it
+                    env={"WSGING_E2E_DJANGO_DB": str(database)}, python=FRAMEWORKS_PYTHON).start()  # the workers inherit it
     yield server
     stop_cleanly(server)
 

@@ -19,7 +19,7 @@ import pytest
 
 from curl_helpers import curl
 from e2e_http import RawConnection
-from e2e_server import Server, stop_cleanly, wait_for
+from e2e_server import FRAMEWORKS_PYTHON, Server, stop_cleanly, wait_for
 
 SIZE = 100_000
 LARGE = 20 * 1024 * 1024
@@ -40,7 +40,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start(files: Path, app: str, log: Path) -> Server:
-    return Server(log, app=f"file_range_app:{app}", env={"WSGING_E2E_FILES": str(files)}).start()
+    return Server(log, app=f"file_range_app:{app}", env={"WSGING_E2E_FILES": str(files)},
+                  python=FRAMEWORKS_PYTHON).start()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from e2e_http import RawConnection
 from e2e_outcomes import wait_for_outcome
-from e2e_server import APPS, LAUNCHER, Server, stop_cleanly
+from e2e_server import FRAMEWORKS_PYTHON, APPS, LAUNCHER, Server, stop_cleanly
 
 H = b"Host: e2e\r\n"
 
@@ -24,7 +24,8 @@ def new_tag() -> str:
 @pytest.fixture(scope="module")
 def stack_server(server_built: None, tmp_path_factory: pytest.TempPathFactory):
     """A sync class layer over a functools.wraps layer over an async app with a sync lifespan."""
-    server = Server(tmp_path_factory.mktemp("stack") / "server.log", app="request_api_app:stack", app_dir=APPS).start()
+    server = Server(tmp_path_factory.mktemp("stack") / "server.log", app="request_api_app:stack", app_dir=APPS,
+                    python=FRAMEWORKS_PYTHON).start()
     yield server
     stop_cleanly(server)
 

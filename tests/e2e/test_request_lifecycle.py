@@ -15,7 +15,7 @@ import pytest
 
 from e2e_http import RawConnection
 from e2e_outcomes import outcome, wait_for_outcome
-from e2e_server import Server, stop_cleanly, wait_for
+from e2e_server import FRAMEWORKS_PYTHON, Server, stop_cleanly, wait_for
 
 H = b"Host: e2e\r\n"
 
@@ -25,7 +25,9 @@ def new_tag() -> str:
 
 
 def _serve(tmp_path: Path, app: str, options: List[str]) -> Server:
-    return Server(tmp_path / "server.log", app=app, options=["--workers", "1", *options]).start()
+    # Some of these apps use Flask: the test environment's interpreter has it.
+    return Server(tmp_path / "server.log", app=app, options=["--workers", "1", *options],
+                  python=FRAMEWORKS_PYTHON).start()
 
 
 MODES = {

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from conftest import require_tool
-from e2e_server import Server, stop_cleanly, wait_for
+from e2e_server import FRAMEWORKS_PYTHON, Server, stop_cleanly, wait_for
 
 FAILURE_MARKER = "wsgi-shim-failure-marker"  # what apps/wsgi_shim_app.py's /raise raises
 
@@ -114,9 +114,9 @@ def test_concurrent_requests_are_served_by_the_thread_pool(wsgi_server) -> None:
 
 @pytest.fixture(scope="module")
 def flask_server(server_built: None, tmp_path_factory: pytest.TempPathFactory):
-    pytest.importorskip("flask")  # scripts/requirements-test.txt installs it into .venv
+    pytest.importorskip("flask")  # scripts/requirements-test.txt installs it into the test environment
     server = Server(tmp_path_factory.mktemp("flask") / "server.log", app="flask_shim_app:app",
-                    options=["--workers", "1"]).start()
+                    options=["--workers", "1"], python=FRAMEWORKS_PYTHON).start()
     yield server
     stop_cleanly(server)
 
