@@ -173,3 +173,21 @@ def test_send_after_the_client_closed_raises_an_oserror() -> None:
         ws.close()
         assert finished.wait(10)
     assert len(raised) == 1
+
+
+def test_receive_waiting_in_another_task_before_the_accept() -> None:
+    # Quart reads its messages in a task of its own, started before the handler accepts.
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        import asyncio
+
+        assert (await receive())["type"] == "websocket.connect"
+        reader = asyncio.ensure_future(receive())
+        await asyncio.sleep(0)  # the reader waits before the accept is sent
+        await send({"type": "websocket.accept"})
+        message = await reader
+        await send({"type": "websocket.send", "text": "got " + message["text"]})
+
+    with TestClient(served(app)) as client:
+        with client.websocket_connect("/") as ws:
+            ws.send("early")
+            assert ws.receive() == "got early"

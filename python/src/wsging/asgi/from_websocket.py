@@ -52,6 +52,7 @@ class WebSocketCall:
         "_ready",
         "_denial",
         "_waiter",
+        "_answer_waiter",
         "_done",
         "_error",
         "_disconnect",
@@ -69,6 +70,7 @@ class WebSocketCall:
         self._ready: Optional["asyncio.Future[None]"] = None  # set when the session starts
         self._denial: Optional[HttpCall] = None
         self._waiter: Optional["asyncio.Future[None]"] = None  # respond() awaiting the answer
+        self._answer_waiter: Optional["asyncio.Future[None]"] = None  # a receive awaiting it
         self._done = False
         self._error: Optional[BaseException] = None
         self._disconnect: Optional[Message] = None  # the websocket.disconnect delivered
@@ -96,6 +98,12 @@ class WebSocketCall:
             offer = self.request.websocket
             assert offer is not None
             try:
+                # The worker starts the session once the handshake went out; when the client
+                # leaves first none starts, and the request's end says so.
+                try:
+                    self.request.on_complete(self._over)
+                except RuntimeError:
+                    pass  # a host without completion callbacks: a session it starts ends the wait
                 return offer.accept(
                     self._session, subprotocol=self._subprotocol, headers=self._headers
                 )
@@ -143,9 +151,9 @@ class WebSocketCall:
 
     def _answered(self, answer: int) -> None:
         self._answer = answer
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        for waiter in (self._waiter, self._answer_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     async def _socket(self) -> Optional[AsyncWebSocket]:
         """The session's socket, once the session started; None when it never will (the
@@ -153,21 +161,30 @@ class WebSocketCall:
         ws = self._ws
         if ws is not None:
             return ws
+        assert self._loop is not None
         if self._answer == UNANSWERED:
-            await self.request.wait_disconnected()
-            return None
+            # A receive before the answer (Quart reads in a task of its own from the start):
+            # it waits for the answer, or for the client to leave.
+            answered = self._answer_waiter
+            if answered is None:
+                answered = self._answer_waiter = self._loop.create_future()
+            gone = self._loop.create_task(self.request.wait_disconnected())
+            try:
+                await asyncio.wait((answered, gone), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gone.cancel()
         ready = self._ready
         if self._answer != ACCEPTED or ready is None:
             return None
-        assert self._loop is not None
-        # The worker starts the session once the handshake went out; a client gone before
-        # that, or a stream that ends first, means none starts.
-        gone = self._loop.create_task(self.request.wait_disconnected())
-        try:
-            await asyncio.wait((ready, gone), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            gone.cancel()
+        await ready  # the session started, or the request is over without one (_over)
         return self._ws
+
+    async def _over(self, outcome: str) -> None:
+        """The request is over (a completion callback, spec 11.7): a session that has not
+        started by now never will."""
+        ready = self._ready
+        if ready is not None and not ready.done():
+            ready.set_result(None)
 
     # -- the application's side ---------------------------------------------------------------
 
