@@ -9,6 +9,7 @@ GET  /hints          a 103 with a link field, then whether it went, as JSON
 GET  /error          raises before the head (a 500 without the exception text)
 GET  /file           this file, as a FileResponse
 GET  /lifespan       what the lifespan recorded, as JSON
+GET  /push           pushes /caps when the push extension is offered; the result as JSON
 GET  /hold?id=ID     streams until the client leaves; the outcome goes to /outcome?id=ID
 GET  /outcome?id=ID  the completion outcome recorded for ID (404 while none)
 WS   /ws             echoes every message; "close:CODE" closes with CODE and reason "bye";
@@ -164,6 +165,10 @@ async def async_app(request: Any) -> Any:
         return FileResponse(HERE, content_type="text/x-python")
     if path == "/lifespan":
         return Response(json.dumps(LIFESPAN), content_type="application/json")
+    if path == "/push":
+        push = request.extensions.get("push")
+        pushed = None if push is None else await push.apush("/caps")
+        return Response(json.dumps({"pushed": pushed}), content_type="application/json")
     if path == "/hold":
         request.on_complete(_record(_query(request)["id"]))
 
@@ -201,6 +206,10 @@ def sync_app(request: Any) -> Any:
         return FileResponse(HERE, content_type="text/x-python")
     if path == "/lifespan":
         return Response(json.dumps(LIFESPAN), content_type="application/json")
+    if path == "/push":
+        push = request.extensions.get("push")
+        pushed = None if push is None else push.push("/caps")
+        return Response(json.dumps({"pushed": pushed}), content_type="application/json")
     if path == "/hold":
         request.on_complete(_record(_query(request)["id"]))
 
