@@ -26,7 +26,7 @@ from .to_request import request_from_scope
 from .to_response import ClientGone, ResponseWriter, head_fields
 from .to_websocket import DROPPED, AsgiWebSocket
 
-__all__ = ["serve_websocket"]
+__all__ = ["SessionFailed", "serve_websocket"]
 
 logger = logging.getLogger("wsging.asgi")
 
@@ -53,6 +53,7 @@ async def serve_websocket(
     caller = Caller(context, None)
     label = f"WebSocket {request.path}"
     outcome = "completed"
+    refused: Optional[BaseException] = None
     try:
         try:
             response = Response.of(await caller.call_app(app, is_async, request))
@@ -71,12 +72,20 @@ async def serve_websocket(
             outcome = "aborted"
             await _refuse(scope, send, caller, watch, _internal_error())
             return
-        outcome = await _run_session(
+        outcome, refused = await _run_session(
             session, subprotocol, headers, receive, send, loop, context, caller, watch, label
         )
     finally:
         watch.end()
         await channel.finish(outcome)
+    if refused is not None:
+        # The host would not send the 1011 (daphne sends only 1000 and 3000-4999): an error
+        # raised to it makes it close the connection as for any failed application.
+        raise SessionFailed(f"the WebSocket session of {label} failed") from refused
+
+
+class SessionFailed(RuntimeError):
+    """Raised to the host when it refused to close a failed session with 1011."""
 
 
 def _internal_error() -> Response:
@@ -139,14 +148,15 @@ async def _run_session(
     caller: Caller,
     watch: Watch,
     label: str,
-) -> str:
+) -> Tuple[str, Optional[BaseException]]:
+    """The completion outcome, and the host's refusal of a 1011 close, if it refused."""
     accept: Dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
     if headers:
         accept["headers"] = headers
     try:
         await send(accept)
     except OSError:
-        return "client-gone"
+        return "client-gone", None
     ws = AsgiWebSocket(receive, send, loop, subprotocol)
     ws.on_gone = watch.leave
     failure: Optional[BaseException] = None
@@ -163,10 +173,13 @@ async def _run_session(
         ws.closed and isinstance(failure, (WebSocketClosed, asyncio.CancelledError))
     ):
         logger.error("error in the WebSocket session of %s", label, exc_info=failure)
-        await ws.aclose(INTERNAL_ERROR, "")
-        return "aborted"
+        try:
+            await ws.aclose(INTERNAL_ERROR, "")
+        except Exception as refused:  # noqa: B902 - whatever the host raised for it
+            return "aborted", refused
+        return "aborted", None
     await ws.aclose(NORMAL_CLOSURE, "")  # a no-op once closed (MUST-WS-7)
-    return "client-gone" if ws.close_code == DROPPED else "completed"
+    return ("client-gone" if ws.close_code == DROPPED else "completed"), None
 
 
 async def _in_own_thread(context: contextvars.Context, session: Any, ws: WebSocket) -> None:

@@ -12,8 +12,9 @@ GET  /lifespan       what the lifespan recorded, as JSON
 GET  /push           pushes /caps when the push extension is offered; the result as JSON
 GET  /hold?id=ID     streams until the client leaves; the outcome goes to /outcome?id=ID
 GET  /outcome?id=ID  the completion outcome recorded for ID (404 while none)
-WS   /ws             echoes every message; "close:CODE" closes with CODE and reason "bye";
-                     the subprotocol "chat" is chosen when offered
+WS   /ws?id=ID       echoes every message; "close:CODE" closes with CODE and reason "bye",
+                     "raise" makes the session raise; the subprotocol "chat" is chosen when
+                     offered; with an id, the completion outcome goes to /outcome?id=ID
 WS   /ws-refuse      refuses the offer with 403 "no websocket here"
 """
 
@@ -106,11 +107,16 @@ def _websocket(request: Any, session: Any) -> Any:
     offer = request.websocket
     if request.path == "/ws-refuse":
         return Response("no websocket here\n", 403)
+    key = _query(request).get("id")
+    if key:
+        request.on_complete(_record(key))
     chosen = "chat" if "chat" in offer.subprotocols else None
     return offer.accept(session, subprotocol=chosen)
 
 
 def _close_code(message: Any) -> Any:
+    if message == "raise":
+        raise RuntimeError(MARKER)
     if isinstance(message, str) and message.startswith("close:"):
         return int(message[6:])
     return None
