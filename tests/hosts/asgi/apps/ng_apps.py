@@ -255,5 +255,20 @@ def _note_exit() -> None:
 async_app.lifespan = _async_lifespan  # type: ignore[attr-defined]
 sync_app.lifespan = _sync_lifespan  # type: ignore[attr-defined]
 
+
+
+def failing_app(request: Any) -> Any:
+    return Response("never served\n")
+
+
+@contextlib.contextmanager
+def _failing_lifespan() -> Iterator[None]:
+    raise RuntimeError("database unreachable")
+    yield
+
+
+failing_app.lifespan = _failing_lifespan  # type: ignore[attr-defined]
+
 async_asgi = to_asgi(async_app)
 sync_asgi = to_asgi(sync_app)
+failing_asgi = to_asgi(failing_app)  # its lifespan fails: a host must not serve it
