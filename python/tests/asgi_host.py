@@ -59,17 +59,31 @@ class Host:
     def __init__(self, app: Callable[..., Awaitable[None]], scope: Dict[str, Any]) -> None:
         self.app = app
         self.scope = scope
-        self.incoming: "asyncio.Queue[Message]" = asyncio.Queue()
+        # Made on the loop (start()): before Python 3.10 asyncio objects bind to the loop
+        # current when they are made, and a Host may be made before asyncio.run() starts one.
+        self._queue: "Optional[asyncio.Queue[Message]]" = None
+        self._early: List[Message] = []
         self.sent: List[Message] = []
         self.receives = 0  # receive() calls made
         self.send_gate: Optional[asyncio.Event] = None
         self.send_error: Optional[BaseException] = None
-        self._changed = asyncio.Event()
+        self._changed: Optional[asyncio.Event] = None
         self.task: "Optional[asyncio.Task[None]]" = None
+
+    @property
+    def incoming(self) -> "asyncio.Queue[Message]":
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            for message in self._early:
+                self._queue.put_nowait(message)
+        return self._queue
 
     def feed(self, *messages: Message) -> "Host":
         for message in messages:
-            self.incoming.put_nowait(message)
+            if self._queue is None:
+                self._early.append(message)
+            else:
+                self._queue.put_nowait(message)
         return self
 
     def body(self, *chunks: bytes) -> "Host":
@@ -90,9 +104,12 @@ class Host:
         if self.send_gate is not None:
             await self.send_gate.wait()
         self.sent.append(message)
-        self._changed.set()
+        if self._changed is not None:
+            self._changed.set()
 
     def start(self) -> "Host":
+        self._changed = asyncio.Event()
+        assert self.incoming is not None
         self.task = asyncio.ensure_future(self.app(self.scope, self.receive, self.send))
         return self
 
@@ -115,6 +132,7 @@ class Host:
                 if self.task is not None and self.task.done():
                     self.task.result()
                     raise AssertionError(f"the call ended without sending {kind} #{count}: {self.sent}")
+                assert self._changed is not None
                 self._changed.clear()
                 try:
                     await asyncio.wait_for(self._changed.wait(), 0.05)

@@ -17,6 +17,7 @@ from ..api.request import Request
 from ..api.response import InvalidResponse, Response
 from .to_call import Caller
 from .to_channel import AsgiChannel
+from .to_departure import Departure
 from .to_inbox import Inbox
 from .to_push import AsgiPush
 from .to_request import request_from_scope, stashed_request
@@ -72,7 +73,7 @@ async def serve_http(
             inbox.start()
     writer = ResponseWriter(
         send,
-        inbox,
+        inbox if channel is not None else request,
         caller,
         method=request.method,
         http_version=request.http_version,
@@ -84,7 +85,9 @@ async def serve_http(
     failure: Optional[BaseException] = None
     label = f"{request.method} {request.path}"
     try:
-        outcome, failure = await _respond(app, is_async, request, inbox, caller, writer, label)
+        outcome, failure = await _respond(
+            app, is_async, request, inbox if channel is not None else None, caller, writer, label
+        )
     finally:
         inbox.finish()
         if pusher is not None:
@@ -99,7 +102,7 @@ def _on_head(inbox: Inbox, channel: Optional[AsgiChannel]) -> Callable[[], None]
     def head() -> None:
         if channel is not None:
             channel.responded = True  # no 1xx after the final head (7.7)
-        if inbox.deferred:
+        if channel is not None and inbox.deferred:
             inbox.start()  # a 100 Continue now would come after the head: hosts send none
 
     return head
@@ -109,14 +112,16 @@ async def _respond(
     app: Callable[..., Any],
     is_async: bool,
     request: Request,
-    inbox: Inbox,
+    inbox: Optional[Inbox],
     caller: Caller,
     writer: ResponseWriter,
     label: str,
 ) -> "tuple[str, Optional[BaseException]]":
-    """(outcome, the error to raise to the host after the head)."""
+    """(outcome, the error to raise to the host after the head). `inbox` is None for a
+    request from_asgi made: its own server tells about its body and its client."""
+    gone: Departure = request if inbox is None else inbox
     try:
-        if not is_async and not inbox.deferred:
+        if inbox is not None and not is_async and not inbox.deferred:
             await inbox.ready()  # no thread waits for a body that is not there (MUST-APP-10)
         result = await caller.call_app(app, is_async, request)
         response = Response.of(result)
@@ -129,12 +134,12 @@ async def _respond(
             raise  # the host cancelled this request: not ours to swallow
         return "client-gone", None
     except BaseException as exc:  # noqa: B902 - SystemExit too is this request's error (MUST-ERR-5)
-        if inbox.disconnected:
+        if gone.disconnected:
             return "client-gone", None
         logger.error("error in the application serving %s", label, exc_info=exc)
         await _internal_error(writer)
         return "aborted", None
-    if inbox.disconnected:
+    if gone.disconnected:
         await writer.discard(response)  # 11.2: the answer has nobody to go to
         return "client-gone", None
     try:
@@ -146,7 +151,7 @@ async def _respond(
             raise
         return "client-gone", None
     except BaseException as exc:  # noqa: B902 - MUST-ERR-5, as above
-        if inbox.disconnected:
+        if gone.disconnected:
             return "client-gone", None
         if not writer.head_sent:
             logger.error("invalid response from the application serving %s", label, exc_info=exc)

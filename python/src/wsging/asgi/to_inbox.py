@@ -1,9 +1,10 @@
 """The one reader of an HTTP request's ASGI `receive` under `to_asgi`: the request body, with
 backpressure, and the client's departure (spec 6, 11.1).
 
-A pump calls `receive()` and holds at most one `http.request` chunk the application has not
+A pump calls `receive()` and holds at most a window (64 KiB) of body the application has not
 taken, so the host stops reading the client while the application does not read (6.5); once
-the body has ended it keeps waiting, for `http.disconnect`. A request that expects
+the body has ended it keeps waiting, for `http.disconnect`. An application that leaves more
+than a window unread learns of a disconnect at its next read, or when its response is sent. A request that expects
 `100 Continue` is pumped only once the application reads or its head goes out, since hosts
 answer 100 on the first `receive()` (6.4).
 """
@@ -12,13 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, List, Optional
+from collections import deque
+from typing import Any, Awaitable, Callable, Deque, List, Optional
 
 from ..api.errors import ClientDisconnected
 from ..api.headers import Headers
 from .to_threads import blocking
 
-__all__ = ["Inbox"]
+__all__ = ["Inbox", "WINDOW"]
+
+WINDOW = 64 * 1024  # unread body bytes held at most (the reference worker's window, 6.5)
 
 logger = logging.getLogger("wsging.asgi")
 
@@ -29,7 +33,7 @@ class Inbox:
     """Also the request body's source (`wsging.api.body.BodySource`)."""
 
     __slots__ = (
-        "_receive", "_loop", "_slot", "_ended", "disconnected", "_over", "_waiters", "_pump",
+        "_receive", "_loop", "_chunks", "_held", "_ended", "disconnected", "_over", "_waiters", "_pump",
         "waiting", "on_gone", "deferred",
     )
 
@@ -39,7 +43,8 @@ class Inbox:
         self._receive = receive
         self._loop = loop
         self.deferred = deferred  # Expect: 100-continue: pumped from the first read on
-        self._slot: Optional[bytes] = None  # a chunk received and not yet taken
+        self._chunks: Deque[bytes] = deque()  # received and not yet taken
+        self._held = 0  # their bytes
         self._ended = False  # the last http.request arrived
         self.disconnected = False  # http.disconnect arrived (or receive failed)
         self._over = False  # the request is over: nobody reads any more
@@ -58,7 +63,7 @@ class Inbox:
     async def _run(self) -> None:
         try:
             while True:
-                while self._slot is not None and not self._over:
+                while self._held >= WINDOW and not self._over:
                     await self._changed()
                 message = await self._receive()
                 kind = message.get("type")
@@ -67,7 +72,8 @@ class Inbox:
                         continue
                     body = message.get("body") or b""
                     if body:
-                        self._slot = bytes(body)
+                        self._chunks.append(bytes(body))
+                        self._held += len(body)
                     if not message.get("more_body", False):
                         self._ended = True
                     if body or self._ended:
@@ -104,7 +110,7 @@ class Inbox:
         """Once some of the body is here, it ended or the client left: when a sync call may
         take a thread without waiting in it for the first chunk (MUST-APP-10)."""
         self.start()
-        while self._slot is None and not self._ended and not self.disconnected:
+        while not self._chunks and not self._ended and not self.disconnected:
             await self._changed()
 
     def finish(self) -> None:
@@ -124,9 +130,9 @@ class Inbox:
             while True:
                 if self.disconnected:
                     raise ClientDisconnected("the client left before the request body was read")
-                chunk = self._slot
-                if chunk is not None:
-                    self._slot = None
+                if self._chunks:
+                    chunk = self._chunks.popleft()
+                    self._held -= len(chunk)
                     self._notify()
                     return chunk
                 if self._ended:
