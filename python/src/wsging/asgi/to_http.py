@@ -103,7 +103,9 @@ def _on_head(inbox: Inbox, channel: Optional[AsgiChannel]) -> Callable[[], None]
         if channel is not None:
             channel.responded = True  # no 1xx after the final head (7.7)
         if channel is not None and inbox.deferred:
-            inbox.start()  # a 100 Continue now would come after the head: hosts send none
+            # Pumped from now on for the disconnect; a host sends no 100 once the head is out
+            # (uvicorn clears its 100-continue wait on http.response.start).
+            inbox.start()
 
     return head
 
