@@ -312,8 +312,8 @@ def fill_shm(pid: int) -> None:
 
 def server_spec(key: str) -> ServerSpec:
     if key == "wsging-wsgi":
-        return replace(serving(SPECS["wsging"], "wsging_wsgi_app:app"), key="wsging-wsgi",
-                       interface="WSGI via from_wsgi")
+        return replace(serving(SPECS["wsging"], "wsgi_app:app", "wsgi"), key="wsging-wsgi",
+                       interface="WSGI via --interface wsgi")
     return SPECS[key]
 
 

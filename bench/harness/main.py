@@ -195,13 +195,14 @@ def server_runs(server_key: str, plan: Plan, certificate: Optional[Certificate] 
     another one (through a shim) on a row written for another interface; the TLS rows get a
     start of their own with `certificate` (which every run planning a TLS row makes)."""
     spec = SPECS[server_key]
-    by_start: Dict[Tuple[Optional[str], bool], List[Row]] = {}
+    by_start: Dict[Tuple[Optional[str], str, bool], List[Row]] = {}
     for row in _rows_of(server_key, plan):
         app = row.wsging_app if spec.is_wsging else row.asgi_app if spec.asgi_argv else None
-        by_start.setdefault((app, row.tls), []).append(row)
+        interface = row.wsging_interface if spec.is_wsging else "ng"
+        by_start.setdefault((app, interface, row.tls), []).append(row)
     runs = []
-    for (app, tls), rows in by_start.items():
-        chosen = spec if app is None else serving(spec, app)
+    for (app, interface, tls), rows in by_start.items():
+        chosen = spec if app is None else serving(spec, app, interface)
         name = server_key if app is None else f"{server_key}-{app.split(':')[0]}"
         if tls:
             if certificate is None:

@@ -7,7 +7,7 @@ in the server it runs (TLS: `--certfile` in `wsging serve --help`; HTTP/2: the s
 the connection preface, or picks h2 in ALPN), so the row is measured as soon as it is built.
 A peer that lacks the row's protocol is listed in `not_offered` with the reason, shown in its
 line. A row written for another interface names the app wsging serves it with (`wsging_app`,
-through a shim); wsging is then started once more, with that app, for the row; a `tls` row is
+and `wsging_interface` when wsging serves it as it is, with `--interface`); wsging is then started once more, with that app, for the row; a `tls` row is
 served by a start of its own with the run's certificate. Before a row is measured, one request
 checks that the server answers it correctly, so that a fast error page is never counted as a
 result.
@@ -48,6 +48,7 @@ class Row:
     wsging_not_built: Optional[str] = None
     wsging_needs: Tuple[str, ...] = ()  # features of wsging the row needs: H2C, TLS, TLS_H2
     wsging_app: Optional[str] = None  # MODULE:ATTR in bench/apps, when not wsging_app:app
+    wsging_interface: str = "ng"  # what wsging_app is (`wsging serve --interface`)
     asgi_app: Optional[str] = None  # MODULE:ATTR the ASGI servers serve, when not asgi_app:app
     tls: bool = False  # served over TLS with the run's certificate
     not_offered: Tuple[Tuple[str, str], ...] = ()  # (server, why it cannot serve the row)
@@ -70,7 +71,7 @@ ROWS: Tuple[Row, ...] = (
     Row("file-50k", "50 KB file GET", "wrk", "/file", NATIVE),
     Row("wsgi-hello", "WSGI hello GET", "wrk", "/plaintext",
         ("wsging", "wsging-inline", "granian-wsgi", "gunicorn"),
-        wsging_app="wsging_wsgi_app:app"),
+        wsging_app="wsgi_app:app", wsging_interface="wsgi"),
     Row("h2-get", "HTTP/2 GET (h2c)", "h2load", "/plaintext", ("wsging", "granian-rsgi", "hypercorn"),
         wsging_needs=(H2C,)),
     Row("ws-echo", "WebSocket echo (64 B)", "ws", "/ws",
@@ -80,9 +81,9 @@ ROWS: Tuple[Row, ...] = (
         wsging_needs=(TLS,)),
     # A framework's cost on each server: the same FastAPI app, on wsging through from_asgi.
     Row("fastapi-plaintext", "FastAPI plaintext GET", "wrk", "/plaintext", FASTAPI,
-        wsging_app="wsging_fastapi_app:app", asgi_app="fastapi_app:app"),
+        wsging_app="fastapi_app:app", wsging_interface="asgi", asgi_app="fastapi_app:app"),
     Row("fastapi-json", "FastAPI JSON GET", "wrk", "/json", FASTAPI,
-        wsging_app="wsging_fastapi_app:app", asgi_app="fastapi_app:app"),
+        wsging_app="fastapi_app:app", wsging_interface="asgi", asgi_app="fastapi_app:app"),
     Row("https-h2-get", "HTTPS HTTP/2 GET (ALPN h2)", "h2load", "/plaintext", HTTPS, tls=True,
         wsging_needs=(TLS, TLS_H2), not_offered=(("uvicorn", "uvicorn has no HTTP/2"),)),
 )

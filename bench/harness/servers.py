@@ -81,13 +81,15 @@ def wsging_base() -> List[str]:
 WSGING_APP = "wsging_app:app"
 
 
-def _wsging(ceiling: bool, app: str = WSGING_APP, inline_sync: bool = False) -> Callable[[int, int], List[str]]:
+def _wsging(ceiling: bool, app: str = WSGING_APP, inline_sync: bool = False,
+            interface: str = "ng") -> Callable[[int, int], List[str]]:
     def argv(workers: int, port: int) -> List[str]:
         return wsging_base() + [
             "serve", app, "--app-dir", str(APPS_DIR),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--python", str(VENV_BIN / "python"),
-        ] + (["--ceiling"] if ceiling else []) + (["--inline-sync"] if inline_sync else [])
+        ] + (["--ceiling"] if ceiling else []) + (["--inline-sync"] if inline_sync else []) + (
+            ["--interface", interface] if interface != "ng" else [])
     return argv
 
 
@@ -161,16 +163,16 @@ SPECS: Dict[str, ServerSpec] = {spec.key: spec for spec in [
 ]}
 
 
-def serving(spec: ServerSpec, app: str) -> ServerSpec:
+def serving(spec: ServerSpec, app: str, interface: str = "ng") -> ServerSpec:
     """A server spec that serves `app` (MODULE:ATTR in bench/apps) instead of its benchmark app:
-    how wsging runs a row written for another interface, through a shim, and how an ASGI
+    how wsging runs a row written for another interface (`--interface`), and how an ASGI
     server runs a row's framework app (the FastAPI rows)."""
     if not spec.is_wsging:
         if spec.asgi_argv is None:
             raise ValueError(f"{spec.key} serves its own app; it cannot serve {app}")
         return replace(spec, argv=spec.asgi_argv(app))
     return replace(spec, argv=_wsging(ceiling=spec.key == "wsging-ceiling", app=app,
-                                      inline_sync=spec.key == "wsging-inline"))
+                                      inline_sync=spec.key == "wsging-inline", interface=interface))
 
 
 def secured(spec: ServerSpec, certificate: Certificate) -> ServerSpec:

@@ -26,7 +26,8 @@ def test_shm_scenario_runs_the_server_in_a_private_mount_namespace() -> None:
 
 def test_wsgi_variant_serves_the_wsgi_app_through_the_shim() -> None:
     argv = attack.server_spec("wsging-wsgi").argv(2, 8123)
-    assert "wsging_wsgi_app:app" in argv
+    assert argv[argv.index("serve") + 1] == "wsgi_app:app"
+    assert argv[argv.index("--interface") + 1] == "wsgi"
 
 
 def test_report_has_a_table_per_scenario() -> None:

@@ -14,14 +14,16 @@ from harness.servers import SPECS, RunningServer, ServerSpec, secured, serving
 import pytest
 
 
-def test_wsging_serves_the_wsgi_row_with_the_shimmed_wsgi_app_in_a_start_of_its_own() -> None:
+def test_wsging_serves_the_wsgi_row_with_the_wsgi_app_as_it_is_in_a_start_of_its_own() -> None:
     plan = make_plan(parse_args(["--rows", "plaintext,wsgi-hello", "--servers", "wsging,granian-wsgi"]))
     runs = server_runs("wsging", plan)
     assert [(name, [row.key for row in rows]) for _, name, rows in runs] == [
-        ("wsging", ["plaintext"]), ("wsging-wsging_wsgi_app", ["wsgi-hello"])]
+        ("wsging", ["plaintext"]), ("wsging-wsgi_app", ["wsgi-hello"])]
     own, shimmed = (spec.argv(1, 8000) for spec, _, _ in runs)
     assert own[own.index("serve") + 1] == "wsging_app:app"
-    assert shimmed[shimmed.index("serve") + 1] == "wsging_wsgi_app:app"
+    assert shimmed[shimmed.index("serve") + 1] == "wsgi_app:app"
+    assert shimmed[shimmed.index("--interface") + 1] == "wsgi"
+    assert "--interface" not in own
     assert [name for _, name, _ in server_runs("granian-wsgi", plan)] == ["granian-wsgi"]
 
 
@@ -36,12 +38,14 @@ def test_only_wsging_and_the_asgi_servers_can_serve_another_app() -> None:
 def test_the_fastapi_rows_serve_one_fastapi_app_on_every_server() -> None:
     plan = make_plan(parse_args(["--rows", "plaintext,fastapi-plaintext,fastapi-json",
                                  "--servers", "wsging,granian-asgi,uvicorn"]))
-    for key, wanted in (("wsging", "wsging_fastapi_app:app"), ("granian-asgi", "fastapi_app:app"),
-                        ("uvicorn", "fastapi_app:app")):
+    for key in ("wsging", "granian-asgi", "uvicorn"):
         (own, _, own_rows), (framework, name, rows) = server_runs(key, plan)
         assert [row.key for row in own_rows] == ["plaintext"]
         assert [row.key for row in rows] == ["fastapi-plaintext", "fastapi-json"]
-        assert wanted in framework.argv(1, 8000) and wanted not in own.argv(1, 8000)
+        assert "fastapi_app:app" in framework.argv(1, 8000) and "fastapi_app:app" not in own.argv(1, 8000)
+    (_, _, _), (wsging_fastapi, _, _) = server_runs("wsging", plan)
+    argv = wsging_fastapi.argv(1, 8000)
+    assert argv[argv.index("--interface") + 1] == "asgi"
 
 
 def test_even_rounds_run_the_servers_in_reverse() -> None:

@@ -1,6 +1,6 @@
 """A small FastAPI application: JSON, path parameters, a form upload, a streamed response, a
-WebSocket endpoint and state made at startup. It is a plain ASGI application; `ng.py` serves
-it on wsging through `wsging.asgi.from_asgi`."""
+WebSocket endpoint and state made at startup. It is a plain ASGI application, served by
+`./wsging serve main:app --interface asgi` (see README.md)."""
 
 from __future__ import annotations
 

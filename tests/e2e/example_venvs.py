@@ -1,6 +1,6 @@
-"""Virtualenvs of the example projects: each project under examples/ that has a
-requirements.txt is served with an interpreter of its own (`--python`), as its users would do,
-so a dependency the project forgot shows up here instead of hiding in the test environment."""
+"""Virtualenvs of the example projects and of the framework apps the tests serve: each is
+served with an interpreter of its own (`--python`), as its users would do, so a dependency it
+forgot shows up here instead of hiding in the test environment."""
 from __future__ import annotations
 
 import filecmp
@@ -14,13 +14,12 @@ EXAMPLES = ROOT / "examples"
 VENVS = ROOT / "target" / "venvs"
 
 
-def example_python(project: str) -> Path:
-    """The interpreter of examples/PROJECT's virtualenv (target/venvs/PROJECT), made or brought
-    up to date with the project's requirements.txt first."""
-    requirements = EXAMPLES / project / "requirements.txt"
+def venv_python(requirements: Path, name: str) -> Path:
+    """The interpreter of target/venvs/NAME, made or brought up to date with `requirements`
+    first (a copy of the file in the virtualenv records what it was made from)."""
     if not requirements.is_file():
         raise AssertionError(f"{requirements} is missing")
-    venv = VENVS / project
+    venv = VENVS / name
     python = venv / "bin" / "python"
     stamp = venv / "requirements.txt"
     if python.exists() and stamp.exists() and filecmp.cmp(requirements, stamp, shallow=False):
@@ -35,3 +34,8 @@ def example_python(project: str) -> Path:
     )
     shutil.copyfile(requirements, stamp)
     return python
+
+
+def example_python(project: str) -> Path:
+    """The interpreter of examples/PROJECT's virtualenv (target/venvs/PROJECT)."""
+    return venv_python(EXAMPLES / project / "requirements.txt", project)

@@ -1,6 +1,7 @@
 """ASGI frameworks served by the real server through `wsging.asgi.from_asgi` (spec 15.4): the
-FastAPI example, a Starlette app, Django's ASGI handler and a Quart app, each with its own
-virtualenv's interpreter (`--python`), driven with curl, httpx and the websockets library."""
+FastAPI example, a Starlette app and Django's ASGI handler as they are (`--interface asgi`), a
+Quart app wrapped in code, each with its own virtualenv's interpreter (`--python`), driven with
+curl, httpx and the websockets library."""
 from __future__ import annotations
 
 import asyncio
@@ -15,22 +16,26 @@ import httpx
 import pytest
 import websockets
 
-from asgi_venvs import frameworks_python
 from conftest import require_tool
 from e2e_server import ROOT, Server, stop_cleanly
-from example_venvs import example_python
+from example_venvs import example_python, venv_python
 
 FRAMEWORK_APPS = Path(__file__).resolve().parent / "apps" / "asgi_frameworks"
 
 
-def _serve(tmp: Path, app: str, app_dir: Path, python: Path) -> Server:
+def frameworks_python() -> Path:
+    """The interpreter of the Quart and Django apps' virtualenv (apps/asgi_frameworks)."""
+    return venv_python(FRAMEWORK_APPS / "requirements.txt", "asgi-frameworks")
+
+
+def _serve(tmp: Path, app: str, app_dir: Path, python: Path, interface: str = "asgi") -> Server:
     return Server(tmp / "server.log", app=app, app_dir=app_dir,
-                  options=["--workers", "1", "--python", str(python)]).start()
+                  options=["--workers", "1", "--interface", interface], python=str(python)).start()
 
 
 @pytest.fixture(scope="module")
 def fastapi_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = _serve(tmp_path_factory.mktemp("fastapi"), "ng:app", ROOT / "examples" / "fastapi",
+    server = _serve(tmp_path_factory.mktemp("fastapi"), "main:app", ROOT / "examples" / "fastapi",
                     example_python("fastapi"))
     yield server
     stop_cleanly(server)
@@ -55,7 +60,7 @@ def django_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def quart_server(server_built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = _serve(tmp_path_factory.mktemp("quart"), "quart_asgi_app:app", FRAMEWORK_APPS,
-                    frameworks_python())
+                    frameworks_python(), interface="ng")
     yield server
     stop_cleanly(server)
 

@@ -1,4 +1,4 @@
-"""Django's ASGI handler served through wsging.asgi.from_asgi (tests/e2e/test_asgi_frameworks.py):
+"""Django's ASGI handler served as it is with `--interface asgi` (tests/e2e/test_asgi_frameworks.py):
 one module holds the settings, the views and the URLs."""
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ django.setup()
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
-
-from wsging.asgi import from_asgi  # noqa: E402
 
 
 async def hello(request: HttpRequest) -> JsonResponse:
@@ -53,4 +51,4 @@ async def stream(request: HttpRequest) -> StreamingHttpResponse:
 
 urlpatterns = [path("", hello), path("echo", echo), path("stream", stream)]
 
-app = from_asgi(get_asgi_application())
+app = get_asgi_application()

@@ -1,4 +1,5 @@
-"""A Quart application served through wsging.asgi.from_asgi (tests/e2e/test_asgi_frameworks.py)."""
+"""A Quart application wrapped in code with wsging.asgi.from_asgi (tests/e2e/test_asgi_frameworks.py),
+the other way to serve an ASGI application: as a WSGI-NG application, default `--interface ng`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A Starlette application served through wsging.asgi.from_asgi (tests/e2e/test_asgi_frameworks.py):
+"""A Starlette application served as it is with `--interface asgi` (tests/e2e/test_asgi_frameworks.py):
 a file sent with the pathsend extension, BaseHTTPMiddleware (which runs the application in a task
 of its own), background tasks and lifespan state. Served with the FastAPI example's
 interpreter, which has Starlette."""
@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from wsging.asgi import from_asgi
 
 FILE = os.path.join(tempfile.gettempdir(), f"wsging-starlette-{os.getpid()}.bin")
 DONE: List[str] = []
@@ -67,4 +66,4 @@ starlette_app = Starlette(
     lifespan=lifespan,
 )
 
-app = from_asgi(starlette_app)
+app = starlette_app
