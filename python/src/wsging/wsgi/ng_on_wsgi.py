@@ -4,9 +4,11 @@ gunicorn, any WSGI server or WSGI middleware (spec 15)."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Protocol
 
+from ..api.capabilities import WEBSOCKET, Capabilities
 from ..api.request import Request
+from ..api.websocket import WebSocketOffer
 from ..api.response import KIND_FILE, InvalidResponse, Response, body_kind
 from ..worker.loading import is_async_app
 from .host_channel import HostChannel
@@ -24,10 +26,36 @@ def status_line(status: int) -> str:
     return _LINES.get(status) or f"{status} Unknown"
 
 
+class WebSocketBridge(Protocol):
+    """A container's own WebSocket API offered to WSGI-NG applications (spec 15.3): a
+    container-specific shim (`wsging.wsgi.uwsgi.to_uwsgi`) passes one to `hosted`."""
+
+    def carries_websocket(self, environ: Environ) -> bool:
+        """Whether this request's connection can carry a session (capabilities.websocket)."""
+
+    def offer(self, environ: Environ) -> Optional[WebSocketOffer]:
+        """The offer this request makes, or None when it is not a valid one."""
+
+    def run(
+        self,
+        environ: Environ,
+        response: Any,
+        relay: Relay,
+        channel: HostChannel,
+    ) -> Iterable[bytes]:
+        """Completes the handshake for an acceptance of this request's offer, runs its session
+        and returns what the container gets back once the session is over."""
+
+
 def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
     """A PEP 3333 application that serves `app`, sync or async (async ones on one private
     event loop per process). The WSGI container sends the head with the first chunk and has
     no trailers, push or disconnect notices (spec 10.2)."""
+    return hosted(app, None)
+
+
+def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> WSGIApplication:
+    """`to_wsgi`, with WebSocket sessions through `bridge` when a container offers them."""
     is_async = is_async_app(app)
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -35,8 +63,15 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
         channel: Optional[HostChannel] = None
         request = stashed_request(environ)
         round_trip = request is not None and not is_async
+        offer: Optional[WebSocketOffer] = None
         if request is None:
             request, channel = request_from_environ(environ, relay)
+            if bridge is not None and bridge.carries_websocket(environ):
+                offer = bridge.offer(environ)
+                bits = request.capabilities.bits | WEBSOCKET
+                request = request.replace(
+                    capabilities=Capabilities.from_bits(bits), websocket=offer
+                )
         elif is_async:
             request, channel = relayed(request, relay)
         try:
@@ -44,12 +79,17 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
             # Any object satisfying the response contract (spec 7.8.1); InvalidResponse, a
             # TypeError, names what is wrong with anything else.
             response = Response.of(response)
+            if response.status == 101 and offer is not None and channel is not None:
+                if getattr(response, "websocket", None) is offer:  # MUST-WS-8
+                    channel.responded = True
+                    return bridge.run(environ, response, relay, channel)  # type: ignore[union-attr]
             if response.status == 101:
-                # A WSGI container has no WebSocket: no request here is an offer, so no 101
-                # is an acceptance this host could carry out (spec 9.3, MUST-WS-8).
+                # Without a bridge a WSGI container has no WebSocket: no request is an offer,
+                # so no 101 is an acceptance this host could carry out (spec 9.3, MUST-WS-8).
                 raise InvalidResponse(
-                    "a 101 (WebSocket acceptance) answering a request that is not an offer: "
-                    "request.websocket is None under a WSGI host"
+                    "a 101 (WebSocket acceptance) answering a request that is not an offer, or "
+                    "not made by this request's offer: request.websocket is None under a WSGI "
+                    "host without the container's WebSocket (to_uwsgi under uWSGI)"
                 )
         except BaseException:
             if channel is not None:

@@ -1,6 +1,7 @@
 """The body `from_wsgi` gives the server for a WSGI iterable: data given to write() first, then
 the first chunk (pulled before the head went out), then the rest, pulled only when the server
-asks for it (backpressure, 7.4). It stops at the length the application declared, as PEP 3333
+asks for it (backpressure, 7.4); data written while the iterable is pulled goes before the chunk
+that pull yields. It stops at the length the application declared, as PEP 3333
 asks, and `close()` closes the WSGI iterable, whether or not it was ever iterated."""
 
 from __future__ import annotations
@@ -53,7 +54,20 @@ class StreamedBody:
         elif self._first is not None:
             chunk, self._first = self._first, None
         else:
-            chunk = chunk_bytes(next(self._rest))
+            # The iterable may call write() while it is pulled (wsgiref allows it too): what
+            # it wrote goes before the chunk it yields, or is the last data when it ends.
+            try:
+                chunk = chunk_bytes(next(self._rest))
+            except StopIteration:
+                written = self._head.written
+                if not written:
+                    raise
+                chunk = written.pop(0)
+            else:
+                written = self._head.written
+                if written:
+                    written.append(chunk)
+                    chunk = written.pop(0)
         if left > 0:
             if len(chunk) >= left:
                 chunk = chunk[:left]

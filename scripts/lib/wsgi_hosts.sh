@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# What the WSGI-container suite (tests/hosts/wsgi) needs beyond hosts.sh: Apache's server
+# binary for mod_wsgi-express (Debian's apache2-bin; apache2-dev brings only apxs), and a
+# mod_wsgi built against the system Python in target/venv-modwsgi. Apache's children and
+# mod_wsgi's daemon run as nobody when the tests run as root, and nobody must be able to read
+# the interpreter's standard library, which a Python under /root is not. Needs env.sh
+# (wsging_apt_install).
+
+wsging_modwsgi_venv() {
+  local root=$1 venv=$1/target/venv-modwsgi
+  local pin
+  pin=$(grep -i '^mod_wsgi==' "$root/tests/hosts/requirements.txt") || return 1
+  [ -x /usr/sbin/apache2 ] || wsging_apt_install apache2-bin || return 1
+  command -v apxs >/dev/null 2>&1 || wsging_apt_install apache2-dev || return 1
+  [ -f /usr/include/python3*/Python.h ] 2>/dev/null || wsging_apt_install python3-dev python3-venv || return 1
+  if [ -x "$venv/bin/mod_wsgi-express" ] && [ "$(cat "$venv/.pin" 2>/dev/null)" = "$pin" ]; then
+    return 0
+  fi
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv" || return 1
+  # A clean environment: with a pyenv Python first on PATH, mod_wsgi's build links against
+  # that Python's library (its RUNPATH), which the unprivileged daemon cannot load.
+  env -i HOME="$HOME" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-cache-dir "$pin" || return 1
+  echo "$pin" >"$venv/.pin"
+}
