@@ -240,3 +240,20 @@ def test_auto_tells_each_entry_point_apart(entry_point: str, tmp_path: Path) -> 
         stop_cleanly(server)
     assert saved.status_code == 302, saved.text[:2000]
     assert element(note, "title") == f"Served by {entry_point} through auto"
+
+
+def test_a_failing_view_gets_the_sites_500_page_and_the_server_serves_on(site: Server) -> None:
+    with browser(site) as client:
+        saved = add_note(client, "", "Its attachment goes missing",
+                         attachment=("lost.txt", b"soon gone", "text/plain"))
+        assert saved.status_code == 302, saved.text[:2000]
+        assert site.env is not None
+        media = Path(site.env["DJANGO_MEDIA_ROOT"]) / "attachments"
+        for stored in media.glob("lost*.txt"):
+            stored.unlink()  # the file is gone from the disk, its note still names it
+        failed = client.get(saved.headers["location"])
+        assert failed.status_code == 500
+        assert "<h1>Something went wrong</h1>" in failed.text
+        assert "Traceback" not in failed.text and "FileNotFoundError" not in failed.text
+        assert client.get("/").status_code == 200
+    assert "FileNotFoundError" in site.log()  # Django logs the error on standard error
