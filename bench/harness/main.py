@@ -197,7 +197,8 @@ def server_runs(server_key: str, plan: Plan, certificate: Optional[Certificate] 
     spec = SPECS[server_key]
     by_start: Dict[Tuple[Optional[str], bool], List[Row]] = {}
     for row in _rows_of(server_key, plan):
-        by_start.setdefault((row.wsging_app if spec.is_wsging else None, row.tls), []).append(row)
+        app = row.wsging_app if spec.is_wsging else row.asgi_app if spec.asgi_argv else None
+        by_start.setdefault((app, row.tls), []).append(row)
     runs = []
     for (app, tls), rows in by_start.items():
         chosen = spec if app is None else serving(spec, app)

@@ -27,6 +27,7 @@ from harness.h2client import Http2Failure, h2_get
 NATIVE = ("wsging", "granian-rsgi", "granian-asgi", "uvicorn", "hypercorn")
 PLAINTEXT = ("wsging", "wsging-ceiling", "granian-rsgi", "granian-asgi", "uvicorn", "hypercorn")
 HTTPS = ("wsging", "granian-rsgi", "uvicorn")
+FASTAPI = ("wsging", "granian-asgi", "uvicorn")
 
 # Features of wsging that `wsging_needs` names (harness/features.py looks for them).
 H2C = "h2c"  # HTTP/2 over cleartext with prior knowledge
@@ -47,6 +48,7 @@ class Row:
     wsging_not_built: Optional[str] = None
     wsging_needs: Tuple[str, ...] = ()  # features of wsging the row needs: H2C, TLS, TLS_H2
     wsging_app: Optional[str] = None  # MODULE:ATTR in bench/apps, when not wsging_app:app
+    asgi_app: Optional[str] = None  # MODULE:ATTR the ASGI servers serve, when not asgi_app:app
     tls: bool = False  # served over TLS with the run's certificate
     not_offered: Tuple[Tuple[str, str], ...] = ()  # (server, why it cannot serve the row)
 
@@ -76,6 +78,11 @@ ROWS: Tuple[Row, ...] = (
     Row("pipelined", "plaintext GET, pipelined x16", "wrk", "/plaintext", PLAINTEXT, depth=16),
     Row("https-plaintext", "HTTPS plaintext GET (HTTP/1.1)", "wrk", "/plaintext", HTTPS, tls=True,
         wsging_needs=(TLS,)),
+    # A framework's cost on each server: the same FastAPI app, on wsging through from_asgi.
+    Row("fastapi-plaintext", "FastAPI plaintext GET", "wrk", "/plaintext", FASTAPI,
+        wsging_app="wsging_fastapi_app:app", asgi_app="fastapi_app:app"),
+    Row("fastapi-json", "FastAPI JSON GET", "wrk", "/json", FASTAPI,
+        wsging_app="wsging_fastapi_app:app", asgi_app="fastapi_app:app"),
     Row("https-h2-get", "HTTPS HTTP/2 GET (ALPN h2)", "h2load", "/plaintext", HTTPS, tls=True,
         wsging_needs=(TLS, TLS_H2), not_offered=(("uvicorn", "uvicorn has no HTTP/2"),)),
 )

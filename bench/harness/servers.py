@@ -51,6 +51,8 @@ class ServerSpec:
     # The options that make it serve TLS with a certificate; None: not measured over TLS here.
     tls_options: Optional[Callable[[Certificate], List[str]]] = None
     certificate: Optional[Certificate] = None  # set by `secured`: this start serves TLS
+    # The command line serving another ASGI app (MODULE:ATTR in bench/apps), for an ASGI server.
+    asgi_argv: Optional[Callable[[str], Callable[[int, int], List[str]]]] = None
 
 
 # ---------------------------------------------------------------- command lines
@@ -109,11 +111,20 @@ def _granian(interface: str, module: str) -> Callable[[int, int], List[str]]:
     return argv
 
 
-def _uvicorn(workers: int, port: int) -> List[str]:
-    return [str(VENV_BIN / "uvicorn"), "asgi_app:app", "--app-dir", str(APPS_DIR),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
-            "--no-access-log", "--log-level", "warning"]
+def _uvicorn_serving(app: str) -> Callable[[int, int], List[str]]:
+    def argv(workers: int, port: int) -> List[str]:
+        return [str(VENV_BIN / "uvicorn"), app, "--app-dir", str(APPS_DIR),
+                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+                "--no-access-log", "--log-level", "warning"]
+    return argv
+
+
+_uvicorn = _uvicorn_serving("asgi_app:app")
+
+
+def _granian_asgi_serving(app: str) -> Callable[[int, int], List[str]]:
+    return _granian("asgi", app.split(":")[0])
 
 
 def _hypercorn(workers: int, port: int) -> List[str]:
@@ -140,20 +151,24 @@ SPECS: Dict[str, ServerSpec] = {spec.key: spec for spec in [
                _wsging(ceiling=False, inline_sync=True), is_wsging=True),
     ServerSpec("granian-rsgi", "granian", "RSGI", _granian("rsgi", "rsgi_app"),
                tls_options=_granian_tls),
-    ServerSpec("granian-asgi", "granian", "ASGI", _granian("asgi", "asgi_app")),
+    ServerSpec("granian-asgi", "granian", "ASGI", _granian("asgi", "asgi_app"),
+               asgi_argv=_granian_asgi_serving),
     ServerSpec("granian-wsgi", "granian", "WSGI", _granian("wsgi", "wsgi_app")),
     ServerSpec("uvicorn", "uvicorn", "ASGI, uvloop + httptools", _uvicorn,
-               tls_options=_uvicorn_tls),
+               tls_options=_uvicorn_tls, asgi_argv=_uvicorn_serving),
     ServerSpec("hypercorn", "hypercorn", "ASGI, uvloop", _hypercorn),
     ServerSpec("gunicorn", "gunicorn", f"WSGI, gthread x{GUNICORN_THREADS}", _gunicorn),
 ]}
 
 
 def serving(spec: ServerSpec, app: str) -> ServerSpec:
-    """A wsging server spec that serves `app` (MODULE:ATTR in bench/apps) instead of the WSGI-NG
-    benchmark app: how wsging runs a row written for another interface, through a shim."""
+    """A server spec that serves `app` (MODULE:ATTR in bench/apps) instead of its benchmark app:
+    how wsging runs a row written for another interface, through a shim, and how an ASGI
+    server runs a row's framework app (the FastAPI rows)."""
     if not spec.is_wsging:
-        raise ValueError(f"{spec.key} serves its own app; only wsging serves another one")
+        if spec.asgi_argv is None:
+            raise ValueError(f"{spec.key} serves its own app; it cannot serve {app}")
+        return replace(spec, argv=spec.asgi_argv(app))
     return replace(spec, argv=_wsging(ceiling=spec.key == "wsging-ceiling", app=app,
                                       inline_sync=spec.key == "wsging-inline"))
 

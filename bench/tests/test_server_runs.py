@@ -25,10 +25,23 @@ def test_wsging_serves_the_wsgi_row_with_the_shimmed_wsgi_app_in_a_start_of_its_
     assert [name for _, name, _ in server_runs("granian-wsgi", plan)] == ["granian-wsgi"]
 
 
-def test_only_wsging_can_serve_another_app() -> None:
+def test_only_wsging_and_the_asgi_servers_can_serve_another_app() -> None:
     assert serving(SPECS["wsging"], "x:app").key == "wsging"
     with pytest.raises(ValueError):
         serving(SPECS["gunicorn"], "x:app")
+    with pytest.raises(ValueError):
+        serving(SPECS["granian-rsgi"], "x:app")
+
+
+def test_the_fastapi_rows_serve_one_fastapi_app_on_every_server() -> None:
+    plan = make_plan(parse_args(["--rows", "plaintext,fastapi-plaintext,fastapi-json",
+                                 "--servers", "wsging,granian-asgi,uvicorn"]))
+    for key, wanted in (("wsging", "wsging_fastapi_app:app"), ("granian-asgi", "fastapi_app:app"),
+                        ("uvicorn", "fastapi_app:app")):
+        (own, _, own_rows), (framework, name, rows) = server_runs(key, plan)
+        assert [row.key for row in own_rows] == ["plaintext"]
+        assert [row.key for row in rows] == ["fastapi-plaintext", "fastapi-json"]
+        assert wanted in framework.argv(1, 8000) and wanted not in own.argv(1, 8000)
 
 
 def test_even_rounds_run_the_servers_in_reverse() -> None:

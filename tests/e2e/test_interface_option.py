@@ -19,6 +19,8 @@ pytestmark = pytest.mark.usefixtures("server_built")
         ("interface_apps:wsgi_app", "wsgi", "wsgi GET /some/path"),
         ("interface_apps:wsgi_app", "auto", "wsgi GET /some/path"),
         ("interface_apps:wsgi_object", "auto", "wsgi object"),
+        ("interface_apps:asgi_app", "asgi", "asgi GET /some/path"),
+        ("interface_apps:asgi_app", "auto", "asgi GET /some/path"),
         ("interface_apps:ng_app", "ng", "ng GET /some/path"),
         ("interface_apps:ng_app", "auto", "ng GET /some/path"),
     ],
