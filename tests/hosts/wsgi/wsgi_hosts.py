@@ -1,7 +1,8 @@
 """Starting WSGI containers (gunicorn, uWSGI, mod_wsgi) on a free port around an application
 file of apps/, and waiting until they answer. The containers come from target/venv-hosts
-(tests/hosts/requirements.txt); mod_wsgi from target/venv-modwsgi, built against the system
-Python, whose files an unprivileged Apache child can read (scripts/lib/wsgi_hosts.sh)."""
+(tests/hosts/requirements.txt); mod_wsgi from target/venv-modwsgi (requirements-modwsgi.txt),
+built against the system Python, whose files an unprivileged Apache child can read
+(scripts/lib/hosts.sh)."""
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def require_host(name: str) -> None:
     """A test without its host fails under CI=true, else skips."""
     missing = [str(path) for path in NEEDS[name] if not path.exists()]
     if missing:
-        message = f"{name} is not installed ({', '.join(missing)}; scripts/lib/wsgi_hosts.sh installs it)"
+        message = f"{name} is not installed ({', '.join(missing)}; scripts/lib/hosts.sh installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
