@@ -106,7 +106,8 @@ def client_server(target: Target) -> Outcome:
         response = connection.request("GET", target.path("/request"))
         local = connection.local_port
     facts: Dict[str, Any] = json_of(response, "/request")
-    client, server = facts.get("client"), facts.get("server")
+    client: Any = facts.get("client")
+    server: Any = facts.get("server")
     expect(client is not None, "request.client is None for a TCP client")
     expect(client[0] == "127.0.0.1" or target.host != "127.0.0.1",
            f"request.client is {client!r}, not the client's address")

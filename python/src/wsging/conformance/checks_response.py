@@ -83,7 +83,7 @@ def head_before_body(target: Target) -> Outcome:
     expect(response.status == 200 and response.body == b"late", "/late-chunk answered wrongly")
     if body_at - head_at >= 0.5:
         return passed()
-    return degraded("the head is sent with the first body chunk (spec 10.2: WSGI hosts do)")
+    return degraded("the head waited for the first body chunk (as spec 10.2 lets WSGI containers do)")
 
 
 def _nothing_after(connection: Connection, response: Http1Response, target: Target, what: str) -> None:
@@ -92,7 +92,10 @@ def _nothing_after(connection: Connection, response: Http1Response, target: Targ
     if response.closes:
         expect(connection.at_eof(2.0), f"bytes followed the head of {what}")
         return
-    follow = connection.request("GET", target.path("/status?code=200"))
+    try:
+        follow = connection.request("GET", target.path("/status?code=200"))
+    except EOFError:
+        return  # the host closed the idle connection, nothing sent after the head (RFC 9112 9.3.1)
     expect(follow.status == 200 and follow.body == b"status",
            f"the response after {what} did not parse: a body was sent with it")
 

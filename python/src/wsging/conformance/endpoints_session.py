@@ -32,7 +32,7 @@ def _sync_session(ws: Any) -> None:
         ws.send(message)
 
 
-def websocket(request: Any) -> Response:
+def websocket(request: Any) -> Any:
     offer = request.websocket
     if offer is None:
         # Not an offer here: the fallback an application serves (spec 10.3).

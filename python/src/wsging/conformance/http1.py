@@ -131,7 +131,7 @@ class Connection:
         return line.rstrip(b"\r\n")
 
     def _block(self) -> List[bytes]:
-        lines = []
+        lines: List[bytes] = []
         while True:
             line = self._line()
             if not line:
