@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python" / "src"))
-from hosts import BY_NAME, HOSTS, ROOT, WORK, Host, HostUnavailable, RunningHost, host_env, kit_python  # noqa: E402
+from conformance_hosts import BY_NAME, HOSTS, ROOT, WORK, Host, HostUnavailable, RunningHost, host_env, kit_python  # noqa: E402
 from wsging.conformance.table import render_markdown  # noqa: E402
 
 DOC = ROOT / "docs" / "conformance.md"
