@@ -28,14 +28,16 @@ wsging_modwsgi_venv() {
   pin=$(grep -i '^mod_wsgi==' "$root/tests/hosts/requirements-modwsgi.txt") || return 1
   [ -x /usr/sbin/apache2 ] || wsging_apt_install apache2-bin || return 1
   command -v apxs >/dev/null 2>&1 || wsging_apt_install apache2-dev || return 1
-  [ -f /usr/include/python3*/Python.h ] 2>/dev/null || wsging_apt_install python3-dev python3-venv || return 1
+  compgen -G '/usr/include/python3*/Python.h' >/dev/null || wsging_apt_install python3-dev python3-venv || return 1
   if [ -x "$venv/bin/mod_wsgi-express" ] && [ "$(cat "$venv/.pin" 2>/dev/null)" = "$pin" ]; then
     return 0
   fi
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv" || return 1
-  # A clean environment: with a pyenv Python first on PATH, mod_wsgi's build links against
-  # that Python's library (its RUNPATH), which the unprivileged daemon cannot load.
+  # A clean environment and no wheel cache: with a pyenv Python first on PATH, mod_wsgi's build
+  # links against that Python's library (its RUNPATH), which the unprivileged daemon cannot
+  # load, and a cached wheel may be such a build.
   env -i HOME="$HOME" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-cache-dir "$pin" || return 1
+  chmod -R o+rX "$venv"  # read by Apache's unprivileged children
   echo "$pin" >"$venv/.pin"
 }

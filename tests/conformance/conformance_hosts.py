@@ -23,9 +23,9 @@ HOSTS_VENV = ROOT / "target" / "venv-hosts"
 HOSTS_BIN = HOSTS_VENV / "bin"
 WORK = ROOT / "target" / "conformance"
 
-# mod_wsgi gets a virtualenv of its own, on the system's Python (scripts/lib/conformance.sh):
+# mod_wsgi gets a virtualenv of its own, on the system's Python (scripts/lib/hosts.sh):
 # Apache's children run as nobody when started by root, and cannot read a Python under /root.
-MOD_WSGI_EXPRESS = ROOT / "target" / "venv-mod-wsgi" / "bin" / "mod_wsgi-express"
+MOD_WSGI_EXPRESS = ROOT / "target" / "venv-modwsgi" / "bin" / "mod_wsgi-express"
 
 Command = Callable[[int, Path], List[str]]
 
