@@ -33,7 +33,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "wsgi-ng.md"
-PYTEST_ROOTS = ("python/tests/", "tests/e2e/", "tests/spec/", "bench/tests/")
+# Collected one root at a time: the two host suites each have a conftest of their own.
+PYTEST_ROOTS = ("python/tests/", "tests/e2e/", "tests/hosts/wsgi/", "tests/hosts/asgi/",
+                "tests/conformance/", "tests/spec/", "bench/tests/")
 JAVA_TESTS = ROOT / "server" / "src" / "test" / "java"
 SUREFIRE_REPORTS = ROOT / "server" / "target" / "surefire-reports"
 REQUIREMENT_IDS = (
