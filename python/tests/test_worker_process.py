@@ -291,7 +291,7 @@ def test_100mb_streaming_echo_keeps_memory_flat(front, app_dir):
         ("no_colon", {}, "expected MODULE:ATTR, for example 'hello:app'"),
         ("missing_mod:app", {}, "No module named 'missing_mod'"),
         ("broken:app", {"broken.py": "import nonexistent_dependency\n"},
-         "No module named 'nonexistent_dependency' (the workers run {python}, which does not have"
+         "No module named 'nonexistent_dependency' (the workers run {python}, which cannot import"
          " it: pass the interpreter of the virtualenv your project uses with --python, such as"
          " --python venv/bin/python)"),
         ("project:app", {"project.py": "import settings_local\n", "settings_local": ""},
@@ -315,6 +315,16 @@ def test_load_failure_exits_3_with_one_line(front, tmp_path, spec, files, reason
     stderr = process.stderr.read().decode()
     reason = reason.format(python=sys.executable)
     assert stderr == f"wsging: cannot load app '{spec}': {reason}\n"
+
+
+def test_the_hint_names_the_virtualenv_in_the_app_directory(front, tmp_path):
+    (tmp_path / "app.py").write_text("import framework_only_in_the_projects_venv\n")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    process = front.start_worker(tmp_path)
+    assert process.wait(20) == 3
+    assert f"such as --python {python})" in process.stderr.read().decode()
 
 
 @pytest.mark.parametrize(

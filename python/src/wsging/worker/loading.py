@@ -46,9 +46,19 @@ def _missing_package_hint(exc: BaseException, module_name: str, app_dir: Optiona
     if os.path.exists(base) or os.path.exists(base + ".py"):
         return ""
     return (
-        f" (the workers run {sys.executable}, which does not have it: pass the interpreter of "
-        "the virtualenv your project uses with --python, such as --python venv/bin/python)"
+        f" (the workers run {sys.executable}, which cannot import it: pass the interpreter of "
+        f"the virtualenv your project uses with --python, such as --python {_project_python(app_dir)})"
     )
+
+
+def _project_python(app_dir: Optional[str]) -> str:
+    """The interpreter of a virtualenv in the app directory (`.venv` or `venv`) when there is
+    one, else the usual place of one."""
+    for name in (".venv", "venv"):
+        candidate = os.path.join(app_dir or os.getcwd(), name, "bin", "python")
+        if os.path.exists(candidate):
+            return candidate
+    return "venv/bin/python"
 
 
 def load_app(spec: str, app_dir: Optional[str] = None) -> Any:
