@@ -71,8 +71,10 @@ def answer_failure(
     error: BaseException,
     channel: Optional[HostChannel],
     relay: Relay,
+    head_tried: bool,
 ) -> ErrorBody:
-    """The 500 for `error`, raised before the head of the request `what` ("GET /path"). A
+    """The 500 for `error`, raised before the head of the request `what` ("GET /path");
+    `head_tried`: start_response was called for the application's head, and raised. A
     ClientDisconnected is no application error (11.3): the answer goes nowhere and nothing is
     logged. Call it from the `except` block that caught `error`."""
     if isinstance(error, ClientDisconnected):
@@ -89,9 +91,12 @@ def answer_failure(
         ("content-length", str(len(ERROR_BODY))),
     ]
     try:
-        # With exc_info, as PEP 3333 asks of a head that replaces one not sent yet (the
-        # container's start_response may be what failed).
-        start_response("500 Internal Server Error", headers, sys.exc_info())
+        if head_tried:
+            # PEP 3333: a second call replaces the head, with exc_info.
+            start_response("500 Internal Server Error", headers, sys.exc_info())
+        else:
+            # The first call: without exc_info, which uWSGI's start_response mishandles.
+            start_response("500 Internal Server Error", headers)
     except BaseException:
         body.close()
         raise

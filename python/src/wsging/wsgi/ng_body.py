@@ -7,7 +7,7 @@ them (7.3, MUST-RESP-6); its body is closed without being iterated."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 from ..api.headers import RawHeaders
 from ..api.response import (
@@ -33,11 +33,12 @@ FILE_CHUNK = 64 * 1024
 class NGBody:
     """`origin`: the Response and the head given to start_response, when the request came
     from `from_wsgi` unchanged; `from_wsgi` then hands on the Response itself (lossless).
-    `bodiless`: the response has no content, whatever its body."""
+    `bodiless`: the response has no content, whatever its body. `on_failure`: called when the
+    body raises, before the container sees the error (a container-specific abort)."""
 
     __slots__ = (
         "_response", "_relay", "_channel", "_sync", "_async", "_ended", "_failed", "_closed",
-        "_bodiless", "origin",
+        "_bodiless", "_on_failure", "origin",
     )
 
     def __init__(
@@ -46,9 +47,11 @@ class NGBody:
         relay: Relay,
         channel: Optional[HostChannel],
         bodiless: bool = False,
+        on_failure: Optional[Callable[[], None]] = None,
     ) -> None:
         self._response = response
         self._bodiless = bodiless
+        self._on_failure = on_failure
         self._relay = relay
         self._channel = channel
         body: Any = response.body
@@ -86,6 +89,8 @@ class NGBody:
             raise StopIteration from None
         except BaseException:
             self._failed = True
+            if self._on_failure is not None:
+                self._on_failure()
             raise
         return as_bytes(chunk)
 

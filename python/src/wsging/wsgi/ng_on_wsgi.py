@@ -62,8 +62,14 @@ def to_wsgi(app: Callable[[Request], Any]) -> WSGIApplication:
     return hosted(app, None)
 
 
-def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> WSGIApplication:
-    """`to_wsgi`, with WebSocket sessions through `bridge` when a container offers them."""
+def hosted(
+    app: Callable[[Request], Any],
+    bridge: Optional[WebSocketBridge],
+    abort: Optional[Callable[[], None]] = None,
+) -> WSGIApplication:
+    """`to_wsgi`, with WebSocket sessions through `bridge` when a container offers them, and
+    `abort` called when a body raises after the head, for a container that would otherwise
+    end the response as if it were complete (7.5)."""
     is_async = is_async_app(app)
     warned = [False]  # a sync call returned an awaitable: said once (spec 4.1)
 
@@ -91,6 +97,7 @@ def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> 
         request = stashed_request(environ)
         round_trip = request is not None and not is_async
         offer: Optional[WebSocketOffer] = None
+        head_tried = False
         try:
             if request is None:
                 request, channel = request_from_environ(environ, relay)
@@ -119,11 +126,12 @@ def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> 
                 channel.responded = True
             line = status_line(response.status)
             raw = [pair for pair in response.headers.raw if pair[0].lower() not in HOP_BY_HOP]
+            head_tried = True
             start_response(line, [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw])
         except (Exception, asyncio.CancelledError) as exc:
             # Before the head: a 500 from here, on every container (11.3).
             what = f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO', '')}"
-            return answer_failure(environ, start_response, what, exc, channel, relay)
+            return answer_failure(environ, start_response, what, exc, channel, relay, head_tried)
         except BaseException:
             # SystemExit, KeyboardInterrupt: in a container these are its own process
             # control (gunicorn's worker exits with SystemExit from a signal handler).
@@ -134,7 +142,7 @@ def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> 
         # MUST-RESP-6: some containers (uWSGI) would send what the iterable gives.
         bodiless = response.status in (204, 304) or request.method == "HEAD"
         if round_trip:
-            body = NGBody(response, relay, channel, bodiless)
+            body = NGBody(response, relay, channel, bodiless, abort)
             body.origin = (response, raw)
             return body
         file_wrapper = environ.get("wsgi.file_wrapper")
@@ -150,7 +158,7 @@ def hosted(app: Callable[[Request], Any], bridge: Optional[WebSocketBridge]) -> 
             relay.close()
             wrapped: Iterable[bytes] = file_wrapper(response.body, 64 * 1024)
             return wrapped
-        return NGBody(response, relay, channel, bodiless)
+        return NGBody(response, relay, channel, bodiless, abort)
 
     lifespan = getattr(app, "lifespan", None)
     if lifespan is not None:
