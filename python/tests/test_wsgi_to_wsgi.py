@@ -386,6 +386,36 @@ def test_client_disconnected_before_the_head_is_not_logged_as_an_application_err
     assert outcomes == ["client-gone"]
 
 
+def test_a_head_the_container_refuses_is_replaced_by_a_500_given_with_exc_info():
+    calls = []
+
+    def start_response(status, headers, exc_info=None):
+        calls.append((status, exc_info is not None and exc_info[0] is ValueError))
+        if status.startswith("200"):
+            raise ValueError("the container refuses this head")
+
+    environ = environ_for()
+    environ["wsgi.errors"] = errors = io.StringIO()
+    body = to_wsgi(lambda request: Response(b"x", content_type="text/plain"))(environ, start_response)
+    assert b"".join(body) == b"Internal Server Error\n"
+    body.close()
+    assert calls == [("200 OK", False), ("500 Internal Server Error", True)]
+    assert "the container refuses this head" in errors.getvalue()
+
+
+def test_a_500_as_the_first_head_is_given_without_exc_info():
+    # uWSGI's start_response fails when given exc_info with no head set yet.
+    heads = []
+
+    def app(request):
+        raise RuntimeError("x")
+
+    environ = environ_for()
+    environ["wsgi.errors"] = io.StringIO()
+    body = to_wsgi(app)(environ, lambda status, headers: heads.append(status))
+    assert heads == ["500 Internal Server Error"] and list(body) == [b"Internal Server Error\n"]
+
+
 def test_system_exit_is_left_to_the_container():
     # A container's own process control (gunicorn's worker leaves with SystemExit).
     def app(request):
