@@ -30,6 +30,7 @@ def test_request_facts_keep_the_raw_path_and_repeated_headers(client) -> None:
     pairs = [tuple(pair) for pair in facts["headers"]]
     assert pairs.index(("x-r", "1")) < pairs.index(("x-o", "a")) < pairs.index(("x-r", "2"))
     assert facts["capabilities"] == {name: facts["capabilities_in"][name] for name in facts["capabilities"]}
+    assert facts["interface"] == "server"  # a worker host, not a WSGI container
 
 
 def test_body_reads_report_lengths_and_digests(client) -> None:

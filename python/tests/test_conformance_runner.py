@@ -75,6 +75,54 @@ def test_a_wsgi_host_degrades_what_it_lacks(wsgiref_url) -> None:
     assert grades["response.head_first"].grade == "degraded"
 
 
+def test_to_wsgi_passes_the_rows_it_once_failed(wsgiref_url) -> None:
+    # a coroutine from a sync layer, an empty body's length 0, contextvars per request, not
+    # a response and HEAD, under a real WSGI server (aread is sent chunked, which wsgiref's
+    # HTTP/1.0 server does not read: python/tests/test_wsgi_to_wsgi_calls.py covers it)
+    ids = ["app.async", "body.empty", "context.per_request",
+           "errors.not_a_response", "response.head_method", "errors.before_head"]
+    for check_id, outcome in _grades(wsgiref_url, ids).items():
+        assert outcome.grade == "pass", (check_id, outcome)
+
+
+def test_a_wsgi_container_that_cannot_abort_a_body_is_degraded(wsgiref_url) -> None:
+    # wsgiref sends a close-delimited body and closes cleanly after the body raised.
+    outcome = _grades(wsgiref_url, ["errors.after_head"])["errors.after_head"]
+    assert outcome.grade == "degraded" and "WSGI container" in outcome.reason
+
+
+def _not_a_wsgi_container(inner):
+    """The conformance application under wsgiref, but saying (in /request) that it is hosted
+    by a server, not a WSGI container: the same behaviour must then fail."""
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") != "/request":
+            return inner(environ, start_response)
+
+        def without_length(status, headers, exc_info=None):  # the body changes below
+            kept = [(n, v) for n, v in headers if n.lower() != "content-length"]
+            return start_response(status, kept, exc_info)
+
+        result = inner(environ, without_length)
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()
+        facts = json.loads(body)
+        assert facts["interface"] == "wsgi"
+        facts["interface"] = "server"
+        return [json.dumps(facts).encode()]
+
+    return application
+
+
+def test_an_abort_not_shown_fails_on_a_host_that_is_not_a_wsgi_container() -> None:
+    with app.lifespan():
+        with serving(_not_a_wsgi_container(to_wsgi(app))) as url:
+            outcome = _grades(url, ["errors.after_head"])["errors.after_head"]
+    assert outcome.grade == "fail" and "looks whole" in outcome.reason
+
+
 def test_http2_rows_are_not_offered_by_a_host_without_http2(wsgiref_url) -> None:
     outcome = _grades(wsgiref_url, ["http2.request"])["http2.request"]
     if http2.AVAILABLE:

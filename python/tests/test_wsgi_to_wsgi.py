@@ -152,11 +152,31 @@ def test_body_is_bounded_by_content_length_without_input_terminated():
 
 def test_body_is_read_to_the_end_with_input_terminated():
     seen = {}
-    environ = environ_for(method="POST", **{"wsgi.input_terminated": True})
+    environ = environ_for(method="POST", HTTP_TRANSFER_ENCODING="chunked",
+                          **{"wsgi.input_terminated": True})
     environ["wsgi.input"] = io.BytesIO(b"x" * 200000)  # chunked: no CONTENT_LENGTH
     Called(to_wsgi(seeing(seen)), environ)
     assert seen["body"] == b"x" * 200000
     assert seen["request"].content_length is None
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
+def test_an_http1_request_without_length_or_coding_has_no_body_under_input_terminated(protocol):
+    # gunicorn and mod_wsgi set wsgi.input_terminated on every request: without
+    # Content-Length and Transfer-Encoding an HTTP/1.x request has no body (RFC 9112 6.3).
+    seen = {}
+    environ = environ_for(method="GET", SERVER_PROTOCOL=protocol, **{"wsgi.input_terminated": True})
+    environ["wsgi.input"] = io.BytesIO(b"")
+    Called(to_wsgi(seeing(seen)), environ)
+    assert seen["body"] == b"" and seen["request"].content_length == 0
+
+
+def test_an_http2_request_without_length_may_have_a_body_under_input_terminated():
+    seen = {}
+    environ = environ_for(method="POST", SERVER_PROTOCOL="HTTP/2", **{"wsgi.input_terminated": True})
+    environ["wsgi.input"] = io.BytesIO(b"h2 body")
+    Called(to_wsgi(seeing(seen)), environ)
+    assert seen["body"] == b"h2 body" and seen["request"].content_length is None
 
 
 def test_no_length_and_no_input_terminated_means_an_empty_body():
@@ -306,12 +326,103 @@ def test_wait_disconnected_returns_when_the_request_is_over():
     assert finished.wait(WAIT)  # ...until the request is over (spec 10.3)
 
 
-def test_async_app_error_propagates_to_the_container():
-    async def app(request):
-        raise ValueError("async-marker")
+class Failed:
+    """One WSGI call of an application that fails before the head: what to_wsgi answered,
+    what it wrote to wsgi.errors, and what completion callbacks heard."""
 
-    with pytest.raises(ValueError, match="async-marker"):
-        to_wsgi(app)(environ_for(), lambda status, headers: None)
+    def __init__(self, ng_app, **environ):
+        self.outcomes = []
+        environ = environ_for(**environ)
+        environ["wsgi.errors"] = self.errors = io.StringIO()
+        called = Called(validator(to_wsgi(ng_app)), environ)
+        self.status, self.headers, self.body = called.status, dict(called.headers), called.body
+        self.log = self.errors.getvalue()
+
+
+def registering(outcomes, fail):
+    """An application that registers a completion callback, then fails as `fail` does."""
+
+    def app(request):
+        request.on_complete(outcomes.append)
+        return fail(request)
+
+    return app
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_exception_before_the_head_is_a_500_without_its_text_and_is_logged(kind):
+    def sync_app(request):
+        raise ValueError("secret-marker")
+
+    async def async_app(request):
+        raise ValueError("secret-marker")
+
+    failed = Failed(sync_app if kind == "sync" else async_app, path="/boom")
+    assert failed.status == "500 Internal Server Error"
+    assert failed.headers["content-type"].startswith("text/plain")
+    assert failed.body == b"Internal Server Error\n" and b"secret" not in failed.body
+    assert "GET /boom" in failed.log and "ValueError: secret-marker" in failed.log
+    assert "Traceback" in failed.log
+
+
+def test_completion_callbacks_hear_aborted_after_a_failure_before_the_head():
+    outcomes = []
+
+    def fail(request):
+        raise RuntimeError("x")
+
+    Failed(registering(outcomes, fail))
+    assert outcomes == ["aborted"]
+
+
+def test_client_disconnected_before_the_head_is_not_logged_as_an_application_error():
+    outcomes = []
+
+    def fail(request):
+        raise ClientDisconnected("gone")
+
+    failed = Failed(registering(outcomes, fail))
+    assert failed.status.startswith("500") and failed.log == ""
+    assert outcomes == ["client-gone"]
+
+
+def test_a_head_the_container_refuses_is_replaced_by_a_500_given_with_exc_info():
+    calls = []
+
+    def start_response(status, headers, exc_info=None):
+        calls.append((status, exc_info is not None and exc_info[0] is ValueError))
+        if status.startswith("200"):
+            raise ValueError("the container refuses this head")
+
+    environ = environ_for()
+    environ["wsgi.errors"] = errors = io.StringIO()
+    body = to_wsgi(lambda request: Response(b"x", content_type="text/plain"))(environ, start_response)
+    assert b"".join(body) == b"Internal Server Error\n"
+    body.close()
+    assert calls == [("200 OK", False), ("500 Internal Server Error", True)]
+    assert "the container refuses this head" in errors.getvalue()
+
+
+def test_a_500_as_the_first_head_is_given_without_exc_info():
+    # uWSGI's start_response fails when given exc_info with no head set yet.
+    heads = []
+
+    def app(request):
+        raise RuntimeError("x")
+
+    environ = environ_for()
+    environ["wsgi.errors"] = io.StringIO()
+    body = to_wsgi(app)(environ, lambda status, headers: heads.append(status))
+    assert heads == ["500 Internal Server Error"] and list(body) == [b"Internal Server Error\n"]
+
+
+def test_system_exit_is_left_to_the_container():
+    # A container's own process control (gunicorn's worker leaves with SystemExit).
+    def app(request):
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit):
+        to_wsgi(app)(environ_for(), lambda status, headers, exc_info=None: None)
 
 
 # -- table 15.3: Response -> start_response and the iterable ---------------------------------
@@ -418,9 +529,10 @@ def test_file_response_without_a_file_wrapper_is_read_in_chunks(tmp_path):
     assert called.body == b"q" * 150000
 
 
-def test_returning_something_else_than_a_response_is_an_error():
-    with pytest.raises(TypeError, match="str is not a response"):
-        to_wsgi(lambda request: "text")(environ_for(), lambda s, h: None)
+def test_returning_something_else_than_a_response_is_a_500_naming_what_was_returned():
+    failed = Failed(lambda request: "text")
+    assert failed.status.startswith("500") and failed.body == b"Internal Server Error\n"
+    assert "str is not a response" in failed.log
 
 
 def test_a_websocket_acceptance_is_an_invalid_response_under_wsgi():
@@ -433,8 +545,8 @@ def test_a_websocket_acceptance_is_an_invalid_response_under_wsgi():
         seen.append(request.websocket)
         return WebSocketOffer().accept(lambda ws: None)
 
-    with pytest.raises(TypeError, match="not an offer"):
-        to_wsgi(app)(environ_for(), lambda s, h: None)
+    failed = Failed(app)
+    assert failed.status.startswith("500") and "not an offer" in failed.log
     assert seen == [None]
 
 

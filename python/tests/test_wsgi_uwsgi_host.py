@@ -38,8 +38,13 @@ def test_outside_uwsgi_there_is_no_websocket_offer():
 def test_outside_uwsgi_a_101_is_refused():
     from wsging import WebSocketOffer
 
-    with pytest.raises(TypeError, match="not an offer"):
-        to_uwsgi(lambda request: WebSocketOffer().accept(lambda ws: None))(environ(), lambda s, h: None)
+    heads = []
+    errors = io.StringIO()
+    wsgi_environ = {**environ(), "wsgi.errors": errors}
+    app = to_uwsgi(lambda request: WebSocketOffer().accept(lambda ws: None))
+    body = app(wsgi_environ, lambda status, headers, exc_info=None: heads.append(status))
+    assert heads == ["500 Internal Server Error"] and b"".join(body) == b"Internal Server Error\n"
+    assert "InvalidResponse" in errors.getvalue() and "not an offer" in errors.getvalue()
 
 
 def test_lifespan_is_forwarded():

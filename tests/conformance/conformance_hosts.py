@@ -2,8 +2,9 @@
 more entry. Every host runs one application process (the kit reads back, in a later request,
 what an earlier one recorded) on a free 127.0.0.1 port, and is stopped with SIGTERM.
 
-WSGI containers serve apps/conformance_wsgi.py (`to_wsgi`), ASGI servers
-apps/conformance_asgi.py (`to_asgi`); both import `wsging` from python/src."""
+WSGI containers serve apps/conformance_wsgi.py (`to_wsgi`; uWSGI apps/conformance_uwsgi.py,
+`to_uwsgi`), ASGI servers apps/conformance_asgi.py (`to_asgi`); all import `wsging` from
+python/src."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ Command = Callable[[int, Path], List[str]]
 
 class Host(NamedTuple):
     name: str
-    interface: str  # "wsging", "wsgi" (to_wsgi) or "asgi" (to_asgi)
+    interface: str  # "wsging", "wsgi" (to_wsgi, to_uwsgi) or "asgi" (to_asgi)
     executable: Path  # what must exist for the host to run
     command: Command  # argv for a port and a scratch directory
     note: str  # how it is run, for docs/conformance.md
@@ -64,10 +65,10 @@ HOSTS: List[Host] = [
          "gunicorn, gthread worker (4 threads), `to_wsgi`"),
     Host("uwsgi", "wsgi", _bin("uwsgi"),
          lambda port, work: [str(_bin("uwsgi")), "--http-socket", f"127.0.0.1:{port}",
-                             "--wsgi-file", str(APPS / "conformance_wsgi.py"), "--processes", "1",
+                             "--wsgi-file", str(APPS / "conformance_uwsgi.py"), "--processes", "1",
                              "--threads", "4", "--enable-threads", "--need-app", "--die-on-term",
-                             "--master", "--http-keepalive", "--http-chunked-input"],
-         "`uwsgi --http-socket` (1 process, 4 threads), `to_wsgi`"),
+                             "--master", "--http-keepalive", "--http-websockets"],
+         "`uwsgi --http-socket --http-websockets` (1 process, 4 threads), `to_uwsgi`"),
     Host("mod_wsgi", "wsgi", MOD_WSGI_EXPRESS,
          lambda port, work: [str(MOD_WSGI_EXPRESS), "start-server",
                              str(APPS / "conformance_wsgi.py"), "--host", "127.0.0.1",

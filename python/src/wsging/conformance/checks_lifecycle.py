@@ -35,10 +35,14 @@ def error_after_head(target: Target) -> Outcome:
     response = target.request("GET", "/error/after-head")
     expect(response.status == 200, f"/error/after-head answered {response.status}")
     _no_leak(response, "an exception in the body")
-    expect(not response.complete,
-           "a body that raised ended as a complete message: a truncated body looks whole (7.5)")
     _still_serving(target, "a body that raised")
-    return passed()
+    if not response.complete:
+        return passed()
+    expect(target.wsgi_container(),
+           "a body that raised ended as a complete message: a truncated body looks whole (7.5)")
+    # The shim raised the error to the container, which then ended the message itself.
+    return degraded("the WSGI container ended the response as complete after the body raised: "
+                    "it offers the application no way to abort a response (spec 10.2)")
 
 
 def not_a_response(target: Target) -> Outcome:

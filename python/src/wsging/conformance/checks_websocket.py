@@ -65,8 +65,11 @@ def _echo(target: Target, query: str) -> Outcome:
             expect(echo == message and type(echo) is type(message),
                    f"a {type(message).__name__} message came back as {type(echo).__name__} or changed")
         client.send_close(1000)
-        expect(client.receive() is None and client.close_code == 1000,
-               "the close frame the client sent was not answered with 1000 (MUST-WS-4)")
+        expect(client.receive() is None, "the close frame the client sent was not answered (MUST-WS-4)")
+        if client.close_code == 1005 and target.wsgi_container():
+            return degraded("the container answered the client's close frame itself, without "
+                            "echoing its code (RFC 6455 5.5.1 allows it); the session saw 1005")
+        expect(client.close_code == 1000, "the close frame the client sent was not answered with 1000 (MUST-WS-4)")
     finally:
         client.close()
     return passed()

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 from ..api.response import Response
 
-__all__ = ["facts_of", "json_reply", "param"]
+__all__ = ["facts_of", "host_interface", "json_reply", "param"]
 
 CAPABILITY_NAMES = ("response_trailers", "early_hints", "push", "websocket", "request_trailers")
 
@@ -25,6 +25,15 @@ def json_reply(data: Dict[str, Any], status: int = 200, headers: Optional[Any] =
 
 def _address(value: Any) -> Optional[list]:  # type: ignore[type-arg]
     return None if value is None else [value[0], value[1]]
+
+
+def host_interface(request: Any) -> str:
+    """"wsgi" when a WSGI container hosts the application through `wsging.wsgi.to_wsgi` (its
+    requests have the shim's channel): the WSGI-host column of spec 10.2 then says what the
+    host can do. Any other host is held to the protocol columns."""
+    from ..wsgi.host_channel import HostChannel
+
+    return "wsgi" if isinstance(getattr(request, "_channel", None), HostChannel) else "server"
 
 
 def facts_of(request: Any) -> Dict[str, Any]:
@@ -50,4 +59,5 @@ def facts_of(request: Any) -> Dict[str, Any]:
         "pushed": request.pushed,
         "disconnected": request.disconnected,
         "tls": request.tls is not None,
+        "interface": host_interface(request),
     }

@@ -21,10 +21,11 @@ INTRO = """\
 # Conformance of WSGI-NG hosts
 
 Each host serves the conformance application (`wsging.conformance.app:app`; WSGI containers
-through `wsging.wsgi.to_wsgi`, ASGI servers through `wsging.asgi.to_asgi`) and
-`python -m wsging.conformance URL` grades it with real clients, feature by feature:
-**pass**; **degraded** (the host lacks the capability, the application saw that and degraded
-as spec/wsgi-ng.md section 10.3 says); **fail**; **n/a** (the host does not speak the protocol
+through `wsging.wsgi.to_wsgi`, uWSGI through `to_uwsgi`, ASGI servers through
+`wsging.asgi.to_asgi`) and `python -m wsging.conformance URL` grades it with real clients,
+feature by feature: **pass**; **degraded** (the host lacks the capability, the application saw
+that and degraded as spec/wsgi-ng.md section 10.3 says; or a WSGI container cannot do what the
+row asks, as the WSGI-host column of section 10.2 says); **fail**; **n/a** (the host does not speak the protocol
 of the row, HTTP/2); **not checked** (the runner lacked the `h2` package).
 """
 

@@ -28,6 +28,7 @@ class Target:
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
         self.tls: Optional[ssl.SSLContext] = None
+        self._interface: Optional[str] = None  # what the application says hosts it
         if self.scheme == "https":
             # The kit grades a host, it does not authenticate it: any certificate will do.
             context = ssl.create_default_context()
@@ -54,6 +55,14 @@ class Target:
         """The JSON an endpoint answers with (a 200 is expected)."""
         response = self.request(method, endpoint, **kwargs)
         return json_of(response, endpoint)
+
+    def wsgi_container(self) -> bool:
+        """Whether the application says a WSGI container hosts it (`to_wsgi`): some rows
+        then grade what no WSGI container can do as degraded (spec 10.2's WSGI-host column),
+        never a failure of the shim itself."""
+        if self._interface is None:
+            self._interface = str(self.json("GET", "/request").get("interface"))
+        return self._interface == "wsgi"
 
     def recorded(self, token: str, key: str, wait: float = 5.0) -> Dict[str, Any]:
         """What the application recorded under `token`, once `key` is there (or after `wait`)."""

@@ -106,7 +106,7 @@ class HostChannel:
     def finish(self, outcome: str = "completed") -> None:
         """The request is over: whoever waits for a disconnect stops waiting, and completion
         callbacks run, in this thread (the container's, which may block), async ones on the
-        private loop, in the order registered."""
+        private loop, in the order registered, all in the request's context (spec 11.7)."""
         with self._lock:
             if self._over:
                 return
@@ -124,6 +124,6 @@ class HostChannel:
             if inspect.iscoroutinefunction(callback):
                 self._relay.run(callback(self._outcome))
             else:
-                callback(self._outcome)
+                self._relay.in_context(callback, self._outcome)
         except BaseException:  # noqa: B902 - a callback must never end the container's thread
             logger.exception("error in a completion callback")

@@ -4,21 +4,32 @@
 A WSGI thread is never the loop's thread, so waiting cannot deadlock. While it waits, the WSGI
 thread runs the blocking calls the application's coroutines ask for (reading `wsgi.input`,
 `wsgi.early_hints`), since some WSGI servers allow those only in the request's own thread.
+
+Every step of a coroutine run for a request runs in that request's context (spec 11.6): the
+one its application call and body pulls run in, so what one sets the others see.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import queue
 import threading
-from typing import Any, Awaitable, Callable, List, Optional, TypeVar
+import types
+from typing import Any, Awaitable, Callable, Generator, List, Optional, TypeVar
 
 from ..api.errors import ClientDisconnected
 
 __all__ = ["Relay", "private_loop"]
 
 T = TypeVar("T")
+
+# Set in each request's context to an object of its own, so that code can tell whether it
+# already runs in that context (a context cannot be entered twice).
+_REQUEST_MARK: "contextvars.ContextVar[Optional[object]]" = contextvars.ContextVar(
+    "wsging_wsgi_request", default=None
+)
 
 _lock = threading.Lock()
 _loop: Optional[asyncio.AbstractEventLoop] = None
@@ -47,8 +58,30 @@ def _run_forever(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_forever()
 
 
-async def _awaited(awaitable: Awaitable[T]) -> T:
-    return await awaitable
+async def _awaited_in(context: contextvars.Context, awaitable: Awaitable[T]) -> T:
+    """`awaitable`'s result, each of its steps run in `context` itself: a task runs in a copy of
+    the loop thread's context, where nothing the request set would be seen (or kept)."""
+    result: T = await _stepped_in(context, awaitable.__await__())
+    return result
+
+
+@types.coroutine
+def _stepped_in(context: contextvars.Context, steps: Any) -> Generator[Any, Any, Any]:
+    value: Any = None
+    error: Optional[BaseException] = None
+    while True:
+        try:
+            if error is None:
+                yielded = context.run(steps.send, value)
+            else:
+                yielded = context.run(steps.throw, error)
+        except StopIteration as stop:
+            return stop.value
+        value = error = None
+        try:
+            value = yield yielded
+        except BaseException as exc:  # cancellation and the like go to the awaitable
+            error = exc
 
 
 def _settle(future: "asyncio.Future[Any]", result: Any, error: Optional[BaseException]) -> None:
@@ -83,20 +116,37 @@ class _Job:
 
 
 class Relay:
-    """One request's link between its WSGI thread and the private loop."""
+    """One request's link between its WSGI thread (the one that made it) and the private loop;
+    `context` is the request's."""
 
-    __slots__ = ("_jobs", "_lock", "_closed")
+    __slots__ = ("_jobs", "_lock", "_closed", "_thread", "_mark", "context")
 
     def __init__(self) -> None:
         self._jobs: "queue.SimpleQueue[Optional[_Job]]" = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        self._thread = threading.get_ident()
+        # A copy of the calling thread's context: what the container or a WSGI layer around
+        # this one set is seen, and nothing the application sets leaks back into the thread.
+        self.context = contextvars.copy_context()
+        self._mark = object()
+        self.context.run(_REQUEST_MARK.set, self._mark)
+
+    def in_context(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in the request's context; directly when the caller already runs in it
+        (the application registering a completion callback after the request ended)."""
+        if _REQUEST_MARK.get() is self._mark:
+            return fn(*args)
+        return self.context.run(fn, *args)
 
     def run(self, awaitable: Awaitable[T]) -> T:
-        """On the WSGI thread: the awaitable's result, computed on the private loop; runs the
-        jobs the loop sends meanwhile."""
+        """On the WSGI thread, outside the request's context: the awaitable's result, computed
+        on the private loop in that context; runs the jobs the loop sends meanwhile."""
         jobs = self._jobs
-        future = asyncio.run_coroutine_threadsafe(_awaited(awaitable), private_loop())
+        # Called from within the request's context (an async completion callback registered
+        # after the request ended), the loop cannot enter it while this thread has: a copy.
+        context = self.context if _REQUEST_MARK.get() is not self._mark else self.context.copy()
+        future = asyncio.run_coroutine_threadsafe(_awaited_in(context, awaitable), private_loop())
         future.add_done_callback(lambda _: jobs.put(None))
         while True:
             job = jobs.get()
@@ -105,7 +155,13 @@ class Relay:
             job.run()
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """On the loop: `fn(*args)` run on the WSGI thread (once it waits in `run`)."""
+        """On the loop: `fn(*args)` run on the WSGI thread (once it waits in `run`). On a loop
+        the WSGI thread runs itself (a sync application's `asyncio.run`), that thread is this
+        one and cannot wait in `run`: the call is made here."""
+        if threading.get_ident() == self._thread:
+            if self._closed:
+                raise ClientDisconnected("the request is over; its WSGI thread has moved on")
+            return fn(*args)
         job = _Job(fn, args, asyncio.get_running_loop())
         with self._lock:
             if self._closed:

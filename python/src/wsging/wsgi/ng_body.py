@@ -1,10 +1,13 @@
 """The WSGI iterable `to_wsgi` returns for a Response: its body as bytes chunks, async bodies
-pulled through the private loop, trailers dropped after their callable ran (spec 15.3)."""
+pulled through the private loop, trailers dropped after their callable ran (spec 15.3). Every
+pull, the close and the trailers callable run in the request's context (11.6). A response that
+has no content (to HEAD, 204, 304) gives the container no bytes: some containers would send
+them (7.3, MUST-RESP-6); its body is closed without being iterated."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 from ..api.headers import RawHeaders
 from ..api.response import (
@@ -29,22 +32,37 @@ FILE_CHUNK = 64 * 1024
 
 class NGBody:
     """`origin`: the Response and the head given to start_response, when the request came
-    from `from_wsgi` unchanged; `from_wsgi` then hands on the Response itself (lossless)."""
+    from `from_wsgi` unchanged; `from_wsgi` then hands on the Response itself (lossless).
+    `bodiless`: the response has no content, whatever its body. `on_failure`: called when the
+    body raises, before the container sees the error (a container-specific abort)."""
 
     __slots__ = (
         "_response", "_relay", "_channel", "_sync", "_async", "_ended", "_failed", "_closed",
-        "origin",
+        "_bodiless", "_on_failure", "origin",
     )
 
-    def __init__(self, response: Response, relay: Relay, channel: Optional[HostChannel]) -> None:
+    def __init__(
+        self,
+        response: Response,
+        relay: Relay,
+        channel: Optional[HostChannel],
+        bodiless: bool = False,
+        on_failure: Optional[Callable[[], None]] = None,
+    ) -> None:
         self._response = response
+        self._bodiless = bodiless
+        self._on_failure = on_failure
         self._relay = relay
         self._channel = channel
         body: Any = response.body
         kind = body_kind(body)
-        self._async: Any = body.__aiter__() if kind == KIND_AITER else None
+        self._async: Any = None
         self._sync: Optional[Iterator[Any]] = None
-        if kind == KIND_BYTES:
+        if bodiless:
+            pass  # never iterated, only closed
+        elif kind == KIND_AITER:
+            self._async = body.__aiter__()
+        elif kind == KIND_BYTES:
             self._sync = iter((body,))
         elif kind == KIND_FILE:
             self._sync = file_chunks(body, FILE_CHUNK)
@@ -60,8 +78,10 @@ class NGBody:
 
     def __next__(self) -> bytes:
         try:
+            if self._bodiless:
+                raise StopIteration
             if self._sync is not None:
-                chunk = next(self._sync)
+                chunk = self._relay.in_context(next, self._sync)
             else:
                 chunk = self._relay.run(self._async.__anext__())
         except (StopIteration, StopAsyncIteration):
@@ -69,6 +89,8 @@ class NGBody:
             raise StopIteration from None
         except BaseException:
             self._failed = True
+            if self._on_failure is not None:
+                self._on_failure()
             raise
         return as_bytes(chunk)
 
@@ -77,24 +99,30 @@ class NGBody:
         (7.6); its errors are the application's, raised where the container sees them."""
         if not self._ended:
             self._ended = True
-            resolve_trailers(self._response.trailers)
+            self._relay.in_context(resolve_trailers, self._response.trailers)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        # A container closes early when the client left (or it gave up on the response).
-        outcome = "aborted" if self._failed else "completed" if self._ended else "client-gone"
+        # A container closes early when the client left (or it gave up on the response); one
+        # without content was whole once its head was given.
+        if self._failed:
+            outcome = "aborted"
+        elif self._ended or self._bodiless:
+            outcome = "completed"
+        else:
+            outcome = "client-gone"
         try:
             body: Any = self._response.body
-            if self._async is not None:
-                aclose = getattr(self._async, "aclose", None)
+            if self._async is not None or (self._bodiless and body_kind(body) == KIND_AITER):
+                aclose = getattr(self._async or body, "aclose", None)
                 if aclose is not None:
                     self._relay.run(aclose())
             else:
                 close = getattr(body, "close", None) or getattr(self._sync, "close", None)
                 if close is not None:
-                    close()
+                    self._relay.in_context(close)
         finally:
             try:
                 if not self._ended:

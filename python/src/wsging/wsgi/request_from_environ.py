@@ -83,6 +83,8 @@ def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostC
     length = int(text) if text.isdigit() else None
     if length is not None:
         headers.append((b"content-length", b"%d" % length))
+    if length is None and _framed_without_body(environ):
+        length = 0
     if environ.get("wsgi.input_terminated"):
         left = -1 if length is None else length
     else:  # PEP 3333: without a length there is nothing to read
@@ -113,6 +115,16 @@ def request_from_environ(environ: Environ, relay: Relay) -> Tuple[Request, HostC
         # stays the one dictionary of this request (spec 12.3).
         request._state = origin.state
     return request, channel
+
+
+def _framed_without_body(environ: Environ) -> bool:
+    """An HTTP/1.x request with neither a length nor chunked coding has no body (RFC 9112
+    6.3), even where the container sets `wsgi.input_terminated`: its content_length is 0. An
+    HTTP/2 or HTTP/3 request may carry one without a length."""
+    if environ.get("SERVER_PROTOCOL") not in ("HTTP/1.1", "HTTP/1.0"):
+        return False
+    coding = str(environ.get("HTTP_TRANSFER_ENCODING") or "")
+    return not coding.strip()
 
 
 def _root_path(script_name: str) -> str:

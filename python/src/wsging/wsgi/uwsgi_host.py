@@ -25,6 +25,7 @@ from .host_channel import HostChannel
 from .loop_thread import Relay
 from .ng_on_wsgi import hosted, to_wsgi
 from .pep3333 import Environ, StartResponse, WSGIApplication
+from .uwsgi_connection import client_port, reset_connection
 from .uwsgi_input import UwsgiChunkedInput
 from .uwsgi_websocket import UwsgiWebSocketChannel
 
@@ -109,13 +110,14 @@ class UwsgiWebSockets:
 
 
 def to_uwsgi(app: Callable[[Request], Any]) -> WSGIApplication:
-    """A PEP 3333 application serving `app` in uWSGI with WebSocket through uWSGI's API and
-    chunked request bodies through `uwsgi.chunked_read`; in any other container, exactly
-    `to_wsgi(app)`."""
+    """A PEP 3333 application serving `app` in uWSGI with WebSocket through uWSGI's API,
+    chunked request bodies through `uwsgi.chunked_read`, a body that raises after the head
+    ending with a reset connection (7.5), and the client's port that uWSGI's HTTP socket
+    leaves out (uwsgi_connection); in any other container, exactly `to_wsgi(app)`."""
     uwsgi = _uwsgi_module()
     if uwsgi is None:
         return to_wsgi(app)
-    inner = hosted(app, UwsgiWebSockets(uwsgi))
+    inner = hosted(app, UwsgiWebSockets(uwsgi), lambda: reset_connection(uwsgi))
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if (
@@ -125,6 +127,10 @@ def to_uwsgi(app: Callable[[Request], Any]) -> WSGIApplication:
         ):
             environ["wsgi.input"] = UwsgiChunkedInput(uwsgi)
             environ["wsgi.input_terminated"] = True
+        if "REMOTE_PORT" not in environ:
+            port = client_port(uwsgi, environ)
+            if port is not None:
+                environ["REMOTE_PORT"] = str(port)
         return inner(environ, start_response)
 
     lifespan = getattr(app, "lifespan", None)

@@ -14,6 +14,9 @@ form with the same routes (each answers for the form that served it):
                /ws?close=CODE closes with CODE and "bye" after the first message, /ws?fail=1
                raises after the first message, /ws?protocol=P accepts subprotocol P
 /cookies       two set-cookie fields and a body streamed in three chunks
+/fail-in-body  "first;" streamed, then an application error (the response must end aborted)
+/client        request.client as JSON
+/no-content    a 204 with a body that must not be sent
 """
 from __future__ import annotations
 
@@ -81,7 +84,20 @@ def _common(request):
         return _cookies()
     if request.path == "/fail":
         raise RuntimeError(FAILURE_MARKER)
+    if request.path == "/fail-in-body":
+        return Response(_failing_body(), headers=[("content-type", "text/plain")])
+    if request.path == "/no-content":
+        return Response(iter([b"must not be sent"]), 204)
+    if request.path == "/client":
+        client = request.client
+        return Response(json.dumps(None if client is None else list(client)),
+                        headers=[("content-type", "application/json")])
     return None
+
+
+def _failing_body():
+    yield b"first;"
+    raise RuntimeError(FAILURE_MARKER)
 
 
 def _accept(request, asynchronous):
