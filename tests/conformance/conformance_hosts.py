@@ -114,13 +114,6 @@ def kit_python() -> str:
 def unavailable_reason(host: Host) -> Optional[str]:
     if not host.executable.exists():
         return f"{host.executable} is not installed (scripts/conformance installs it)"
-    if host.interface == "asgi":
-        probe = subprocess.run(
-            [kit_python(), "-c", "from wsging.asgi import to_asgi"],
-            env=host_env(), capture_output=True, text=True, timeout=60,
-        )
-        if probe.returncode != 0:
-            return "waiting for wsging.asgi.to_asgi (not importable yet)"
     return None
 
 

@@ -3,9 +3,6 @@
 
 from wsging.conformance.app import app as ng_app
 
-try:
-    from wsging.asgi import to_asgi
-except ImportError as exc:  # stated once, by the server that cannot load this module
-    raise ImportError(f"wsging.asgi.to_asgi is not importable yet: {exc}") from exc
+from wsging.asgi import to_asgi
 
 application = to_asgi(ng_app)
