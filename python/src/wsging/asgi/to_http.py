@@ -16,6 +16,7 @@ from ..api.push import Push
 from ..api.request import Request
 from ..api.response import InvalidResponse, Response
 from .to_call import Caller
+from .to_abort import host_abort
 from .to_channel import AsgiChannel
 from .to_departure import Departure
 from .to_inbox import Inbox
@@ -95,6 +96,12 @@ async def serve_http(
         if channel is not None:
             await channel.finish(outcome)
     if failure is not None:
+        abort = host_abort(send)
+        if abort is not None:
+            logger.error("error in the application serving %s after the head: the response "
+                         "was cut short", label, exc_info=failure)
+            abort()
+            return
         raise ResponseAborted(f"the response to {label} was cut short: {failure!r}") from failure
 
 

@@ -4,6 +4,8 @@ async application) and `sync_asgi` (a sync one, run in threads), with the same r
 GET  /caps           what the request says about its host, as JSON
 POST /echo           the request body streamed back, chunk by chunk, as it arrives
 GET  /stream?n=N     N chunks of 1 KiB, streamed
+GET  /late           a streamed body whose first chunk takes a second to make
+GET  /abort          a streamed body that raises after its first chunk
 GET  /trailers       a body and a trailer computed after it (x-checksum)
 GET  /hints          a 103 with a link field, then whether it went, as JSON
 GET  /error          raises before the head (a 500 without the exception text)
@@ -163,6 +165,18 @@ async def async_app(request: Any) -> Any:
                 yield (b"%04d" % i) * 256
 
         return Response(chunks(), content_type="application/octet-stream")
+    if path == "/late":
+        async def late() -> AsyncIterator[bytes]:
+            await asyncio.sleep(1.0)
+            yield b"late"
+
+        return Response(late())
+    if path == "/abort":
+        async def aborted() -> AsyncIterator[bytes]:
+            yield b"first;"
+            raise RuntimeError(MARKER)
+
+        return Response(aborted())
     if path == "/trailers":
         return _trailers()
     if path == "/hints":
@@ -204,6 +218,18 @@ def sync_app(request: Any) -> Any:
         count = int(_query(request).get("n", "4"))
         return Response(((b"%04d" % i) * 256 for i in range(count)),
                         content_type="application/octet-stream")
+    if path == "/late":
+        def late() -> Iterator[bytes]:
+            time.sleep(1.0)
+            yield b"late"
+
+        return Response(late())
+    if path == "/abort":
+        def aborted() -> Iterator[bytes]:
+            yield b"first;"
+            raise RuntimeError(MARKER)
+
+        return Response(aborted())
     if path == "/trailers":
         return _trailers()
     if path == "/hints":
