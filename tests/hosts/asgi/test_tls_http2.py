@@ -84,7 +84,8 @@ def test_streaming_echo_over_http2(
 def test_push_through_hypercorn(
     start_host: Callable[..., Host], certificate: Certificate, kind: str
 ) -> None:
-    """nghttp accepts pushes: the pushed request is served by the same application."""
+    """nghttp accepts pushes: the pushed request is served by the same application, marked
+    pushed and offered no push of its own (spec 8.5)."""
     host = start_host("hypercorn", kind, certificate)
     done = subprocess.run([require_tool("nghttp"), "-v", "--no-verify-peer", host.url + "/push"],
                           capture_output=True, timeout=30)
@@ -92,7 +93,9 @@ def test_push_through_hypercorn(
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert '{"pushed": true}' in out
     assert "recv PUSH_PROMISE" in out and ":path: /caps" in out
-    assert f'"kind": "{kind}"' in out.split("First push response header", 1)[1]
+    promised = out.split("First push response header", 1)[1]
+    assert f'"kind": "{kind}"' in promised
+    assert '"push": false, "pushed": true' in promised
 
 
 @pytest.mark.parametrize("kind", KINDS)

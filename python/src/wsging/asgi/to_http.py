@@ -20,7 +20,7 @@ from .to_abort import host_abort
 from .to_channel import AsgiChannel
 from .to_departure import Departure
 from .to_inbox import Inbox
-from .to_push import AsgiPush
+from .to_push import AsgiPush, promised_here
 from .to_request import request_from_scope, stashed_request
 from .to_response import ClientGone, ResponseWriter
 
@@ -48,6 +48,7 @@ async def serve_http(
     app: Callable[..., Any], is_async: bool, scope: Mapping[str, Any], receive: Receive, send: Send
 ) -> None:
     loop = asyncio.get_running_loop()
+    pushed = promised_here(scope)  # before the copy: the request's context has no note
     context = contextvars.copy_context()
     extensions: Mapping[str, Any] = scope.get("extensions") or {}
     inbox = Inbox(receive, loop, deferred=_expects_continue(scope))
@@ -66,10 +67,10 @@ async def serve_http(
     else:
         channel = AsgiChannel(inbox, send, "http.response.early_hint" in extensions, loop, context)
         push: Dict[str, object] = {}
-        if "http.response.push" in extensions:
+        if "http.response.push" in extensions and not pushed:
             pusher = AsgiPush(send, channel, loop)
             push["push"] = Push(pusher)
-        request = request_from_scope(scope, Body._of(inbox), channel, push)
+        request = request_from_scope(scope, Body._of(inbox), channel, push, pushed=pushed)
         if not inbox.deferred:
             inbox.start()
     writer = ResponseWriter(

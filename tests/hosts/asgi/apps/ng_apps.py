@@ -69,6 +69,7 @@ def _caps(request: Any, kind: str) -> Response:
                 "response_trailers": caps.response_trailers,
                 "early_hints": caps.early_hints,
                 "push": caps.push,
+                "pushed": request.pushed,
                 "websocket": caps.websocket,
                 "request_trailers": caps.request_trailers,
                 "extensions": sorted(request.extensions),
