@@ -132,7 +132,9 @@ class Host:
             return [exe, "-b", "127.0.0.1", "-p", port, app]
         raise ValueError(self.name)
 
-    def start(self) -> "Host":
+    def start(self, probe: bool = True) -> "Host":
+        """Started once it answers GET /caps; with `probe` False, once its port accepts
+        connections, so that the application has served no request yet."""
         env = dict(os.environ)
         env["PYTHONPATH"] = f"{ROOT / 'python' / 'src'}{os.pathsep}{APPS}"
         env["WSGING_TEST_LIFESPAN_EXIT"] = str(self.lifespan_exit)
@@ -146,9 +148,12 @@ class Host:
             if self.process.poll() is not None:
                 raise AssertionError(f"{self.name} exited at start:\n{self.log_text()}")
             try:
-                httpx.get(self.url + "/caps", timeout=2, verify=False)
+                if probe:
+                    httpx.get(self.url + "/caps", timeout=2, verify=False)
+                else:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
                 return self
-            except httpx.HTTPError:
+            except (httpx.HTTPError, OSError):
                 time.sleep(0.1)
         self.stop()
         raise AssertionError(f"{self.name} did not answer within 30 s:\n{self.log_text()}")
@@ -185,10 +190,11 @@ def start_host(tmp_path: Path) -> Iterator[Callable[..., Host]]:
     """Starts hosts private to one test; each is stopped at teardown."""
     started: List[Host] = []
 
-    def start(name: str, kind: str = "async", certificate: Optional[Certificate] = None) -> Host:
+    def start(name: str, kind: str = "async", certificate: Optional[Certificate] = None,
+              probe: bool = True) -> Host:
         host = Host(name, kind, tmp_path, certificate)
         started.append(host)
-        return host.start()
+        return host.start(probe)
 
     yield start
     for host in started:

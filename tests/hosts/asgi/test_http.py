@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conftest import APPS, Host, require_tool
 
@@ -61,6 +63,34 @@ def test_error_before_the_head_is_a_plain_500(host: Host) -> None:
         assert MARKER not in response.text and "Traceback" not in response.text
         # The host and the application serve on.
         assert client.get("/caps").status_code == 200
+
+
+def test_head_arrives_before_a_slow_first_chunk(host: Host) -> None:
+    """MUST-RESP-4: granian and daphne write the head with the first body event; to_asgi
+    sends an empty one at once, so the head does not wait a second for the first chunk."""
+    with host.client() as client:
+        started = time.monotonic()
+        with client.stream("GET", "/late") as response:
+            head_after = time.monotonic() - started
+            body = response.read()
+        body_after = time.monotonic() - started
+    assert response.status_code == 200 and body == b"late"
+    assert head_after < 0.6 <= 1.0 <= body_after, (head_after, body_after)
+
+
+def test_error_after_the_head_aborts_the_response(host: Host) -> None:
+    """MUST-ERR-2: the body raised after its first chunk; the client sees the message cut
+    short (HTTP/1.1: closed without the last chunk) at once, never a complete one."""
+    with httpx.Client(base_url=host.url, timeout=5) as client:
+        with client.stream("GET", "/abort") as response:
+            assert response.status_code == 200
+            received = b""
+            with pytest.raises(httpx.RemoteProtocolError):
+                for chunk in response.iter_raw():
+                    received += chunk
+    assert MARKER not in received.decode(errors="replace")
+    with host.client() as client:
+        assert client.get("/caps").status_code == 200  # the host serves on
 
 
 def test_file_response(host: Host) -> None:

@@ -84,7 +84,8 @@ def test_streaming_echo_over_http2(
 def test_push_through_hypercorn(
     start_host: Callable[..., Host], certificate: Certificate, kind: str
 ) -> None:
-    """nghttp accepts pushes: the pushed request is served by the same application."""
+    """nghttp accepts pushes: the pushed request is served by the same application, marked
+    pushed and offered no push of its own (spec 8.5)."""
     host = start_host("hypercorn", kind, certificate)
     done = subprocess.run([require_tool("nghttp"), "-v", "--no-verify-peer", host.url + "/push"],
                           capture_output=True, timeout=30)
@@ -92,4 +93,38 @@ def test_push_through_hypercorn(
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert '{"pushed": true}' in out
     assert "recv PUSH_PROMISE" in out and ":path: /caps" in out
-    assert f'"kind": "{kind}"' in out.split("First push response header", 1)[1]
+    promised = out.split("First push response header", 1)[1]
+    assert f'"kind": "{kind}"' in promised
+    assert '"push": false, "pushed": true' in promised
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", ["granian", "daphne"])
+def test_error_after_the_head_resets_the_stream(
+    start_host: Callable[..., Host], certificate: Certificate, name: str, kind: str
+) -> None:
+    """MUST-ERR-2 over HTTP/2: the stream is reset at once, not ended; the connection serves
+    on. granian does it when to_asgi raises; on daphne to_asgi resets the stream itself."""
+    host = start_host(name, kind, certificate)
+    with httpx.Client(base_url=host.url, http2=True, verify=False, timeout=5) as client:
+        with client.stream("GET", "/abort") as response:
+            assert response.http_version == "HTTP/2" and response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError, match="StreamReset|RST_STREAM|reset"):
+                response.read()
+        assert client.get("/caps").status_code == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_error_after_the_head_on_hypercorn_http2_ends_with_the_connection(
+    start_host: Callable[..., Host], certificate: Certificate, kind: str
+) -> None:
+    """hypercorn forgets an HTTP/2 stream whose application raised without resetting it: the
+    client waits until the connection, idle to hypercorn, is closed after its keep-alive
+    timeout (5 s). Never a complete message, but late: a host limitation (no ASGI event
+    resets a stream)."""
+    host = start_host("hypercorn", kind, certificate)
+    with httpx.Client(base_url=host.url, http2=True, verify=False, timeout=15) as client:
+        with client.stream("GET", "/abort") as response:
+            assert response.http_version == "HTTP/2" and response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError, match="disconnected"):
+                response.read()

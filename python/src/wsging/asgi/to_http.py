@@ -16,10 +16,11 @@ from ..api.push import Push
 from ..api.request import Request
 from ..api.response import InvalidResponse, Response
 from .to_call import Caller
+from .to_abort import host_abort
 from .to_channel import AsgiChannel
 from .to_departure import Departure
 from .to_inbox import Inbox
-from .to_push import AsgiPush
+from .to_push import AsgiPush, promised_here
 from .to_request import request_from_scope, stashed_request
 from .to_response import ClientGone, ResponseWriter
 
@@ -47,6 +48,7 @@ async def serve_http(
     app: Callable[..., Any], is_async: bool, scope: Mapping[str, Any], receive: Receive, send: Send
 ) -> None:
     loop = asyncio.get_running_loop()
+    pushed = promised_here(scope)  # before the copy: the request's context has no note
     context = contextvars.copy_context()
     extensions: Mapping[str, Any] = scope.get("extensions") or {}
     inbox = Inbox(receive, loop, deferred=_expects_continue(scope))
@@ -65,10 +67,10 @@ async def serve_http(
     else:
         channel = AsgiChannel(inbox, send, "http.response.early_hint" in extensions, loop, context)
         push: Dict[str, object] = {}
-        if "http.response.push" in extensions:
+        if "http.response.push" in extensions and not pushed:
             pusher = AsgiPush(send, channel, loop)
             push["push"] = Push(pusher)
-        request = request_from_scope(scope, Body._of(inbox), channel, push)
+        request = request_from_scope(scope, Body._of(inbox), channel, push, pushed=pushed)
         if not inbox.deferred:
             inbox.start()
     writer = ResponseWriter(
@@ -95,6 +97,12 @@ async def serve_http(
         if channel is not None:
             await channel.finish(outcome)
     if failure is not None:
+        abort = host_abort(send)
+        if abort is not None:
+            logger.error("error in the application serving %s after the head: the response "
+                         "was cut short", label, exc_info=failure)
+            abort()
+            return
         raise ResponseAborted(f"the response to {label} was cut short: {failure!r}") from failure
 
 

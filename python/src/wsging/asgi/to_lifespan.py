@@ -18,8 +18,10 @@ Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 
 
-async def run_lifespan(app: Any, receive: Receive, send: Send) -> None:
-    lifespan = Lifespan(app, getattr(app, "__qualname__", type(app).__name__))
+async def run_lifespan(app: Any, receive: Receive, send: Send, *, enter: bool = True) -> None:
+    """`enter` False: `to_asgi` entered the lifespan itself (requests came before this
+    scope); startup and shutdown are then only acknowledged, the exit is at process end."""
+    lifespan = Lifespan(app if enter else None, getattr(app, "__qualname__", type(app).__name__))
     while True:
         message = await receive()
         kind = message.get("type")

@@ -1,17 +1,43 @@
-"""The `"push"` extension (spec 8.5) over the host's `http.response.push` (15.4)."""
+"""The `"push"` extension (spec 8.5) over the host's `http.response.push` (15.4), and how a
+promised request is known for one (`request.pushed`).
+
+ASGI gives a promised request no mark of its own. hypercorn, the host that offers push,
+dispatches it from within the `send` of the push: the task it starts for it copies the
+context of that `send`, where `to_asgi` has noted the promised path. The request that finds
+the note, for that path, is the pushed one; it is not offered push in turn (8.5)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+import contextvars
+from typing import Any, Awaitable, Callable, Mapping, Optional
 
 from ..api.headers import RawHeaders
 from .to_channel import AsgiChannel
 from .to_threads import blocking
 
-__all__ = ["AsgiPush"]
+__all__ = ["AsgiPush", "promised_here"]
 
 Send = Callable[[Any], Awaitable[None]]
+
+# The path being promised, while the `send` of its push runs.
+_PROMISING: "contextvars.ContextVar[Optional[bytes]]" = contextvars.ContextVar(
+    "wsging_asgi_promising", default=None
+)
+
+
+def promised_here(scope: Mapping[str, Any]) -> bool:
+    """Whether this http scope is the request promised by a push of this process. The note
+    is taken off this context, so nothing else started from it is taken for a push."""
+    promised = _PROMISING.get()
+    if promised is None:
+        return False
+    _PROMISING.set(None)
+    target = bytes(scope.get("raw_path") or b"")
+    query = bytes(scope.get("query_string") or b"")
+    if query:
+        target += b"?" + query
+    return scope.get("method") == "GET" and target == promised
 
 
 class AsgiPush:
@@ -33,6 +59,7 @@ class AsgiPush:
     async def apush(self, path: bytes, headers: RawHeaders) -> bool:
         if self.done or self._channel.disconnected:
             return False
+        note = _PROMISING.set(path)
         try:
             await self._send(
                 {
@@ -43,4 +70,6 @@ class AsgiPush:
             )
         except OSError:
             return False
+        finally:
+            _PROMISING.reset(note)
         return True

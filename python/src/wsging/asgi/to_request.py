@@ -62,10 +62,11 @@ def _content_length(headers: Headers, http_version: str) -> Optional[int]:
     return None
 
 
-def capabilities_of(scope: Mapping[str, Any], headers: Headers) -> Capabilities:
+def capabilities_of(scope: Mapping[str, Any], headers: Headers, pushed: bool = False) -> Capabilities:
     """Only what the host declared (spec 10.1, MUST-CAP-1). Response trailers need a client
     that asked for them with `TE: trailers` (RFC 9110 section 10.1.4; hypercorn sends them to
-    no other), and no response to HEAD carries them (7.6)."""
+    no other), and no response to HEAD carries them (7.6). A pushed request is offered no
+    push (8.5; hypercorn declares the extension on it, and HTTP/2 forbids the push)."""
     extensions: Mapping[str, Any] = scope.get("extensions") or {}
     bits = 0
     if scope.get("type") == "websocket":
@@ -79,7 +80,7 @@ def capabilities_of(scope: Mapping[str, Any], headers: Headers) -> Capabilities:
             bits |= RESPONSE_TRAILERS
         if "http.response.early_hint" in extensions:
             bits |= EARLY_HINTS
-        if "http.response.push" in extensions:
+        if "http.response.push" in extensions and not pushed:
             bits |= PUSH
     return Capabilities.from_bits(bits)
 
@@ -100,6 +101,8 @@ def request_from_scope(
     body: Body,
     channel: RequestChannel,
     extensions: Optional[Dict[str, object]] = None,
+    *,
+    pushed: bool = False,
 ) -> Request:
     """The request of table 15.4. Header names arrive lower-case (ASGI requires it)."""
     raw: RawHeaders = [(bytes(name), bytes(value)) for name, value in scope.get("headers") or ()]
@@ -122,12 +125,13 @@ def request_from_scope(
         server=_address(scope.get("server")),
         headers=headers,
         content_length=0 if is_websocket else _content_length(headers, http_version),
-        capabilities=capabilities_of(scope, headers),
+        capabilities=capabilities_of(scope, headers, pushed),
         body=body,
         channel=channel,
         root_path=_root_path(scope.get("root_path")),
         tls=tls,
         extensions=extensions,
+        pushed=pushed,
         websocket=offer_of(scope, headers) if is_websocket else None,
     )
     state = scope.get("state")

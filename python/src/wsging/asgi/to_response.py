@@ -173,6 +173,11 @@ class ResponseWriter:
             self._check_length(declared, sent, final=True)
             await self._emit({"type": self._prefix + ".body", "body": body, "more_body": False})
             return
+        if kind != KIND_CHUNKS and self._prefix == "http.response":
+            # granian and daphne (Twisted) write the head with the first body event, not at
+            # http.response.start: an empty one sends it before the first chunk is produced,
+            # which may take long (MUST-RESP-4). Hosts write nothing for it on the wire.
+            await self._emit({"type": "http.response.body", "body": b"", "more_body": True})
         pull = _Pull(body, kind, self._caller)
         while True:
             chunk = await pull.next()

@@ -4,11 +4,13 @@ async application) and `sync_asgi` (a sync one, run in threads), with the same r
 GET  /caps           what the request says about its host, as JSON
 POST /echo           the request body streamed back, chunk by chunk, as it arrives
 GET  /stream?n=N     N chunks of 1 KiB, streamed
+GET  /late           a streamed body whose first chunk takes a second to make
+GET  /abort          a streamed body that raises after its first chunk
 GET  /trailers       a body and a trailer computed after it (x-checksum)
 GET  /hints          a 103 with a link field, then whether it went, as JSON
 GET  /error          raises before the head (a 500 without the exception text)
 GET  /file           this file, as a FileResponse
-GET  /lifespan       what the lifespan recorded, as JSON
+GET  /lifespan       what the lifespan recorded, as JSON (`entries`: how often it was entered)
 GET  /push           pushes /caps when the push extension is offered; the result as JSON
 GET  /hold?id=ID     streams until the client leaves; the outcome goes to /outcome?id=ID
 GET  /outcome?id=ID  the completion outcome recorded for ID (404 while none)
@@ -16,6 +18,9 @@ WS   /ws?id=ID       echoes every message; "close:CODE" closes with CODE and rea
                      "raise" makes the session raise; the subprotocol "chat" is chosen when
                      offered; with an id, the completion outcome goes to /outcome?id=ID
 WS   /ws-refuse      refuses the offer with 403 "no websocket here"
+
+`slow_async_asgi` and `slow_sync_asgi` serve the same with a lifespan that takes a second to
+enter; `failing_asgi` has a lifespan that fails.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ def _caps(request: Any, kind: str) -> Response:
                 "response_trailers": caps.response_trailers,
                 "early_hints": caps.early_hints,
                 "push": caps.push,
+                "pushed": request.pushed,
                 "websocket": caps.websocket,
                 "request_trailers": caps.request_trailers,
                 "extensions": sorted(request.extensions),
@@ -160,6 +166,18 @@ async def async_app(request: Any) -> Any:
                 yield (b"%04d" % i) * 256
 
         return Response(chunks(), content_type="application/octet-stream")
+    if path == "/late":
+        async def late() -> AsyncIterator[bytes]:
+            await asyncio.sleep(1.0)
+            yield b"late"
+
+        return Response(late())
+    if path == "/abort":
+        async def aborted() -> AsyncIterator[bytes]:
+            yield b"first;"
+            raise RuntimeError(MARKER)
+
+        return Response(aborted())
     if path == "/trailers":
         return _trailers()
     if path == "/hints":
@@ -201,6 +219,18 @@ def sync_app(request: Any) -> Any:
         count = int(_query(request).get("n", "4"))
         return Response(((b"%04d" % i) * 256 for i in range(count)),
                         content_type="application/octet-stream")
+    if path == "/late":
+        def late() -> Iterator[bytes]:
+            time.sleep(1.0)
+            yield b"late"
+
+        return Response(late())
+    if path == "/abort":
+        def aborted() -> Iterator[bytes]:
+            yield b"first;"
+            raise RuntimeError(MARKER)
+
+        return Response(aborted())
     if path == "/trailers":
         return _trailers()
     if path == "/hints":
@@ -231,15 +261,18 @@ def sync_app(request: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def _async_lifespan() -> AsyncIterator[None]:
-    LIFESPAN.update(entered=True, kind="async")
+async def _async_lifespan(delay: float = 0.0) -> AsyncIterator[None]:
+    await asyncio.sleep(delay)
+    LIFESPAN.update(entered=True, kind="async", entries=LIFESPAN.get("entries", 0) + 1)
     yield
     _note_exit()
 
 
 @contextlib.contextmanager
-def _sync_lifespan() -> Iterator[None]:
-    LIFESPAN.update(entered=True, kind="sync", thread=threading.current_thread().name)
+def _sync_lifespan(delay: float = 0.0) -> Iterator[None]:
+    time.sleep(delay)
+    LIFESPAN.update(entered=True, kind="sync", thread=threading.current_thread().name,
+                    entries=LIFESPAN.get("entries", 0) + 1)
     yield
     _note_exit()
 
@@ -256,6 +289,18 @@ async_app.lifespan = _async_lifespan  # type: ignore[attr-defined]
 sync_app.lifespan = _sync_lifespan  # type: ignore[attr-defined]
 
 
+async def slow_async_app(request: Any) -> Any:
+    return await async_app(request)
+
+
+def slow_sync_app(request: Any) -> Any:
+    return sync_app(request)
+
+
+# Entering takes a second: requests that arrive meanwhile wait for it.
+slow_async_app.lifespan = lambda: _async_lifespan(1.0)  # type: ignore[attr-defined]
+slow_sync_app.lifespan = lambda: _sync_lifespan(1.0)  # type: ignore[attr-defined]
+
 
 def failing_app(request: Any) -> Any:
     return Response("never served\n")
@@ -271,4 +316,6 @@ failing_app.lifespan = _failing_lifespan  # type: ignore[attr-defined]
 
 async_asgi = to_asgi(async_app)
 sync_asgi = to_asgi(sync_app)
+slow_async_asgi = to_asgi(slow_async_app)
+slow_sync_asgi = to_asgi(slow_sync_app)
 failing_asgi = to_asgi(failing_app)  # its lifespan fails: a host must not serve it
