@@ -91,13 +91,17 @@ def close_code(target: Target) -> Outcome:
     try:
         client.send("close")
         expect(client.receive() is None, "the session's close did not arrive as a close frame")
-        expect((client.close_code, client.close_reason) == (CLOSE_CODE, CLOSE_REASON),
-               f"the close frame said {client.close_code} {client.close_reason!r}, "
-               f"not {CLOSE_CODE} {CLOSE_REASON!r}")
+        expect(client.close_code == CLOSE_CODE,
+               f"the close frame said {client.close_code}, not {CLOSE_CODE}")
         client.send_close(CLOSE_CODE)
     finally:
         client.close()
-    return passed()
+    if client.close_reason == CLOSE_REASON:
+        return passed()
+    expect(client.close_reason == "" and target.asgi_server(),
+           f"the close frame's reason was {client.close_reason!r}, not {CLOSE_REASON!r}")
+    return degraded("the close frame carried the code without its reason: the ASGI server drops "
+                    "websocket.close's reason (spec 10.2)")
 
 
 def subprotocol(target: Target) -> Outcome:

@@ -28,12 +28,17 @@ def _address(value: Any) -> Optional[list]:  # type: ignore[type-arg]
 
 
 def host_interface(request: Any) -> str:
-    """"wsgi" when a WSGI container hosts the application through `wsging.wsgi.to_wsgi` (its
-    requests have the shim's channel): the WSGI-host column of spec 10.2 then says what the
-    host can do. Any other host is held to the protocol columns."""
+    """"wsgi" when a WSGI container hosts the application through `wsging.wsgi.to_wsgi`, "asgi"
+    when an ASGI server hosts it through `wsging.asgi.to_asgi` (its requests have the shim's
+    channel): the host columns of spec 10.2 then say what the host can do. Any other host is
+    held to the protocol columns."""
+    from ..asgi.to_channel import AsgiChannel
     from ..wsgi.host_channel import HostChannel
 
-    return "wsgi" if isinstance(getattr(request, "_channel", None), HostChannel) else "server"
+    channel = getattr(request, "_channel", None)
+    if isinstance(channel, HostChannel):
+        return "wsgi"
+    return "asgi" if isinstance(channel, AsgiChannel) else "server"
 
 
 def facts_of(request: Any) -> Dict[str, Any]:

@@ -56,13 +56,23 @@ class Target:
         response = self.request(method, endpoint, **kwargs)
         return json_of(response, endpoint)
 
-    def wsgi_container(self) -> bool:
-        """Whether the application says a WSGI container hosts it (`to_wsgi`): some rows
-        then grade what no WSGI container can do as degraded (spec 10.2's WSGI-host column),
-        never a failure of the shim itself."""
+    def host_interface(self) -> str:
+        """What the application says hosts it: "wsgi" (`to_wsgi`), "asgi" (`to_asgi`) or
+        "server" (a WSGI-NG server)."""
         if self._interface is None:
             self._interface = str(self.json("GET", "/request").get("interface"))
-        return self._interface == "wsgi"
+        return self._interface
+
+    def wsgi_container(self) -> bool:
+        """Whether a WSGI container hosts the application (`to_wsgi`): some rows then grade
+        what no WSGI container can do as degraded (spec 10.2's WSGI-host column), never a
+        failure of the shim itself."""
+        return self.host_interface() == "wsgi"
+
+    def asgi_server(self) -> bool:
+        """Whether an ASGI server hosts the application (`to_asgi`): the rows of what an ASGI
+        server may leave out (spec 10.2's ASGI-host column) are then degraded."""
+        return self.host_interface() == "asgi"
 
     def recorded(self, token: str, key: str, wait: float = 5.0) -> Dict[str, Any]:
         """What the application recorded under `token`, once `key` is there (or after `wait`)."""
