@@ -14,7 +14,7 @@ import pytest
 from wsging import ClientCertificate, ClientDisconnected, Request, TLSInfo
 from wsging.api.capabilities import EARLY_HINTS, RESPONSE_TRAILERS
 from wsging.asgi import from_asgi
-from wsging.asgi.from_tls import CIPHER_SUITES
+from wsging.asgi.tls_numbers import CIPHER_SUITES
 from wsging.testing import TestClient
 
 Scope = Dict[str, Any]

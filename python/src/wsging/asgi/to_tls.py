@@ -1,5 +1,5 @@
 """`request.tls` from the ASGI `tls` extension (spec 15.4): the version and cipher suite come
-as IANA numbers and are named here; the client certificate's issuer and serial, which the
+as IANA numbers and are named here (tls_numbers.py); the client certificate's issuer and serial, which the
 extension does not carry, are read from its PEM (a small DER reader, no dependency)."""
 
 from __future__ import annotations
@@ -9,42 +9,9 @@ import binascii
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..api.tls import ClientCertificate, TLSInfo
+from .tls_numbers import CIPHER_NAMES, TLS_VERSION_NAMES
 
 __all__ = ["tls_from_extension", "certificate_facts"]
-
-_VERSIONS: Dict[int, str] = {0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
-
-# The IANA TLS Cipher Suites registry, for the suites TLS 1.2 and 1.3 servers negotiate.
-_CIPHERS: Dict[int, str] = {
-    0x1301: "TLS_AES_128_GCM_SHA256",
-    0x1302: "TLS_AES_256_GCM_SHA384",
-    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
-    0x1304: "TLS_AES_128_CCM_SHA256",
-    0x1305: "TLS_AES_128_CCM_8_SHA256",
-    0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    0xCCAA: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    0x009E: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-    0x009F: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-    0xC023: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-    0xC024: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-    0xC027: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-    0xC028: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-    0xC009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-    0xC00A: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    0xC013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-    0xC014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    0x003C: "TLS_RSA_WITH_AES_128_CBC_SHA256",
-    0x003D: "TLS_RSA_WITH_AES_256_CBC_SHA256",
-    0x002F: "TLS_RSA_WITH_AES_128_CBC_SHA",
-    0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA",
-}
 
 # RFC 4514 section 3: the attribute types written by name; others as a dotted OID.
 _NAMES: Dict[str, str] = {
@@ -64,12 +31,12 @@ _STRINGS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x14: "latin-1", 0x1E: 
 
 
 def version_name(number: Any) -> str:
-    return _VERSIONS.get(number, f"0x{number:04X}" if isinstance(number, int) else str(number))
+    return TLS_VERSION_NAMES.get(number, f"0x{number:04X}" if isinstance(number, int) else str(number))
 
 
 def cipher_name(number: Any) -> str:
     """The suite's IANA name; "0xHHHH" for one this table lacks."""
-    return _CIPHERS.get(number, f"0x{number:04X}" if isinstance(number, int) else str(number))
+    return CIPHER_NAMES.get(number, f"0x{number:04X}" if isinstance(number, int) else str(number))
 
 
 def tls_from_extension(extension: Mapping[str, Any]) -> TLSInfo:
