@@ -155,6 +155,14 @@ def test_starlette_background_task_runs_after_the_response(starlette_server: Ser
             time.sleep(0.05)
 
 
+def test_starlette_sync_endpoint_runs_in_anyio_thread_pool(starlette_server: Server) -> None:
+    with httpx.Client(base_url=starlette_server.url, timeout=10) as client:
+        for _ in range(3):
+            response = client.get("/sync")
+            assert response.status_code == 200 and response.headers["x-stamp"] == "middleware"
+            assert response.text and response.text != "MainThread"
+
+
 # -- Django ---------------------------------------------------------------------------------------
 
 

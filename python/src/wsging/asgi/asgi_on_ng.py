@@ -6,11 +6,18 @@ Each request runs the application in a task of its own with the scope of its kin
 (`from_http`) or, for a WebSocket offer, `websocket` (`from_websocket`). The returned
 application's `lifespan` runs the ASGI lifespan protocol (`from_lifespan`), whose state reaches
 every request's scope.
+
+A host that calls the returned application itself, with nothing in between, may call its
+`respond_early(request, respond)` instead, in a task of its own for the request: the ASGI
+application then runs in that very task, and `respond` gets the response as soon as it is
+known, while the application goes on (streaming its body, or working after it). That saves a
+task and a hand-off between tasks per request. A middleware cannot use it: it sees no response
+to change.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..api.request import Request
 from ..api.response import Response
@@ -35,9 +42,16 @@ def from_asgi(asgi_app: ASGIApp) -> Any:
         call = WebSocketCall(request)
         return await call.respond(asgi_app, websocket_scope(request, shared.state))
 
+    async def respond_early(request: Request, respond: Callable[[Any], None]) -> None:
+        if request.websocket is None:
+            await HttpCall(request).run_inline(asgi_app, http_scope(request, shared.state), respond)
+        else:
+            respond(await app(request))
+
     def lifespan() -> ASGILifespan:
         return ASGILifespan(asgi_app, shared)
 
     app.lifespan = lifespan  # type: ignore[attr-defined]  # spec 11.4
     app.asgi_app = asgi_app  # type: ignore[attr-defined]
+    app.respond_early = respond_early  # type: ignore[attr-defined]
     return app

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, AsyncIterator, BinaryIO, Optional
+import types
+from typing import Any, AsyncIterator, BinaryIO, Callable, Coroutine, Generator, Optional
 
 from ..api.body import Body
 from ..api.errors import ClientDisconnected, InvalidStatus
@@ -93,6 +94,7 @@ class HttpCall:
         "_reported",
         "_gone",
         "_discard",
+        "_deliver",
     )
 
     def __init__(self, request: Request) -> None:
@@ -122,6 +124,8 @@ class HttpCall:
         self._reported = False
         self._gone = False  # the client left: sends raise ClientDisconnected
         self._discard = False  # the server takes no more body (HEAD): chunks are dropped
+        # Run inline (`run_inline`): what takes the response once it is known; None once taken.
+        self._deliver: Optional[Callable[[Response], None]] = None
 
     # -- the WSGI-NG side ---------------------------------------------------------------------
 
@@ -131,6 +135,39 @@ class HttpCall:
         self._loop = asyncio.get_running_loop()
         self.attach(from_task.start(asgi_app(scope, self.receive, self.send)))
         return await self.head()
+
+    async def run_inline(
+        self, asgi_app: ASGIApp, scope: Scope, deliver: Callable[[Response], None]
+    ) -> None:
+        """Run the application in the current task, to its end; `deliver` takes the response
+        as soon as it is known (the host sends it at once), while the application may go on:
+        streaming its body, or working after it. The host's task is the application's task,
+        so no task of its own and no hand-off are needed."""
+        self._loop = asyncio.get_running_loop()
+        self.task = asyncio.current_task()  # what _client_left cancels
+        self._deliver = deliver
+        error: Optional[BaseException] = None
+        try:
+            await _driven(self, asgi_app(scope, self.receive, self.send))
+        except BaseException as exc:  # SystemExit too: it ends this request only (11.3)
+            error = exc
+        if self._deliver is not None:
+            if self._phase == NO_HEAD:
+                self._deliver = None
+                self._done = True
+                self._error = error
+                self._reported = True
+                raise self._failure("without sending http.response.start")
+            # The head came without the end of the body: the host pulls what is left, and
+            # learns there of the end (or the error) given to _ended below.
+            self._hand_over()
+        self._ended(error)
+
+    def _hand_over(self) -> None:
+        deliver = self._deliver
+        assert deliver is not None
+        self._deliver = None
+        deliver(self._response())
 
     def attach(self, task: "asyncio.Task[Any]") -> None:
         """Follow the application's task (a WebSocket denial shares the session's task)."""
@@ -277,13 +314,14 @@ class HttpCall:
 
     def _finished(self, task: "asyncio.Task[Any]") -> None:
         """The application's task ended (called at once, or as its done callback)."""
-        if self._done:
-            return
+        if not self._done:
+            self._ended(None if task.cancelled() else task.exception())
+
+    def _ended(self, error: Optional[BaseException]) -> None:
         self._done = True
-        if not task.cancelled():
-            self._error = task.exception()
-        if self._error is not None and self._owner == OWNER_NONE:
-            self._report(self._error)
+        self._error = error
+        if error is not None and self._owner == OWNER_NONE:
+            self._report(error)
         self._wake()
 
     def _wake(self) -> None:
@@ -385,7 +423,10 @@ class HttpCall:
                 self._chunk = body
             if not more:
                 self._end_body()
-            self._wake()
+            if self._deliver is not None and (more or self._phase == ENDED):
+                self._hand_over()  # run inline: the host pulls a streamed body from now on
+            else:
+                self._wake()
             if more and self._chunk is not None:
                 await self._taken()
         elif kind == "http.response.start":
@@ -410,7 +451,7 @@ class HttpCall:
                 self._trailers.extend(fields)
             if not message.get("more_trailers", False):
                 self._phase = ENDED
-                self._wake()
+                self._ended_response()
         elif kind == "http.response.pathsend":
             if self._phase != BODY or self._chunk is not None:
                 raise self._misplaced(kind)
@@ -419,7 +460,7 @@ class HttpCall:
                 raise ValueError(f"http.response.pathsend needs an absolute path, not {path!r}")
             self._path = path
             self._phase = ENDED
-            self._wake()
+            self._ended_response()
         elif kind == "http.response.early_hint":
             if self._phase == NO_HEAD:  # a 1xx cannot follow the final head
                 links = message.get("links") or ()
@@ -430,6 +471,13 @@ class HttpCall:
                 await push.apush(message["path"], headers=message.get("headers") or None)
         else:
             raise ValueError(f"unexpected ASGI message {kind!r} for an HTTP request")
+
+    def _ended_response(self) -> None:
+        """The response is complete on the application's side: the host may take it."""
+        if self._deliver is not None:
+            self._hand_over()
+        else:
+            self._wake()
 
     def _end_body(self) -> None:
         self._phase = TRAILERS if self._trailers_wanted else ENDED
@@ -449,6 +497,31 @@ class HttpCall:
             ENDED: "after the response ended",
         }[self._phase]
         return RuntimeError(f"ASGI message {kind!r} sent {where}")
+
+
+@types.coroutine
+def _driven(call: HttpCall, coro: Coroutine[Any, Any, None]) -> Generator[Any, Any, None]:
+    """Await `coro` (what `yield from` would do), handing the response over whenever the
+    application waits with its head sent but not yet taken: the client gets the head then, as
+    it would from a task of the application's own (an application that answers from memory
+    never waits, and pays nothing here)."""
+    value: Any = None
+    error: Optional[BaseException] = None
+    while True:
+        try:
+            if error is None:
+                yielded = coro.send(value)
+            else:
+                yielded = coro.throw(error)
+        except StopIteration:
+            return
+        if call._deliver is not None and call._phase != NO_HEAD:
+            call._hand_over()
+        value = error = None
+        try:
+            value = yield yielded
+        except BaseException as exc:  # cancellation and the like go to the application
+            error = exc
 
 
 class ResponseBody:

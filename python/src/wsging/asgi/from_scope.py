@@ -71,8 +71,19 @@ def _extensions(request: Request, websocket: bool) -> Dict[str, Any]:
     return extensions
 
 
+def _request_state(request: Request) -> Dict[str, Any]:
+    """`request.state`, made here when unset: asked for by every ASGI request, so the
+    property's path for a first use (an AttributeError caught) is not taken each time."""
+    if type(request) is Request:
+        state: Optional[Dict[str, Any]] = getattr(request, "_state", None)
+        if state is None:
+            state = request._state = {}
+        return state
+    return request.state
+
+
 def _common(request: Request, state: Optional[Dict[str, Any]]) -> Scope:
-    request_state = request.state
+    request_state = _request_state(request)
     if state:
         # ASGI lifespan state: each request gets a shallow copy (what it stores stays its own).
         for key, value in state.items():

@@ -49,6 +49,8 @@ App = Callable[[Request], Any]
 # context, handed to the Task that continues it, which needs create_task(context=...) (3.11+).
 EAGER_START = sys.version_info >= (3, 11)
 _COROUTINE = types.CoroutineType
+# From 3.12 a task's first step can run at once, inside the task (asyncio.Task(eager_start=)).
+EAGER_TASKS = sys.version_info >= (3, 12)
 
 # What one turn of a sync producer ended with (_pull_chunks).
 _ENDED = 0  # the body is exhausted and closed; the value: trailers
@@ -280,10 +282,15 @@ class Dispatcher:
         self.file_chunk_size = link.DEFAULT_MAX_FRAME
         # The sessions of the offers the application accepts (spec 9.3).
         self.websockets = WebSocketHost(self, sync_sessions=ws_sync_sessions)
+        # An application that can hand over its response before it returns (from_asgi's
+        # respond_early): it runs in one task per request, the one this dispatcher makes.
+        self._early = _respond_early_of(app) if is_async else None
         # On the loop: begin serving a request. Bound once, to the path this application
         # takes, so that each request makes one call less.
         self.start: Callable[[Exchange, Request], None] = (
-            self._start_async if is_async else self._start_sync
+            self._start_early
+            if self._early is not None
+            else self._start_async if is_async else self._start_sync
         )
 
     # Each request runs in a context of its own (spec 11.6): a copy of the loop's, taken here,
@@ -361,9 +368,16 @@ class Dispatcher:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Any, context: Optional[contextvars.Context]) -> "asyncio.Task[None]":
+    def _spawn(
+        self, coro: Any, context: Optional[contextvars.Context], eager: bool = False
+    ) -> "asyncio.Task[None]":
         # The loop keeps only weak references to tasks: hold them until they finish.
-        if context is None:
+        if eager and EAGER_TASKS:
+            # Its first step runs now, in the task: one that finishes there costs no loop turn.
+            task = asyncio.Task(coro, loop=self._loop, context=context, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+            if task.done():
+                return task
+        elif context is None:
             task = self._loop.create_task(coro)
         elif EAGER_START:
             task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
@@ -404,6 +418,52 @@ class Dispatcher:
         exchange.task = self._spawn(
             self._run_async(exchange, request, _resume(awaitable, first)), context
         )
+
+    def _start_early(self, exchange: Exchange, request: Request) -> None:
+        context = exchange.context = contextvars.copy_context()
+        self._spawn(self._run_early(exchange, request), context, eager=True)
+
+    async def _run_early(self, exchange: Exchange, request: Request) -> None:
+        """In the request's task: run an application that hands its response over through
+        `respond` as soon as it is known, and may go on after that (its streamed body, its
+        work after the response), still in this task."""
+        task = exchange.task = asyncio.current_task()
+        responded = False
+
+        def respond(response: Any) -> None:
+            nonlocal responded
+            if responded:
+                raise RuntimeError("the response was already handed over")
+            responded = True
+            # From now on a client that leaves cancels the body's producer, not this task.
+            if exchange.task is task:
+                exchange.task = None
+            self._respond(exchange, request, response, False)
+
+        early = self._early
+        assert early is not None
+        try:
+            await early(request, respond)
+        except BaseException as exc:  # caught here, SystemExit would stop the worker's loop
+            if exchange.task is task:
+                exchange.task = None
+            if responded:
+                logger.error(
+                    "error in application after its response for %s %s",
+                    request.method,
+                    request.path,
+                    exc_info=exc,
+                )
+            else:
+                self._failed_before_head(exchange, request, exc)
+                exchange.app_done()
+            return
+        if exchange.task is task:
+            exchange.task = None
+        if not responded:
+            self._not_a_response(
+                exchange, request, None, InvalidResponse("the application handed over no response")
+            )
 
     async def _run_async(self, exchange: Exchange, request: Request, awaitable: Any) -> None:
         try:
@@ -728,6 +788,15 @@ class Dispatcher:
             exc_info=exc,
         )
         exchange.reset(link.INTERNAL_ERROR)
+
+
+def _respond_early_of(app: Any) -> Optional[Callable[[Request, Callable[[Any], None]], Any]]:
+    """The application's `respond_early(request, respond)`, when it offers one (from_asgi)."""
+    try:
+        early = getattr(app, "respond_early", None)
+    except Exception:  # an attribute that raises: the application is called as usual
+        return None
+    return early if callable(early) else None
 
 
 def _accepts_websocket(response: Any) -> bool:

@@ -1,12 +1,13 @@
 """A Starlette application served as it is with `--interface asgi` (tests/e2e/test_asgi_frameworks.py):
 a file sent with the pathsend extension, BaseHTTPMiddleware (which runs the application in a task
-of its own), background tasks and lifespan state. Served with the FastAPI example's
+of its own), background tasks, a sync endpoint and lifespan state. Served with the FastAPI example's
 interpreter, which has Starlette."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict, List
 
@@ -46,6 +47,11 @@ async def background(request: Request) -> PlainTextResponse:
     return PlainTextResponse("later", background=BackgroundTask(DONE.append, request.query_params["tag"]))
 
 
+def in_thread(request: Request) -> PlainTextResponse:
+    # A sync endpoint: Starlette runs it in anyio's thread pool, which needs the request's task.
+    return PlainTextResponse(threading.current_thread().name)
+
+
 async def done(request: Request) -> JSONResponse:
     return JSONResponse(DONE)
 
@@ -61,7 +67,8 @@ async def scope(request: Request) -> JSONResponse:
 
 
 starlette_app = Starlette(
-    routes=[Route("/file", file), Route("/background", background), Route("/done", done), Route("/scope", scope)],
+    routes=[Route("/file", file), Route("/background", background), Route("/done", done), Route("/scope", scope),
+            Route("/sync", in_thread)],
     middleware=[Middleware(Stamp)],
     lifespan=lifespan,
 )
