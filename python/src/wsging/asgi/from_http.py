@@ -27,6 +27,7 @@ from ..api.headers import MutableHeaders, RawHeaders
 from ..api.request import Request
 from ..api.response import FileResponse, Response
 from . import from_task
+from .from_headers import LENGTHS, NO_LENGTH, response_headers
 from .from_types import ASGIApp, Message, Scope
 
 __all__ = ["HttpCall", "ResponseBody"]
@@ -95,6 +96,7 @@ class HttpCall:
         "_gone",
         "_discard",
         "_deliver",
+        "_length_at",
     )
 
     def __init__(self, request: Request) -> None:
@@ -126,6 +128,7 @@ class HttpCall:
         self._discard = False  # the server takes no more body (HEAD): chunks are dropped
         # Run inline (`run_inline`): what takes the response once it is known; None once taken.
         self._deliver: Optional[Callable[[Response], None]] = None
+        self._length_at = NO_LENGTH  # where the content-length field is in the headers
 
     # -- the WSGI-NG side ---------------------------------------------------------------------
 
@@ -207,7 +210,9 @@ class HttpCall:
                 return FileResponse(path, status, headers)
             data = self._chunk or b""
             self._chunk = None
-            return Response(data, status, headers, trailers=self._trailers)
+            if self._trailers is not None or self._length_at == LENGTHS or status == 204 or status == 304:
+                return Response(data, status, headers, trailers=self._trailers)
+            return _whole(data, status, headers, self._length_at)
         self._owner = OWNER_BODY
         # Made directly: Response() would label a streamed body without a content-type as
         # text, which an ASGI application's headers say nothing of. They were validated when
@@ -436,7 +441,10 @@ class HttpCall:
             if type(status) is not int or not 200 <= status <= 599:
                 raise InvalidStatus(f"status must be an int in 200..599, got {status!r}")
             headers = message.get("headers")
-            self.headers = MutableHeaders(headers) if headers else MutableHeaders()
+            if headers:
+                self.headers, self._length_at = response_headers(headers)
+            else:
+                self.headers = MutableHeaders._new()
             self.status = status
             self._trailers_wanted = bool(message.get("trailers", False))
             self._phase = BODY
@@ -497,6 +505,26 @@ class HttpCall:
             ENDED: "after the response ended",
         }[self._phase]
         return RuntimeError(f"ASGI message {kind!r} sent {where}")
+
+
+def _whole(data: bytes, status: int, headers: MutableHeaders, length_at: int) -> Response:
+    """What Response(data, status, headers) makes of headers validated as they were sent
+    (one content-length at most, no trailers, a status with content), without checking them
+    again: the body's own length in content-length, unless the body is empty (a response to
+    HEAD describes what it does not carry)."""
+    raw = headers._raw
+    declared = b"%d" % len(data)
+    if length_at == NO_LENGTH:
+        raw.append((b"content-length", declared))
+    elif data and raw[length_at][1] != declared:
+        raw[length_at] = (raw[length_at][0], declared)
+    headers._bound = len(data) if data else None
+    response: Response = _new_object(Response)
+    response._status = status
+    response._headers = headers
+    response._body = data
+    response._trailers = None
+    return response
 
 
 @types.coroutine
