@@ -44,7 +44,8 @@ def read_until_closed(sock: socket.socket) -> bytes:
 
 
 def test_flask_url_for_behind_root_path(start_server) -> None:
-    server = start_server(app="request_api_app:mounted", app_dir=APPS, options=["--root-path", "/app/"])
+    server = start_server(app="request_api_app:mounted", app_dir=APPS, options=["--root-path", "/app/"],
+                          python=FRAMEWORKS_PYTHON)
     hello = httpx.get(server.url + "/app/hello")
     assert hello.status_code == 200, hello.text
     assert hello.text == "url_for=/app/hello script_root=/app path=/hello"
@@ -66,7 +67,7 @@ def test_a_root_path_that_is_no_path_prefix_is_refused(server_built: None, prefi
 
 
 def test_without_root_path_nothing_is_mounted(start_server) -> None:
-    server = start_server(app="request_api_app:mounted", app_dir=APPS)
+    server = start_server(app="request_api_app:mounted", app_dir=APPS, python=FRAMEWORKS_PYTHON)
     assert httpx.get(server.url + "/ng").text == "root_path= path=/ng"
     assert httpx.get(server.url + "/app/hello").status_code == 404
 
@@ -91,7 +92,7 @@ def test_sync_layer_returning_a_coroutine_is_awaited(stack_server) -> None:
 
 
 def test_functools_wraps_wrapper_of_an_async_app_is_called_as_async(start_server) -> None:
-    server = start_server(app="request_api_app:wrapped_app", app_dir=APPS)
+    server = start_server(app="request_api_app:wrapped_app", app_dir=APPS, python=FRAMEWORKS_PYTHON)
     for _ in range(2):
         response = httpx.get(server.url + "/lifespan")
         assert response.status_code == 200 and response.text.startswith("started"), response.text
