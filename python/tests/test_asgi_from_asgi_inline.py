@@ -125,3 +125,18 @@ def test_a_middleware_around_it_gets_the_response_to_change() -> None:
     with TestClient(middleware) as client:
         response = client.get("/")
     assert response.body == b"xy" and response.headers.get("x-middleware") == "seen"
+
+
+def test_work_after_the_response_cancelled_at_shutdown_is_not_logged_as_an_error(caplog: Any) -> None:
+    started = threading.Event()
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+        started.set()
+        await asyncio.sleep(3600)  # background work the worker's shutdown cancels
+
+    with TestClient(served(app), raise_server_exceptions=False) as client:
+        assert client.get("/").body == b"done"
+        assert started.wait(10)
+    assert not [r for r in caplog.records if "after its response" in r.getMessage()]

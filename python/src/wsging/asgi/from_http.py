@@ -309,6 +309,8 @@ class HttpCall:
         self._reported = True
         if (self._gone or self.request.disconnected) and caused_by_disconnect(error):
             return  # not an application error (spec 11.3)
+        if isinstance(error, asyncio.CancelledError):
+            return  # its work after the response was cancelled (the worker's shutdown)
         request = self.request
         logger.error(
             "error in ASGI application after its response for %s %s",

@@ -448,6 +448,8 @@ class Dispatcher:
             if exchange.task is task:
                 exchange.task = None
             if responded:
+                if isinstance(exc, asyncio.CancelledError):
+                    return  # its work after the response was cancelled (shutdown): no error
                 logger.error(
                     "error in application after its response for %s %s",
                     request.method,
