@@ -21,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("server_built")
         ("interface_apps:wsgi_object", "auto", "wsgi object"),
         ("interface_apps:asgi_app", "asgi", "asgi GET /some/path"),
         ("interface_apps:asgi_app", "auto", "asgi GET /some/path"),
+        ("interface_apps:asgi_by_plain_callable", "asgi", "asgi GET /some/path"),
         ("interface_apps:ng_app", "ng", "ng GET /some/path"),
         ("interface_apps:ng_app", "auto", "ng GET /some/path"),
     ],

@@ -42,3 +42,9 @@ def ng_app(request):
 
 def ambiguous(*args):
     raise AssertionError("never called: --interface auto cannot tell what this is")
+
+
+def asgi_by_plain_callable(scope, receive, send):
+    """An ASGI application written as a plain function that returns the coroutine (as some
+    middleware is): --interface asgi serves it; auto, which needs a coroutine function, does not."""
+    return asgi_app(scope, receive, send)

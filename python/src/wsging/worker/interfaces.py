@@ -83,10 +83,12 @@ def detect(app: Any, spec: str) -> str:
 def _check(app: Any, interface: str, spec: str) -> None:
     """A callable that cannot be called as `interface` says, at start-up, what it looks like
     instead; otherwise every request would fail the same way (a WSGI application served as
-    WSGI-NG answers each with a 500 for its missing `start_response`)."""
-    kinds = _kinds(app)
-    if kinds is None or interface in kinds:
+    WSGI-NG answers each with a 500 for its missing `start_response`). Only the number of
+    arguments is checked: an explicit `asgi` also takes a plain callable that returns an
+    awaitable (some middleware is written so)."""
+    if _takes(app, _ARGUMENTS[interface]) is not False:
         return
+    kinds = _kinds(app) or []
     hint = f"; serve it with --interface {kinds[0]}" if len(kinds) == 1 else ""
     looks = f", which looks like {_NAMES[kinds[0]]}" if len(kinds) == 1 else ""
     count = _ARGUMENTS[interface]
