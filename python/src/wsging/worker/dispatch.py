@@ -22,6 +22,7 @@ from ..api.capabilities import PUSH
 from ..api.errors import ClientDisconnected
 from ..api.request import Request
 from ..api.response import InvalidResponse, Response, as_bytes, file_chunks
+from ..context_await import awaited_in
 from . import link
 from .completion import LOOP_CONTEXT
 from .exchange import Exchange
@@ -58,32 +59,6 @@ _STOPPED = 1  # the stream stopped (reset or complete); the body is closed
 _FAILED = 2  # the body raised; it is closed; the value: the exception
 _HAND_OVER = 3  # the value: a chunk past the window, handed over outside the context
 _WAITING = 4  # nothing to read in the request body yet: the producer gave its thread back
-
-
-async def _in_context(context: contextvars.Context, awaitable: Any) -> Any:
-    """Await `awaitable` with each of its steps run in `context` itself, as
-    create_task(context=...) does from Python 3.11 on; a task made without it runs in a copy,
-    so what an application sets would not reach its body producer (spec 11.6)."""
-    return await _stepped_in(context, awaitable.__await__())
-
-
-@types.coroutine
-def _stepped_in(context: contextvars.Context, steps: Any) -> Generator[Any, Any, Any]:
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            if error is None:
-                yielded = context.run(steps.send, value)
-            else:
-                yielded = context.run(steps.throw, error)
-        except StopIteration as stop:
-            return stop.value
-        value = error = None
-        try:
-            value = yield yielded
-        except BaseException as exc:  # cancellation and the like go to the awaitable
-            error = exc
 
 
 @types.coroutine
@@ -382,7 +357,7 @@ class Dispatcher:
         elif EAGER_START:
             task = self._loop.create_task(coro, context=context)  # type: ignore[call-arg,unused-ignore]
         else:  # before 3.11 a task would run in a copy: each step is run in `context` instead
-            task = self._loop.create_task(_in_context(context, coro))
+            task = self._loop.create_task(awaited_in(context, coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

@@ -16,10 +16,10 @@ import contextvars
 import os
 import queue
 import threading
-import types
-from typing import Any, Awaitable, Callable, Generator, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, List, Optional, TypeVar
 
 from ..api.errors import ClientDisconnected
+from ..context_await import awaited_in
 
 __all__ = ["Relay", "private_loop"]
 
@@ -56,32 +56,6 @@ def private_loop() -> asyncio.AbstractEventLoop:
 def _run_forever(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(loop)
     loop.run_forever()
-
-
-async def _awaited_in(context: contextvars.Context, awaitable: Awaitable[T]) -> T:
-    """`awaitable`'s result, each of its steps run in `context` itself: a task runs in a copy of
-    the loop thread's context, where nothing the request set would be seen (or kept)."""
-    result: T = await _stepped_in(context, awaitable.__await__())
-    return result
-
-
-@types.coroutine
-def _stepped_in(context: contextvars.Context, steps: Any) -> Generator[Any, Any, Any]:
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            if error is None:
-                yielded = context.run(steps.send, value)
-            else:
-                yielded = context.run(steps.throw, error)
-        except StopIteration as stop:
-            return stop.value
-        value = error = None
-        try:
-            value = yield yielded
-        except BaseException as exc:  # cancellation and the like go to the awaitable
-            error = exc
 
 
 def _settle(future: "asyncio.Future[Any]", result: Any, error: Optional[BaseException]) -> None:
@@ -146,7 +120,7 @@ class Relay:
         # Called from within the request's context (an async completion callback registered
         # after the request ended), the loop cannot enter it while this thread has: a copy.
         context = self.context if _REQUEST_MARK.get() is not self._mark else self.context.copy()
-        future = asyncio.run_coroutine_threadsafe(_awaited_in(context, awaitable), private_loop())
+        future = asyncio.run_coroutine_threadsafe(awaited_in(context, awaitable), private_loop())
         future.add_done_callback(lambda _: jobs.put(None))
         while True:
             job = jobs.get()
