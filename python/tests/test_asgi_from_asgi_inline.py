@@ -37,8 +37,8 @@ def test_the_application_runs_in_the_task_the_dispatcher_made_for_the_request() 
 
     with TestClient(served(app)) as client:
         assert client.get("/").body == b"one task"
-    # Before Python 3.11 the dispatcher's task runs it through _in_context (spec 11.6).
-    expected = "Dispatcher._run_early" if sys.version_info >= (3, 11) else "_in_context"
+    # Before Python 3.11 the dispatcher's task runs it through awaited_in (spec 11.6).
+    expected = "Dispatcher._run_early" if sys.version_info >= (3, 11) else "awaited_in"
     assert seen == [expected]
 
 
