@@ -58,9 +58,13 @@ def test_request_refuses_a_tls_that_is_not_tls_info():
 # -- the worker session ---------------------------------------------------------------------------
 
 
-def request_frame(stream):
+def request_frame(stream, flags=link.END_STREAM):
     return link.encode_request(link.RequestFrame(
-        stream, link.END_STREAM, "1.1", b"https", b"GET", b"/", b"", b"", 0, b"", 0, -1, 0, []))
+        stream, flags, "1.1", b"https", b"GET", b"/", b"", b"", 0, b"", 0, -1, 0, []))
+
+
+def same_tls_request_frame(stream):
+    return request_frame(stream, link.END_STREAM | link.SAME_TLS)
 
 
 def tls_frame(stream, **changes):
@@ -112,12 +116,32 @@ def test_requests_of_one_connection_share_one_tls_info():
         h.close()
 
 
+def test_a_same_tls_request_has_the_last_tls_frames_facts():
+    seen = []
+
+    async def app(request):
+        seen.append(request.tls)
+        return Response(b"ok")
+
+    h = Harness(app)
+    try:
+        h.run(SERVER_HELLO, tls_frame(1), request_frame(1), same_tls_request_frame(3),
+              tls_frame(5, alpn="h2"), request_frame(5), same_tls_request_frame(7), request_frame(9))
+        assert seen[0].alpn_protocol == "http/1.1" and seen[1] is seen[0]
+        assert seen[2].alpn_protocol == "h2" and seen[3] is seen[2]  # the latest TLS frame's facts
+        assert seen[4] is None  # without the flag or a TLS frame: clear text
+    finally:
+        h.close()
+
+
 @pytest.mark.parametrize(
     "data",
     [
         pytest.param(tls_frame(1) + request_frame(3), id="tls-then-request-of-another-stream"),
         pytest.param(tls_frame(1) + tls_frame(1), id="tls-twice"),
         pytest.param(request_frame(1) + tls_frame(1), id="tls-for-an-open-stream"),
+        pytest.param(same_tls_request_frame(1), id="same-tls-before-any-tls-frame"),
+        pytest.param(tls_frame(1) + same_tls_request_frame(1), id="same-tls-after-its-own-tls-frame"),
     ],
 )
 def test_misplaced_tls_frame_is_a_link_error(data):

@@ -81,6 +81,7 @@ END_STREAM = 0x01
 EXPECT_CONTINUE = 0x02
 PUSHED = 0x04  # REQUEST: the server made this request for a push (spec 8.5)
 WEBSOCKET = 0x08  # REQUEST: a valid WebSocket offer (spec 9.1); always with END_STREAM
+SAME_TLS = 0x10  # REQUEST: over TLS, with the facts of the last TLS frame on the link (A.2)
 ACK = 0x01
 # WS_MESSAGE flags
 WS_TEXT = 0x02  # the message is text (UTF-8); without it, binary

@@ -235,6 +235,8 @@ class WorkerSession(asyncio.Protocol):
         }
         # A TLS frame's facts until the REQUEST of its stream, which comes next (A.2).
         self._pending_tls: Optional[Tuple[int, TLSInfo]] = None
+        # The last TLS frame's facts: a REQUEST flagged SAME_TLS has them (A.2).
+        self._last_tls: Optional[TLSInfo] = None
 
     @property
     def open_streams(self) -> int:
@@ -447,7 +449,19 @@ class WorkerSession(asyncio.Protocol):
                     f"TLS frame for stream {pending_tls[0]} followed by REQUEST {stream_id}",
                     code=link.GOAWAY_PROTOCOL_ERROR,
                 )
+            if flags & link.SAME_TLS:
+                raise LinkError(
+                    f"REQUEST {stream_id} with SAME_TLS right after its own TLS frame",
+                    code=link.GOAWAY_PROTOCOL_ERROR,
+                )
             tls = pending_tls[1]
+        elif flags & link.SAME_TLS:
+            tls = self._last_tls
+            if tls is None:
+                raise LinkError(
+                    f"REQUEST {stream_id} with SAME_TLS before any TLS frame",
+                    code=link.GOAWAY_PROTOCOL_ERROR,
+                )
         if self.state is DRAINING:
             # A.4 REFUSED: the application was not started, the front end may retry elsewhere.
             self.write(link.encode_reset(stream_id, link.REFUSED))
@@ -507,7 +521,8 @@ class WorkerSession(asyncio.Protocol):
                 f"TLS frame for stream {frame.stream} not right before its REQUEST",
                 code=link.GOAWAY_PROTOCOL_ERROR,
             )
-        self._pending_tls = (frame.stream, _tls_info(frame))
+        info = self._last_tls = _tls_info(frame)
+        self._pending_tls = (frame.stream, info)
 
     def _on_priority(self, frame: link.PriorityFrame) -> None:
         exchange = self._streams.get(frame.stream)

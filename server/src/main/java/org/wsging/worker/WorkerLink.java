@@ -22,6 +22,7 @@ import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
 import org.wsging.exchange.StreamFailure;
 import org.wsging.exchange.WebSocketAccept;
+import org.wsging.tls.TlsFacts;
 import org.wsging.worker.link.Frame;
 import org.wsging.worker.link.FrameCodec;
 import org.wsging.worker.link.LinkProtocolException;
@@ -97,6 +98,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private int workerMaxFrame = DEFAULT_MAX_FRAME;
     /** The worker announced TLS_INFO: a TLS request's facts go before its REQUEST (A.2). */
     private boolean workerTakesTls;
+    /** The facts of the last TLS frame written to this link: equal facts are not sent again. */
+    private TlsFacts lastTlsSent;
     /** The worker announced SETTING_PUSH: requests may offer it push (spec 8.5). */
     private boolean workerPushes;
     /** The worker announced SETTING_PRIORITY: it takes PRIORITY frames. */
@@ -333,13 +336,22 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         RequestHead head = s.head.withCapabilities(capabilities);
         ByteBuf out = batch();
         int mark = out.writerIndex();
+        TlsFacts tlsBefore = lastTlsSent;
         try {
+            boolean sameTls = false;
             if (head.tls() != null && workerTakesTls) { // clear text: no frame, no cost
-                FrameCodec.encode(new Frame.Tls(id, head.tls()), out);
+                // A connection's requests, and mostly every connection's, share their facts:
+                // they go once, and the requests after them only point back (A.2 SAME_TLS).
+                sameTls = head.tls() == lastTlsSent || head.tls().equals(lastTlsSent);
+                if (!sameTls) {
+                    FrameCodec.encode(new Frame.Tls(id, head.tls()), out);
+                    lastTlsSent = head.tls();
+                }
             }
-            FrameCodec.encode(new Frame.Request(id, head), out);
+            FrameCodec.encode(new Frame.Request(id, head, sameTls), out);
         } catch (IllegalArgumentException e) {
             out.writerIndex(mark); // neither frame, not the TLS frame alone
+            lastTlsSent = tlsBefore;
             // A field too long for the link (the front end's limits should make this impossible).
             LOG.log(System.Logger.Level.WARNING, "request cannot be sent to a worker: " + e.getMessage());
             s.done = true;

@@ -22,6 +22,7 @@ import org.wsging.exchange.Header;
 import org.wsging.exchange.HttpVersion;
 import org.wsging.exchange.RequestHead;
 import org.wsging.exchange.ResetCode;
+import org.wsging.tls.TlsFacts;
 import org.wsging.worker.link.Frame;
 import org.wsging.worker.link.FrameCodec;
 import org.wsging.worker.link.FrameDecoder;
@@ -171,6 +172,52 @@ class WorkerLinkTest {
         receive(new Frame.Reset(1, 2));
         s.grantResponseWindow(10);
         assertEquals(List.of(), l.drain());
+        assertEquals(null, sent());
+    }
+
+    private static RequestHead tlsHead(TlsFacts tls) {
+        return new RequestHead(HttpVersion.HTTP_1_1, "https", "GET", "/", "",
+                new InetSocketAddress("127.0.0.1", 5000), null, 0, 0, List.of(), false, false, tls, false);
+    }
+
+    @Test
+    void tlsFactsGoOnceAndEqualFactsAfterThemAreFlaggedSameTls() throws Exception {
+        link = new WorkerLink(SETTINGS, owner);
+        ch = new EmbeddedChannel(new FrameDecoder(), FrameEncoder.INSTANCE, link);
+        ch.freezeTime();
+        receive(new Frame.Hello(1, List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 2),
+                new Frame.Setting(FrameType.SETTING_PID, 4242),
+                new Frame.Setting(FrameType.SETTING_MAX_STREAMS, 10),
+                new Frame.Setting(FrameType.SETTING_TLS_INFO, 1))));
+        assertInstanceOf(Frame.Hello.class, sent());
+        TlsFacts h1 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
+        TlsFacts h2 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "h2", null);
+        TlsFacts h1Again = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
+        List<String> frames = new ArrayList<>();
+        for (TlsFacts facts : List.of(h1, h1, h1Again, h2, h1)) {
+            open(new RecordingListener(), tlsHead(facts));
+            for (Frame f; (f = sent()) != null; ) {
+                frames.add(switch (f) {
+                    case Frame.Tls t -> "TLS " + t.streamId() + " " + t.facts().alpn();
+                    case Frame.Request r -> "REQUEST " + r.streamId() + (r.sameTls() ? " SAME_TLS" : "");
+                    default -> f.toString();
+                });
+            }
+        }
+        assertEquals(List.of("TLS 1 http/1.1", "REQUEST 1", "REQUEST 2 SAME_TLS",
+                "REQUEST 3 SAME_TLS", // other objects with equal facts: another connection
+                "TLS 4 h2", "REQUEST 4", "TLS 5 http/1.1", "REQUEST 5"), frames);
+    }
+
+    @Test
+    void noTlsFramesAndNoSameTlsToAWorkerThatTakesNone() throws Exception {
+        connect(8, 10); // no TLS_INFO in its HELLO
+        TlsFacts facts = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", null, null, null);
+        open(new RecordingListener(), tlsHead(facts));
+        open(new RecordingListener(), tlsHead(facts));
+        Frame.Request first = assertInstanceOf(Frame.Request.class, sent());
+        Frame.Request second = assertInstanceOf(Frame.Request.class, sent());
+        assertFalse(first.sameTls() || second.sameTls(), "neither TLS frames nor SAME_TLS");
         assertEquals(null, sent());
     }
 

@@ -187,7 +187,7 @@ public final class FrameCodec {
         RequestHead head = new RequestHead(version, scheme, method, path, query, client, server, contentLength,
                 capabilities, FieldCodec.readNulBlock(in, end, headerCount), (flags & FLAG_END_STREAM) == 0,
                 (flags & FLAG_EXPECT_CONTINUE) != 0, null, (flags & FLAG_PUSHED) != 0, websocket);
-        return new Frame.Request(streamId, head);
+        return new Frame.Request(streamId, head, (flags & FLAG_SAME_TLS) != 0);
     }
 
     private static Frame.FileResponse decodeFileResponse(ByteBuf in, int streamId, int end) {
@@ -388,7 +388,8 @@ public final class FrameCodec {
             case Frame.Request r -> {
                 encodeRequest(r.head(), out);
                 return (r.head().hasBody() ? 0 : FLAG_END_STREAM) | (r.head().expectContinue() ? FLAG_EXPECT_CONTINUE : 0)
-                        | (r.head().pushed() ? FLAG_PUSHED : 0) | (r.head().websocket() ? FLAG_WEBSOCKET : 0);
+                        | (r.head().pushed() ? FLAG_PUSHED : 0) | (r.head().websocket() ? FLAG_WEBSOCKET : 0)
+                        | (r.sameTls() ? FLAG_SAME_TLS : 0);
             }
             case Frame.Data d -> {
                 out.writeBytes(d.data(), d.data().readerIndex(), d.data().readableBytes());

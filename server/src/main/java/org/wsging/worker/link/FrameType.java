@@ -50,6 +50,8 @@ public final class FrameType {
     public static final int FLAG_PUSHED = 0x04;
     /** REQUEST: a valid WebSocket offer (spec 9.1); always with {@link #FLAG_END_STREAM}. */
     public static final int FLAG_WEBSOCKET = 0x08;
+    /** REQUEST: over TLS, with the facts of the last TLS frame on this link, not sent again (A.2). */
+    public static final int FLAG_SAME_TLS = 0x10;
     /** WS_MESSAGE: the message is text (UTF-8); without it, binary. */
     public static final int FLAG_TEXT = 0x02;
     /** WS_MESSAGE: more pieces of this message follow. */

@@ -52,7 +52,8 @@ final class FrameJson {
                 o.addProperty("capabilities", h.capabilities());
                 o.add("headers", fields(h.headers()));
                 flags = (h.hasBody() ? 0 : FrameType.FLAG_END_STREAM) | (h.expectContinue() ? FrameType.FLAG_EXPECT_CONTINUE : 0)
-                        | (h.pushed() ? FrameType.FLAG_PUSHED : 0) | (h.websocket() ? FrameType.FLAG_WEBSOCKET : 0);
+                        | (h.pushed() ? FrameType.FLAG_PUSHED : 0) | (h.websocket() ? FrameType.FLAG_WEBSOCKET : 0)
+                        | (r.sameTls() ? FrameType.FLAG_SAME_TLS : 0);
             }
             case Frame.Data d -> {
                 o.addProperty("type", "DATA");
@@ -214,7 +215,8 @@ final class FrameJson {
                     address(o.getAsJsonArray("client")), address(o.getAsJsonArray("server")),
                     o.get("content_length").getAsLong(), o.get("capabilities").getAsInt(),
                     headers(o.getAsJsonArray("headers")), !end, (flags & FrameType.FLAG_EXPECT_CONTINUE) != 0,
-                    null, (flags & FrameType.FLAG_PUSHED) != 0, (flags & FrameType.FLAG_WEBSOCKET) != 0));
+                    null, (flags & FrameType.FLAG_PUSHED) != 0, (flags & FrameType.FLAG_WEBSOCKET) != 0),
+                    (flags & FrameType.FLAG_SAME_TLS) != 0);
             case "DATA" -> new Frame.Data(stream, Unpooled.copiedBuffer(o.get("data").getAsString(),
                     StandardCharsets.ISO_8859_1), end);
             case "RESPONSE" -> new Frame.Response(stream, o.get("status").getAsInt(), headers(o.getAsJsonArray("headers")), end);
