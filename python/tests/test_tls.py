@@ -82,7 +82,8 @@ def test_worker_announces_tls_info():
         h.close()
 
 
-def test_tls_frame_reaches_the_request_of_its_stream_only():
+def tls_seen(*data):
+    """The `request.tls` of each request the frames in `data` start, in order."""
     seen = []
 
     async def app(request):
@@ -91,47 +92,33 @@ def test_tls_frame_reaches_the_request_of_its_stream_only():
 
     h = Harness(app)
     try:
-        h.run(SERVER_HELLO, tls_frame(1, client_subject="CN=a", client_issuer="CN=b",
-                                      client_serial="0A", client_pem="PEM"), request_frame(1),
-              request_frame(3))
-        assert seen[0] == TLSInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1",
-                                  ClientCertificate("CN=a", "CN=b", "0A", "PEM"))
-        assert seen[1] is None  # the next request had no TLS frame: clear text
+        h.run(SERVER_HELLO, *data)
     finally:
         h.close()
+    return seen
+
+
+def test_tls_frame_reaches_the_request_of_its_stream_only():
+    seen = tls_seen(tls_frame(1, client_subject="CN=a", client_issuer="CN=b", client_serial="0A",
+                              client_pem="PEM"), request_frame(1), request_frame(3))
+    assert seen[0] == TLSInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1",
+                              ClientCertificate("CN=a", "CN=b", "0A", "PEM"))
+    assert seen[1] is None  # the next request had no TLS frame: clear text
 
 
 def test_requests_of_one_connection_share_one_tls_info():
-    seen = []
-
-    async def app(request):
-        seen.append(request.tls)
-        return Response(b"ok")
-
-    h = Harness(app)
-    try:
-        h.run(SERVER_HELLO, tls_frame(1), request_frame(1), tls_frame(3), request_frame(3))
-        assert seen[0] is seen[1]
-    finally:
-        h.close()
+    seen = tls_seen(tls_frame(1), request_frame(1), tls_frame(3), request_frame(3))
+    assert len(seen) == 2 and seen[0] is seen[1]
 
 
 def test_a_same_tls_request_has_the_last_tls_frames_facts():
-    seen = []
-
-    async def app(request):
-        seen.append(request.tls)
-        return Response(b"ok")
-
-    h = Harness(app)
-    try:
-        h.run(SERVER_HELLO, tls_frame(1), request_frame(1), same_tls_request_frame(3),
-              tls_frame(5, alpn="h2"), request_frame(5), same_tls_request_frame(7), request_frame(9))
-        assert seen[0].alpn_protocol == "http/1.1" and seen[1] is seen[0]
-        assert seen[2].alpn_protocol == "h2" and seen[3] is seen[2]  # the latest TLS frame's facts
-        assert seen[4] is None  # without the flag or a TLS frame: clear text
-    finally:
-        h.close()
+    seen = tls_seen(tls_frame(1), request_frame(1), same_tls_request_frame(3),
+                    tls_frame(5, alpn="h2"), request_frame(5), same_tls_request_frame(7),
+                    request_frame(9))
+    assert len(seen) == 5
+    assert seen[0].alpn_protocol == "http/1.1" and seen[1] is seen[0]
+    assert seen[2].alpn_protocol == "h2" and seen[3] is seen[2]  # the latest TLS frame's facts
+    assert seen[4] is None  # without the flag or a TLS frame: clear text
 
 
 @pytest.mark.parametrize(
