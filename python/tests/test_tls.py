@@ -77,7 +77,7 @@ def tls_frame(stream, **changes):
 def test_worker_announces_tls_info():
     h = Harness()
     try:
-        assert dict(h.hello.settings)[link.SETTING_TLS_INFO] == 1
+        assert dict(h.hello.settings)[link.SETTING_TLS_INFO] == 2  # TLS frames and SAME_TLS
     finally:
         h.close()
 

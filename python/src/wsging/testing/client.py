@@ -648,7 +648,7 @@ class TestClient:
             headers,
         )
         request_frame = link.encode_request(frame)
-        if self.tls is not None and self.worker_settings.get(link.SETTING_TLS_INFO) == 1:
+        if self.tls is not None and (self.worker_settings.get(link.SETTING_TLS_INFO) or 0) >= 1:
             # As the server does: the TLS frame right before its REQUEST (spec A.2).
             request_frame = link.encode_tls(_tls_frame(stream_id, self.tls)) + request_frame
         self._send(request_frame)
@@ -716,7 +716,7 @@ class TestClient:
             list(raw_headers.raw),
         )
         request_frame = link.encode_request(frame)
-        if self.tls is not None and self.worker_settings.get(link.SETTING_TLS_INFO) == 1:
+        if self.tls is not None and (self.worker_settings.get(link.SETTING_TLS_INFO) or 0) >= 1:
             request_frame = link.encode_tls(_tls_frame(stream_id, self.tls)) + request_frame
         self._send(request_frame)
         ws._handshake()

@@ -254,7 +254,7 @@ class WorkerSession(asyncio.Protocol):
             (link.SETTING_INITIAL_WINDOW, self.initial_window),
             (link.SETTING_MAX_STREAMS, self._max_streams),
             (link.SETTING_MAX_FRAME, self.max_frame),
-            (link.SETTING_TLS_INFO, 1),
+            (link.SETTING_TLS_INFO, link.TLS_INFO_SAME_TLS),
             (link.SETTING_PUSH, 1),
             (link.SETTING_PRIORITY, 1),
             (link.SETTING_WEBSOCKET, 1),

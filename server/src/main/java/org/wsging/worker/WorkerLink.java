@@ -98,6 +98,8 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
     private int workerMaxFrame = DEFAULT_MAX_FRAME;
     /** The worker announced TLS_INFO: a TLS request's facts go before its REQUEST (A.2). */
     private boolean workerTakesTls;
+    /** The worker announced TLS_INFO = 2: it takes REQUEST frames flagged SAME_TLS (A.2). */
+    private boolean workerTakesSameTls;
     /** The facts of the last TLS frame written to this link: equal facts are not sent again. */
     private TlsFacts lastTlsSent;
     /** The worker announced SETTING_PUSH: requests may offer it push (spec 8.5). */
@@ -342,7 +344,7 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
             if (head.tls() != null && workerTakesTls) { // clear text: no frame, no cost
                 // A connection's requests, and mostly every connection's, share their facts:
                 // they go once, and the requests after them only point back (A.2 SAME_TLS).
-                sameTls = head.tls() == lastTlsSent || head.tls().equals(lastTlsSent);
+                sameTls = workerTakesSameTls && (head.tls() == lastTlsSent || head.tls().equals(lastTlsSent));
                 if (!sameTls) {
                     FrameCodec.encode(new Frame.Tls(id, head.tls()), out);
                     lastTlsSent = head.tls();
@@ -621,7 +623,9 @@ public final class WorkerLink extends ChannelInboundHandlerAdapter {
         workerInitialWindow = h.setting(SETTING_INITIAL_WINDOW, DEFAULT_INITIAL_WINDOW);
         maxStreams = (int) Math.min(h.setting(SETTING_MAX_STREAMS, DEFAULT_MAX_STREAMS), Integer.MAX_VALUE);
         workerMaxFrame = (int) Math.max(1, Math.min(h.setting(SETTING_MAX_FRAME, DEFAULT_MAX_FRAME), MAX_PAYLOAD));
-        workerTakesTls = h.setting(SETTING_TLS_INFO, 0) == 1;
+        long tlsInfo = h.setting(SETTING_TLS_INFO, 0);
+        workerTakesTls = tlsInfo >= 1;
+        workerTakesSameTls = tlsInfo >= 2;
         workerPushes = h.setting(SETTING_PUSH, 0) == 1;
         workerPriorities = h.setting(SETTING_PRIORITY, 0) == 1;
         workerWebSockets = h.setting(SETTING_WEBSOCKET, 0) == 1;

@@ -180,45 +180,52 @@ class WorkerLinkTest {
                 new InetSocketAddress("127.0.0.1", 5000), null, 0, 0, List.of(), false, false, tls, false);
     }
 
-    @Test
-    void tlsFactsGoOnceAndEqualFactsAfterThemAreFlaggedSameTls() throws Exception {
+    /** Connects a worker announcing TLS_INFO = {@code tlsInfo}, opens a request per facts and
+     * returns the frames the link wrote for them, named. */
+    private List<String> framesForTlsRequests(long tlsInfo, List<TlsFacts> facts) {
         link = new WorkerLink(SETTINGS, owner);
         ch = new EmbeddedChannel(new FrameDecoder(), FrameEncoder.INSTANCE, link);
         ch.freezeTime();
         receive(new Frame.Hello(1, List.of(new Frame.Setting(FrameType.SETTING_WORKER_ID, 2),
                 new Frame.Setting(FrameType.SETTING_PID, 4242),
                 new Frame.Setting(FrameType.SETTING_MAX_STREAMS, 10),
-                new Frame.Setting(FrameType.SETTING_TLS_INFO, 1))));
+                new Frame.Setting(FrameType.SETTING_TLS_INFO, tlsInfo))));
         assertInstanceOf(Frame.Hello.class, sent());
-        TlsFacts h1 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
-        TlsFacts h2 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "h2", null);
-        TlsFacts h1Again = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
         List<String> frames = new ArrayList<>();
-        for (TlsFacts facts : List.of(h1, h1, h1Again, h2, h1)) {
-            open(new RecordingListener(), tlsHead(facts));
-            for (Frame f; (f = sent()) != null; ) {
-                frames.add(switch (f) {
+        for (TlsFacts f : facts) {
+            open(new RecordingListener(), tlsHead(f));
+            for (Frame frame; (frame = sent()) != null; ) {
+                frames.add(switch (frame) {
                     case Frame.Tls t -> "TLS " + t.streamId() + " " + t.facts().alpn();
                     case Frame.Request r -> "REQUEST " + r.streamId() + (r.sameTls() ? " SAME_TLS" : "");
-                    default -> f.toString();
+                    default -> frame.toString();
                 });
             }
         }
-        assertEquals(List.of("TLS 1 http/1.1", "REQUEST 1", "REQUEST 2 SAME_TLS",
-                "REQUEST 3 SAME_TLS", // other objects with equal facts: another connection
-                "TLS 4 h2", "REQUEST 4", "TLS 5 http/1.1", "REQUEST 5"), frames);
+        return frames;
+    }
+
+    private static final TlsFacts H1 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
+    private static final TlsFacts H2 = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "h2", null);
+    /** Equal to H1, another object: another connection's facts. */
+    private static final TlsFacts H1_AGAIN = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "example.com", "http/1.1", null);
+
+    @Test
+    void tlsFactsGoOnceAndEqualFactsAfterThemAreFlaggedSameTls() throws Exception {
+        assertEquals(List.of("TLS 1 http/1.1", "REQUEST 1", "REQUEST 2 SAME_TLS", "REQUEST 3 SAME_TLS",
+                "TLS 4 h2", "REQUEST 4", "TLS 5 http/1.1", "REQUEST 5"),
+                framesForTlsRequests(2, List.of(H1, H1, H1_AGAIN, H2, H1)));
+    }
+
+    @Test
+    void aWorkerThatTakesNoSameTlsGetsTheFactsBeforeEveryRequest() throws Exception {
+        assertEquals(List.of("TLS 1 http/1.1", "REQUEST 1", "TLS 2 http/1.1", "REQUEST 2", "TLS 3 h2", "REQUEST 3"),
+                framesForTlsRequests(1, List.of(H1, H1_AGAIN, H2)));
     }
 
     @Test
     void noTlsFramesAndNoSameTlsToAWorkerThatTakesNone() throws Exception {
-        connect(8, 10); // no TLS_INFO in its HELLO
-        TlsFacts facts = new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", null, null, null);
-        open(new RecordingListener(), tlsHead(facts));
-        open(new RecordingListener(), tlsHead(facts));
-        Frame.Request first = assertInstanceOf(Frame.Request.class, sent());
-        Frame.Request second = assertInstanceOf(Frame.Request.class, sent());
-        assertFalse(first.sameTls() || second.sameTls(), "neither TLS frames nor SAME_TLS");
-        assertEquals(null, sent());
+        assertEquals(List.of("REQUEST 1", "REQUEST 2"), framesForTlsRequests(0, List.of(H1, H1)));
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class FrameType {
     public static final int SETTING_FILE_BODIES = 6;
     /** Sent by a worker: 1 when it can map a BODY_MEMORY file. */
     public static final int SETTING_SHARED_BODIES = 7;
-    /** Sent by a worker: 1 when it takes TLS frames. */
+    /** Sent by a worker: 1 when it takes TLS frames, 2 when also REQUEST frames flagged SAME_TLS. */
     public static final int SETTING_TLS_INFO = 8;
     /** Sent by a worker: 1 when it sends PUSH and takes PUSH_RESULT; only then is PUSH offered. */
     public static final int SETTING_PUSH = 9;
