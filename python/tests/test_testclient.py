@@ -427,12 +427,14 @@ def test_async_wait_disconnected_and_pending_read():
 
 def test_cancel_stops_and_closes_the_producer():
     produced = []
+    pulled = threading.Event()
     closed = threading.Event()
 
     def gen():
         try:
             for i in range(10**9):
                 produced.append(i)
+                pulled.set()
                 yield b"x" * 10000
         finally:
             closed.set()
@@ -440,6 +442,9 @@ def test_cancel_stops_and_closes_the_producer():
     with TestClient(lambda request: Response(gen())) as client:
         stream = client.stream("GET", "/", end=True)
         assert stream.head().status == 200
+        # Once it runs: a generator closed before its first pull runs none of its code (the
+        # body is closed unpulled when the client leaves first, as a loaded machine may see).
+        assert pulled.wait(WAIT)
         stream.cancel()
         assert closed.wait(WAIT)
     assert len(produced) < 10**9
@@ -1142,10 +1147,16 @@ def test_cancel_keeps_what_reached_the_client():
 
 
 def test_cancel_after_the_worker_finished_keeps_the_whole_response():
-    with TestClient(lambda request: Response(iter([b"a", b"b"]))) as client:
+    finished = threading.Event()
+
+    def app(request):
+        request.on_complete(lambda outcome: finished.set())
+        return Response(iter([b"a", b"b"]))
+
+    with TestClient(app) as client:
         stream = client.stream("GET", "/", end=True)
-        client.ping()
-        client.ping()  # the whole response has been written to the link by now
+        assert finished.wait(WAIT)  # the whole response is written to the link
+        client.ping()  # and has reached the client: the answer to the ping comes after it
         stream.cancel()
         response = stream.response()
     assert (response.body, response.cancelled, response.reset) == (b"ab", False, None)
