@@ -233,10 +233,10 @@ class WorkerSession(asyncio.Protocol):
             link.WsCloseFrame: self._on_ws_close,
             link.WsPongFrame: self._on_ws_pong,
         }
-        # A TLS frame's facts until the REQUEST of its stream, which comes next (A.2).
-        self._pending_tls: Optional[Tuple[int, TLSInfo]] = None
-        # The last TLS frame's facts: a REQUEST flagged SAME_TLS has them (A.2).
+        # The last TLS frame's facts (A.2): for the REQUEST right after it, on stream
+        # _tls_stream (None once that came), and for every REQUEST flagged SAME_TLS.
         self._last_tls: Optional[TLSInfo] = None
+        self._tls_stream: Optional[int] = None
 
     @property
     def open_streams(self) -> int:
@@ -441,12 +441,12 @@ class WorkerSession(asyncio.Protocol):
             headers,
         ) = frame
         tls = None
-        pending_tls = self._pending_tls
-        if pending_tls is not None:
-            self._pending_tls = None
-            if pending_tls[0] != stream_id:
+        tls_stream = self._tls_stream
+        if tls_stream is not None:
+            self._tls_stream = None
+            if tls_stream != stream_id:
                 raise LinkError(
-                    f"TLS frame for stream {pending_tls[0]} followed by REQUEST {stream_id}",
+                    f"TLS frame for stream {tls_stream} followed by REQUEST {stream_id}",
                     code=link.GOAWAY_PROTOCOL_ERROR,
                 )
             if flags & link.SAME_TLS:
@@ -454,7 +454,7 @@ class WorkerSession(asyncio.Protocol):
                     f"REQUEST {stream_id} with SAME_TLS right after its own TLS frame",
                     code=link.GOAWAY_PROTOCOL_ERROR,
                 )
-            tls = pending_tls[1]
+            tls = self._last_tls
         elif flags & link.SAME_TLS:
             tls = self._last_tls
             if tls is None:
@@ -516,13 +516,13 @@ class WorkerSession(asyncio.Protocol):
             self._dispatcher.start(exchange, request)
 
     def _on_tls(self, frame: link.TlsFrame) -> None:
-        if self._pending_tls is not None or frame.stream in self._streams:
+        if self._tls_stream is not None or frame.stream in self._streams:
             raise LinkError(
                 f"TLS frame for stream {frame.stream} not right before its REQUEST",
                 code=link.GOAWAY_PROTOCOL_ERROR,
             )
-        info = self._last_tls = _tls_info(frame)
-        self._pending_tls = (frame.stream, info)
+        self._last_tls = _tls_info(frame)
+        self._tls_stream = frame.stream
 
     def _on_priority(self, frame: link.PriorityFrame) -> None:
         exchange = self._streams.get(frame.stream)

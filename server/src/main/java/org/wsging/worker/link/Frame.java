@@ -41,11 +41,7 @@ public sealed interface Frame {
      * {@code sameTls} sets SAME_TLS: the request's TLS facts are those of the link's last TLS
      * frame, which is not repeated (A.2); {@code head.tls()} is then null when decoded.
      */
-    record Request(int streamId, RequestHead head, boolean sameTls) implements Frame {
-        public Request(int streamId, RequestHead head) {
-            this(streamId, head, false);
-        }
-    }
+    record Request(int streamId, RequestHead head, boolean sameTls) implements Frame {}
 
     /**
      * DATA. Holds one reference to {@code data} (a slice of the received bytes, never a copy);
