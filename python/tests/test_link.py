@@ -8,6 +8,19 @@ import pytest
 from wsging.worker import link
 from wsging.worker.errors import LinkError
 
+# Every test here runs against the codec in Python and, when it was built, the C accelerator
+# (test_link_accel.py holds the two to identical results on many more inputs).
+CODECS = ["python"] + (["c"] if link.ACCELERATED else [])
+
+
+@pytest.fixture(autouse=True, params=CODECS)
+def codec(request, monkeypatch):
+    if request.param == "python":
+        monkeypatch.setattr(link, "split_frames", link._py_split_frames)
+        monkeypatch.setattr(link, "encode_whole_response", link._py_encode_whole_response)
+    return request.param
+
+
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "spec" / "link-vectors.json").read_text("utf-8")
 )

@@ -118,3 +118,38 @@ wsging_ensure_venv() {
     echo "wsging: note: uvloop is not available; workers use the default asyncio loop" >&2
   return 0
 }
+
+# Builds the worker's optional C accelerator (python/src/wsging/worker/_link_accel.c) for the
+# CPython at $2, beside its source, when the built module is missing or older than the source.
+# Workers run without it (link.py has the same code in Python), so failing is only a note; it
+# needs a C compiler and the interpreter's headers, installed here when missing and possible.
+wsging_build_accelerator() {
+  local root=$1 python=$2 dir=$1/python/src/wsging/worker info include suffix built tmp
+  info=$("$python" -c 'import sys, sysconfig
+if sys.implementation.name == "cpython":
+    print(sysconfig.get_paths()["include"]); print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null) || return 0
+  [ -n "$info" ] || return 0  # another implementation (PyPy): nothing to build
+  include=${info%%$'\n'*}
+  suffix=${info#*$'\n'}
+  built=$dir/_link_accel$suffix
+  [ -f "$built" ] && [ ! "$dir/_link_accel.c" -nt "$built" ] && return 0
+  if ! command -v cc >/dev/null 2>&1 || [ ! -f "$include/Python.h" ]; then
+    # Debian's python3-dev holds the system interpreter's headers (other builds ship theirs).
+    wsging_apt_install gcc python3-dev 2>/dev/null || true
+  fi
+  if ! command -v cc >/dev/null 2>&1 || [ ! -f "$include/Python.h" ]; then
+    echo "wsging: note: no C compiler or no Python.h for $python; its workers use the link codec in Python" >&2
+    return 0
+  fi
+  # Built under a temporary name and renamed: a worker starting meanwhile never loads half a file.
+  tmp=$(mktemp "$dir/.build-XXXXXX") || return 0
+  if cc -O2 -shared -fPIC -I"$include" -o "$tmp" "$dir/_link_accel.c" 2>"$tmp.log"; then
+    mv -f "$tmp" "$built"
+  else
+    echo "wsging: note: the link accelerator did not build for $python; its workers use the link codec in Python:" >&2
+    cat "$tmp.log" >&2
+    rm -f "$tmp"
+  fi
+  rm -f "$tmp.log"
+  return 0
+}

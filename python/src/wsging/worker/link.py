@@ -7,8 +7,9 @@ tested alone against spec/link-vectors.json, the vectors the Java codec is held 
 
 from __future__ import annotations
 
+import os
 import struct
-from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import LOCAL, LinkError
 
@@ -789,54 +790,57 @@ class FrameDecoder:
     def feed(self, data: bytes) -> List[Frame]:
         """The frames completed by `data` (raises LinkError on a malformed one)."""
         buffer = self._buffer
-        source: Union[bytes, bytearray]
         if buffer:
             buffer += data
-            source = buffer
-        else:
-            source = data
-        frames: List[Frame] = []
-        append = frames.append
-        size = len(source)
-        pos = 0
-        unpack_header = _FRAME_HEADER.unpack_from
-        decoders = _DECODERS
-        is_bytes = type(source) is bytes
-        while size - pos >= HEADER_SIZE:
-            length, ftype, flags, stream = unpack_header(source, pos)
-            if length > MAX_LENGTH:
-                raise _error(f"frame length {length} exceeds {MAX_LENGTH}")
-            start = pos + HEADER_SIZE
-            end = start + length
-            if end > size:
-                break
-            pos = end
-            decoder = decoders.get(ftype)
-            if decoder is None:
-                continue  # unknown frame types are ignored (A.8)
-            # Slicing bytes copies once; a frame that spanned reads is copied once out of the
-            # bytearray through a view (slicing the bytearray would copy it twice).
-            if is_bytes:
-                payload = source[start:end]
-            else:
-                with memoryview(source) as view:
-                    payload = view[start:end].tobytes()
-            if TYPE_CHECKING:  # tells mypy what the slice above is; never runs
-                assert isinstance(payload, bytes)
-            if decoder is _decode_data and stream:
-                append(DataFrame(stream, payload, flags))  # the most frequent frame, inline
-            elif decoder is _decode_request and stream:
-                try:
-                    append(_decode_request(stream, flags, payload)[0])
-                except struct.error:
-                    raise _error(f"REQUEST payload of {length} bytes is truncated") from None
-            else:
-                append(_decode_checked(decoder, ftype, flags, stream, payload))
-        if buffer:
+            frames, pos = split_frames(buffer)
             del buffer[:pos]
-        elif pos < size:
+            return frames
+        frames, pos = split_frames(data)
+        if pos < len(data):
             buffer += data[pos:]
         return frames
+
+
+def _py_split_frames(source: Union[bytes, bytearray]) -> Tuple[List[Frame], int]:
+    """Every complete frame at the start of `source`, and the bytes they took."""
+    frames: List[Frame] = []
+    append = frames.append
+    size = len(source)
+    pos = 0
+    unpack_header = _FRAME_HEADER.unpack_from
+    decoders = _DECODERS
+    is_bytes = type(source) is bytes
+    while size - pos >= HEADER_SIZE:
+        length, ftype, flags, stream = unpack_header(source, pos)
+        if length > MAX_LENGTH:
+            raise _error(f"frame length {length} exceeds {MAX_LENGTH}")
+        start = pos + HEADER_SIZE
+        end = start + length
+        if end > size:
+            break
+        pos = end
+        decoder = decoders.get(ftype)
+        if decoder is None:
+            continue  # unknown frame types are ignored (A.8)
+        # Slicing bytes copies once; a frame that spanned reads is copied once out of the
+        # bytearray through a view (slicing the bytearray would copy it twice).
+        if is_bytes:
+            payload = source[start:end]
+        else:
+            with memoryview(source) as view:
+                payload = view[start:end].tobytes()
+        if TYPE_CHECKING:  # tells mypy what the slice above is; never runs
+            assert isinstance(payload, bytes)
+        if decoder is _decode_data and stream:
+            append(DataFrame(stream, payload, flags))  # the most frequent frame, inline
+        elif decoder is _decode_request and stream:
+            try:
+                append(_decode_request(stream, flags, payload)[0])
+            except struct.error:
+                raise _error(f"REQUEST payload of {length} bytes is truncated") from None
+        else:
+            append(_decode_checked(decoder, ftype, flags, stream, payload))
+    return frames, pos
 
 
 # -- encoding -----------------------------------------------------------------------------
@@ -861,7 +865,7 @@ def _too_long() -> LinkError:
     return LinkError("a header name or value is longer than 65535 bytes", code=0, side=LOCAL)
 
 
-def encode_whole_response(
+def _py_encode_whole_response(
     stream: int, status: int, headers: Sequence[Tuple[bytes, bytes]], body: bytes
 ) -> bytes:
     """RESPONSE, then the whole body in one DATA END_STREAM frame (or RESPONSE END_STREAM when
@@ -1152,3 +1156,38 @@ def encode(frame: Frame) -> bytes:
     if isinstance(frame, WsPongFrame):
         return encode_ws_pong(frame.stream, frame.data, frame.flags)
     raise TypeError(f"not a link frame: {frame!r}")
+
+
+# -- the optional accelerator -----------------------------------------------------------------
+# _link_accel.c does what split_frames and encode_whole_response do, in C, when it was built
+# (scripts/lib/env.sh builds it; without a compiler the Python code above serves). Setting
+# WSGING_PURE_PYTHON=1 keeps it unloaded, which the tests use to hold both to the same results.
+
+
+def _load_accelerator() -> Any:
+    if os.environ.get("WSGING_PURE_PYTHON"):
+        return None
+    try:
+        from . import _link_accel  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    _link_accel.configure(
+        RequestFrame,
+        DataFrame,
+        _HTTP_VERSIONS,
+        decode_payload,
+        _error,
+        _too_long,
+        _py_encode_whole_response,
+    )
+    return _link_accel
+
+
+_accelerator = _load_accelerator()
+ACCELERATED = _accelerator is not None
+split_frames: Callable[[Union[bytes, bytearray]], Tuple[List[Frame], int]] = (
+    _accelerator.split_frames if ACCELERATED else _py_split_frames
+)
+encode_whole_response: Callable[[int, int, Sequence[Tuple[bytes, bytes]], bytes], bytes] = (
+    _accelerator.encode_whole_response if ACCELERATED else _py_encode_whole_response
+)
