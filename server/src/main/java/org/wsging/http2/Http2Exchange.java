@@ -69,7 +69,8 @@ final class Http2Exchange implements ExchangeListener {
     boolean done;
 
     // request body
-    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
+    /** Created with the first piece held: most requests have no body. */
+    private ArrayDeque<ByteBuf> pending;
     private List<Header> requestTrailers;
     /** The client ended the request (END_STREAM). */
     boolean requestEnded;
@@ -87,11 +88,15 @@ final class Http2Exchange implements ExchangeListener {
     private boolean bodiless;
     private long declaredLength = -1;
     long written;
-    /** Bytes handed to the encoder whose write has not completed yet. */
+    /** Bytes handed to the encoder whose write has not completed yet, but for those of
+     * {@link #endWritten}'s DATA frame ({@link #endBytes}). */
     long unwritten;
     long lastWriteProgress;
     /** The write of the response's last frame, once queued. */
     private ChannelFuture endWritten;
+    /** The bytes of the response's last DATA frame: counted as unwritten until
+     * {@link #endWritten} is done, without a listener of their own. */
+    private int endBytes;
     private FileSender file;
     boolean logged;
 
@@ -168,7 +173,7 @@ final class Http2Exchange implements ExchangeListener {
             return;
         }
         if (offer && !done) {
-            pending.add(data); // the session's first bytes, read once it starts
+            hold(data); // the session's first bytes, read once it starts
             return;
         }
         if (done || requestEndSent) {
@@ -188,7 +193,7 @@ final class Http2Exchange implements ExchangeListener {
             }
             return;
         }
-        pending.add(data);
+        hold(data);
         pump();
     }
 
@@ -202,15 +207,22 @@ final class Http2Exchange implements ExchangeListener {
         pump();
     }
 
+    private void hold(ByteBuf data) {
+        if (pending == null) {
+            pending = new ArrayDeque<>(2);
+        }
+        pending.add(data);
+    }
+
     /** Whether body is waiting here for the worker's credit (the client is not what is slow). */
     boolean holdsBody() {
-        return !pending.isEmpty();
+        return pending != null && !pending.isEmpty();
     }
 
     /** Sends what the credit allows of the buffered body to the worker. */
     private void pump() {
         while (worker != null && !done && !requestEndSent) {
-            ByteBuf piece = pending.peek();
+            ByteBuf piece = pending == null ? null : pending.peek();
             if (piece == null) {
                 if (requestEnded) {
                     requestEndSent = true;
@@ -400,22 +412,33 @@ final class Http2Exchange implements ExchangeListener {
         int n = data.readableBytes();
         ChannelPromise promise = ctx().newPromise();
         if (n > 0) {
-            if (unwritten == 0) {
+            if (!sending()) {
                 lastWriteProgress = conn.now();
             }
-            unwritten += n;
-            promise.addListener(f -> {
-                unwritten -= n;
-                lastWriteProgress = conn.now();
-                if (f.isSuccess() && grant > 0 && !done && worker != null) {
-                    worker.grantResponseWindow(grant);
-                }
-            });
+            if (end) {
+                // No listener for the last frame (one fewer per response): it grants nothing,
+                // and sending() looks at its promise.
+                endBytes = n;
+            } else {
+                unwritten += n;
+                promise.addListener(f -> {
+                    unwritten -= n;
+                    lastWriteProgress = conn.now();
+                    if (f.isSuccess() && grant > 0 && !done && worker != null) {
+                        worker.grantResponseWindow(grant);
+                    }
+                });
+            }
         }
         if (end) {
             endWritten = promise;
         }
         conn.encoder().writeData(ctx(), id, data, 0, end, promise);
+    }
+
+    /** Whether response bytes handed to the encoder have not been written yet. */
+    boolean sending() {
+        return unwritten > 0 || endBytes > 0 && !endWritten.isDone();
     }
 
     @Override
@@ -479,7 +502,7 @@ final class Http2Exchange implements ExchangeListener {
     ChannelFuture writeFileChunk(ByteBuf chunk, boolean end) {
         int n = chunk.readableBytes();
         ChannelPromise promise = ctx().newPromise();
-        if (unwritten == 0) {
+        if (!sending()) {
             lastWriteProgress = conn.now();
         }
         unwritten += n;
@@ -697,7 +720,7 @@ final class Http2Exchange implements ExchangeListener {
         sessionChannel = channel;
         session = s;
         ByteBuf early;
-        while ((early = pending.poll()) != null) {
+        while (pending != null && (early = pending.poll()) != null) {
             channel.dataArrived(early); // sent before the 200: the first of the session's bytes
         }
         if (requestEnded) {
@@ -755,7 +778,7 @@ final class Http2Exchange implements ExchangeListener {
             promise.trySuccess();
             return;
         }
-        if (unwritten == 0) {
+        if (!sending()) {
             lastWriteProgress = conn.now();
         }
         unwritten += n;
@@ -807,7 +830,7 @@ final class Http2Exchange implements ExchangeListener {
 
     private void releasePending() {
         ByteBuf b;
-        while ((b = pending.poll()) != null) {
+        while (pending != null && (b = pending.poll()) != null) {
             int n = b.readableBytes();
             b.release();
             conn.consume(stream, n);

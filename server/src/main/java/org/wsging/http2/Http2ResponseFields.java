@@ -1,5 +1,6 @@
 package org.wsging.http2;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
@@ -26,7 +27,7 @@ final class Http2ResponseFields {
      * @throws IllegalArgumentException when a field breaks the rules */
     static Http2Headers head(int status, List<Header> fields) {
         Http2Headers h = new DefaultHttp2Headers(false, fields.size() + 3);
-        h.status(AsciiString.of(Integer.toString(status)));
+        h.status(HttpResponseStatus.valueOf(status).codeAsText()); // cached for the known codes
         boolean date = false;
         boolean server = false;
         for (int i = 0, n = fields.size(); i < n; i++) {

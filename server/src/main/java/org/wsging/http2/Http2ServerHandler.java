@@ -334,7 +334,7 @@ public final class Http2ServerHandler extends Http2ConnectionHandler {
     }
 
     private void check(Http2Exchange e, long now, long elapsed) {
-        if (e.unwritten > 0 && now - e.lastWriteProgress >= sendNanos) {
+        if (e.sending() && now - e.lastWriteProgress >= sendNanos) {
             e.sendTimedOut();
             return;
         }

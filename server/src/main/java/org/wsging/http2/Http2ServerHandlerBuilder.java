@@ -1,9 +1,12 @@
 package org.wsging.http2;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import org.wsging.config.Http1Config;
 import org.wsging.config.Http2Config;
 
@@ -41,7 +44,13 @@ final class Http2ServerHandlerBuilder
                 .maxFrameSize(http2.maxFrameSize())
                 .maxHeaderListSize(http2.maxHeaderListSize())
                 .connectProtocolEnabled(true)); // RFC 8441: WebSocket over extended CONNECT
-        server(true);
+        // Streams take turns at the client's windows: RFC 9113 deprecated the RFC 7540 priority
+        // tree and RFC 9218 signals go to the application, so Netty's default weighted tree
+        // would only cost time on every stream and write (about 0.3 µs of 9 per h2load request).
+        DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+        connection.remote().flowController(
+                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+        connection(connection);
         frameListener(streams);
         validateHeaders(true);
         // Graceful shutdown waits for the streams in flight; the server's graceful timeout ends it.

@@ -316,6 +316,32 @@ class Http2ExchangeTest {
     }
 
     @Test
+    void aLastFrameTheClientDoesNotReadIsResetAfterTheSendTimeout() {
+        // The response's last DATA frame has no write listener of its own: its promise is watched.
+        Http2Settings small = new Http2Settings().initialWindowSize(100);
+        pair.close();
+        Http1Config http1 = new Http1Config(Http1Config.Limits.DEFAULT, new Http1Config.Timeouts(
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 500, Duration.ofSeconds(2),
+                null));
+        pair = new Http2TestPair(http1, Http2Config.DEFAULT, small);
+        pair.autoConsume = false;
+        int id = pair.send(Http2TestPair.request("GET", "/stuck-end"), true);
+        FakeStream s = pair.dispatcher.last();
+        s.listener.onResponse(200, List.of(), false);
+        s.listener.onData(Unpooled.wrappedBuffer(new byte[500]), true);
+        pair.exchange();
+        pair.server.advanceTimeBy(1, TimeUnit.SECONDS);
+        pair.server.runScheduledPendingTasks();
+        pair.exchange();
+        assertNull(pair.stream(id).reset, "not before the send timeout");
+        pair.server.advanceTimeBy(2, TimeUnit.SECONDS);
+        pair.server.runScheduledPendingTasks();
+        pair.exchange();
+        assertEquals(Http2Error.CANCEL.code(), pair.stream(id).reset);
+        assertTrue(pair.server.isOpen(), "only the stream ends");
+    }
+
+    @Test
     void aRequestBodyThatStopsArrivingIsAnsweredWith408() {
         int id = pair.send(Http2TestPair.request("POST", "/slow-upload"), false);
         FakeStream s = pair.dispatcher.last();
