@@ -219,3 +219,23 @@ def test_no_memory_is_kept_by_the_accelerator_on_success_or_error():
         tracemalloc.stop()
     # Five rounds of 300 splits of 40 frames each: a leaked frame per split would be 1.5 MB.
     assert grown < 64 * 1024
+
+
+
+@needs_c
+def test_the_module_unconfigured_refuses_instead_of_crashing():
+    # Only link.py configures it: imported alone, before link.py, it says so.
+    code = (
+        "import sys\n"
+        "import wsging.worker._link_accel as accel\n"
+        "assert 'wsging.worker.link' not in sys.modules, 'link.py came first'\n"
+        "for call in (lambda: accel.split_frames(b''), lambda: accel.encode_whole_response(1, 200, [], b'')):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except RuntimeError as exc:\n"
+        "        print(exc)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["_link_accel is used through wsging.worker.link, which configures it"] * 2

@@ -178,6 +178,10 @@ static PyObject *decode_request(uint32_t stream, unsigned flags, const unsigned 
 /* split_frames(source) -> (frames, consumed): every complete frame at the start of `source`
  * (bytes or bytearray), as link._py_split_frames returns them. */
 static PyObject *split_frames(PyObject *module, PyObject *source) {
+    if (request_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_link_accel is used through wsging.worker.link, which configures it");
+        return NULL;
+    }
     Py_buffer view;
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *buf = view.buf;
@@ -233,6 +237,10 @@ failed:
 static PyObject *encode_whole_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError, "encode_whole_response takes 4 arguments");
+        return NULL;
+    }
+    if (py_encode_whole == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_link_accel is used through wsging.worker.link, which configures it");
         return NULL;
     }
     PyObject *headers = args[2], *body = args[3];
