@@ -293,8 +293,9 @@ class Http2ExchangeTest {
         assertFalse(pair.server.isOpen());
     }
 
-    @Test
-    void aResponseTheClientDoesNotReadIsResetAfterTheSendTimeout() {
+    /** A 500-byte response (its last frame when {@code end}) to a client whose 100-byte window
+     * stays shut, on a server with a 2 s send timeout; returns the stream id. */
+    private int respondToAClientThatDoesNotRead(String path, boolean end) {
         Http2Settings small = new Http2Settings().initialWindowSize(100);
         pair.close();
         Http1Config http1 = new Http1Config(Http1Config.Limits.DEFAULT, new Http1Config.Timeouts(
@@ -302,11 +303,18 @@ class Http2ExchangeTest {
                 null));
         pair = new Http2TestPair(http1, Http2Config.DEFAULT, small);
         pair.autoConsume = false;
-        int id = pair.send(Http2TestPair.request("GET", "/stuck"), true);
+        int id = pair.send(Http2TestPair.request("GET", path), true);
         FakeStream s = pair.dispatcher.last();
         s.listener.onResponse(200, List.of(), false);
-        s.listener.onData(Unpooled.wrappedBuffer(new byte[500]), false);
+        s.listener.onData(Unpooled.wrappedBuffer(new byte[500]), end);
         pair.exchange();
+        return id;
+    }
+
+    @Test
+    void aResponseTheClientDoesNotReadIsResetAfterTheSendTimeout() {
+        int id = respondToAClientThatDoesNotRead("/stuck", false);
+        FakeStream s = pair.dispatcher.last();
         pair.server.advanceTimeBy(3, TimeUnit.SECONDS);
         pair.server.runScheduledPendingTasks();
         pair.exchange();
@@ -318,18 +326,8 @@ class Http2ExchangeTest {
     @Test
     void aLastFrameTheClientDoesNotReadIsResetAfterTheSendTimeout() {
         // The response's last DATA frame has no write listener of its own: its promise is watched.
-        Http2Settings small = new Http2Settings().initialWindowSize(100);
-        pair.close();
-        Http1Config http1 = new Http1Config(Http1Config.Limits.DEFAULT, new Http1Config.Timeouts(
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 500, Duration.ofSeconds(2),
-                null));
-        pair = new Http2TestPair(http1, Http2Config.DEFAULT, small);
-        pair.autoConsume = false;
-        int id = pair.send(Http2TestPair.request("GET", "/stuck-end"), true);
+        int id = respondToAClientThatDoesNotRead("/stuck-end", true);
         FakeStream s = pair.dispatcher.last();
-        s.listener.onResponse(200, List.of(), false);
-        s.listener.onData(Unpooled.wrappedBuffer(new byte[500]), true);
-        pair.exchange();
         pair.server.advanceTimeBy(1, TimeUnit.SECONDS);
         pair.server.runScheduledPendingTasks();
         pair.exchange();
